@@ -1,0 +1,53 @@
+# Seva Desk: `make run` starts everything, `make test` runs every test. Both set up a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= seva.settings.local
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/seva
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test lint format setup services venv db clean
+
+# The virtual environment is rebuilt whenever the requirements change.
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+services:
+	@scripts/services.sh
+
+db: venv services
+	@$(BIN)/python scripts/createdb.py
+	@$(BIN)/python manage.py migrate --noinput -v 0
+	@$(BIN)/python manage.py collectstatic --noinput -v 0
+
+setup: db
+
+run: setup
+	@test -s .demo-password || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(9))' > .demo-password
+	@SEVA_DEMO_PASSWORD=$${SEVA_DEMO_PASSWORD:-$$(cat .demo-password)} $(BIN)/python manage.py seed_demo
+	@echo
+	@echo "Seva Desk: http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/, health /healthz)"
+	@echo "Ctrl-C stops the web server, the worker and beat together."
+	@PORT=$(PORT) $(BIN)/honcho start
+
+test: venv services
+	@DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/seva} $(BIN)/python scripts/createdb.py
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .celerybeat-schedule*

@@ -1,0 +1,99 @@
+"""Reads of the department tree and of what a user may do in it."""
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from departments.models import Department, Role
+
+# Every (department, role) a user holds: a membership on D covers D and each descendant.
+# UNION (not UNION ALL) also stops at a cycle, should one ever reach the table.
+_SCOPE_CTE = """
+WITH RECURSIVE scope(department_id, role) AS (
+    SELECT m.department_id, m.role
+      FROM departments_membership m
+      JOIN departments_department d ON d.id = m.department_id
+     WHERE m.user_id = %s AND d.is_active
+    UNION
+    SELECT child.id, scope.role
+      FROM departments_department child
+      JOIN scope ON child.parent_id = scope.department_id
+)
+"""
+
+
+def _roles_filter(roles: Iterable[str] | None) -> tuple[str, list]:
+    if roles is None:
+        return "", []
+    return " WHERE role = ANY(%s)", [list(roles)]
+
+
+def department_ids_in_scope_sql(*, user, roles: Iterable[str] | None = None) -> RawSQL:
+    """An SQL subquery of the department ids `user` holds one of `roles` on (any role if None).
+
+    Use it as `field__in=department_ids_in_scope_sql(...)`; it is the one place scope is computed.
+    """
+    where, params = _roles_filter(roles)
+    sql = _SCOPE_CTE + "SELECT department_id FROM scope" + where  # noqa: S608 - constant text; values are params
+    return RawSQL(sql, [user.pk, *params])  # noqa: S611
+
+
+def department_list_visible(*, user) -> QuerySet[Department]:
+    """The departments a user can see. A superuser sees the whole tree."""
+    departments = Department.objects.select_related("parent").order_by("code")
+    if user.is_superuser:
+        return departments
+    return departments.filter(id__in=department_ids_in_scope_sql(user=user))
+
+
+def department_roles(*, user) -> dict[int, set[str]]:
+    """Which departments this user can see, with which roles: {department id: {role, ...}}."""
+    if not user.is_authenticated:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_SCOPE_CTE + "SELECT department_id, role FROM scope", [user.pk])  # noqa: S608
+        roles: dict[int, set[str]] = {}
+        for department_id, role in cursor.fetchall():
+            roles.setdefault(department_id, set()).add(role)
+    return roles
+
+
+def user_has_role(*, user, department_id: int, roles: Iterable[str]) -> bool:
+    """Whether `user` holds one of `roles` on `department_id` (directly or through an ancestor)."""
+    if user.is_superuser:
+        return True
+    where, params = _roles_filter(roles)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SCOPE_CTE + "SELECT 1 FROM scope" + (where or " WHERE TRUE") + " AND department_id = %s LIMIT 1",  # noqa: S608
+            [user.pk, *params, department_id],
+        )
+        return cursor.fetchone() is not None
+
+
+def user_is_department_admin(*, user) -> bool:
+    """Whether the user may use the (scoped) Django admin at all."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.memberships.filter(role=Role.DEPARTMENT_ADMIN, department__is_active=True).exists()
+
+
+def department_descendant_ids(*, department_id: int) -> set[int]:
+    """The ids of a department and all below it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE sub(id) AS (
+                SELECT %s::bigint
+                UNION
+                SELECT d.id FROM departments_department d JOIN sub ON d.parent_id = sub.id
+            )
+            SELECT id FROM sub
+            """,
+            [department_id],
+        )
+        return {row[0] for row in cursor.fetchall()}

@@ -1,0 +1,50 @@
+"""One error shape for the whole API: {"error": {"code", "message", "fields"}}."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _flatten(detail) -> str:
+    if isinstance(detail, list):
+        return " ".join(_flatten(item) for item in detail)
+    if isinstance(detail, dict):
+        return " ".join(f"{key}: {_flatten(value)}" for key, value in detail.items())
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+
+    fields: dict = {}
+    if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
+        fields = {
+            key: [str(item) for item in (value if isinstance(value, list) else [value])]
+            for key, value in exc.detail.items()
+        }
+        message = "Invalid input."
+    else:
+        message = _flatten(exc.detail) if hasattr(exc, "detail") else str(exc)
+    code = exc.get_codes() if hasattr(exc, "get_codes") else "error"
+    if not isinstance(code, str):
+        code = getattr(exc, "default_code", "invalid")
+    response.data = {"error": {"code": code, "message": message, "fields": fields}}
+    return response
+
+
+def error_response(
+    *, code: str, message: str, http_status: int = status.HTTP_400_BAD_REQUEST, fields: dict | None = None
+) -> Response:
+    return Response({"error": {"code": code, "message": message, "fields": fields or {}}}, status=http_status)
