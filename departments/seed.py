@@ -91,8 +91,12 @@ def generate_demo_password() -> str:
 
 
 @transaction.atomic
-def seed_demo(*, password: str) -> dict[str, int]:
-    """Create what is missing and leave what exists alone: running it twice changes nothing."""
+def seed_demo(*, password: str, reset_passwords: bool = False) -> dict[str, int]:
+    """Create what is missing and leave what exists alone: running it twice changes nothing.
+
+    With `reset_passwords`, demo users whose password differs are given `password`, so the
+    password that `make run` prints is always the one that works.
+    """
     created = {"departments": 0, "users": 0}
     by_code: dict[str, Department] = {}
     for code, name_en, name_hi, parent_code, handle, x_user_id, tag in DEPARTMENTS:
@@ -135,5 +139,8 @@ def seed_demo(*, password: str) -> dict[str, int]:
             user.set_password(password)
             user.save()
             created["users"] += 1
+        elif reset_passwords and not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
         Membership.objects.get_or_create(user=user, department=by_code[demo.department], role=demo.role)
     return created

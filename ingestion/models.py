@@ -1,1 +1,87 @@
-from django.db import models  # noqa: F401
+"""What arrived, before anything else is done with it: the inbox, dead letters and poll cursors."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Door(models.TextChoices):
+    SEARCH = "search", _("Recent search poller")
+    STREAM = "stream", _("Filtered stream")
+    WEBHOOK = "webhook", _("Account Activity webhook")
+    FILE = "file", _("File import")
+    REPLAY = "replay", _("Dead-letter replay")
+
+
+class InboxState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be processed")
+    DONE = "done", _("Processed")
+
+
+class Outcome(models.TextChoices):
+    CREATED = "created", _("Opened a ticket")
+    THREADED = "threaded", _("Joined a ticket")
+    REOPENED = "reopened", _("Reopened a ticket")
+    EDITED = "edited", _("Updated an edited tweet")
+    OFFICIAL_REPLY = "official_reply", _("Recorded as the department's reply")
+    IGNORED = "ignored", _("Not a ticket")
+    DUPLICATE = "duplicate", _("Seen before")
+    DEAD = "dead", _("Could not be parsed")
+
+
+class InboxTweet(models.Model):
+    """One tweet exactly as it arrived, keyed by its id: a second delivery by any door is a no-op."""
+
+    tweet_id = models.BigIntegerField(primary_key=True)
+    door = models.CharField(max_length=8, choices=Door.choices)
+    envelope = models.JSONField(help_text=_("The raw tweet with what it needs of the includes"))
+    received_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=8, choices=InboxState.choices, default=InboxState.PENDING)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    # The ticket it went to, if any (no foreign key: ingestion never blocks a ticket change).
+    ticket_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbox tweet")
+        indexes = [
+            models.Index(fields=["received_at"], name="inbox_pending_received", condition=Q(state="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.tweet_id)
+
+
+class DeadLetter(models.Model):
+    """A payload that could not be read, kept whole with the reason, until someone replays it."""
+
+    door = models.CharField(max_length=8, choices=Door.choices)
+    raw = models.TextField()
+    reason = models.TextField()
+    tweet_id = models.CharField(max_length=40, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+    replay_result = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["received_at"], name="dead_letter_open", condition=Q(replayed_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d %H:%M} {self.reason[:60]}"
+
+
+class PollCursor(models.Model):
+    """The newest tweet id seen per recent-search query (`since_id` for the next poll)."""
+
+    query_key = models.CharField(max_length=64, unique=True)
+    query = models.TextField()
+    since_id = models.BigIntegerField(null=True, blank=True)
+    polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.query_key

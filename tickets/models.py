@@ -1,1 +1,258 @@
-from django.db import models  # noqa: F401
+"""Tickets, their messages (tweets in, replies out: the outbox), and the append-only audit trail."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Department, OfficialAccount
+from tickets.lifecycle import Priority, Status
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TicketQuerySet":
+        """The one scoping function for every read of tickets: a membership on a department covers
+        its tickets and those of every department and unit below it."""
+        from departments.selectors import department_ids_in_scope_sql
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        scope = department_ids_in_scope_sql(user=user)
+        return self.filter(Q(department_id__in=scope) | Q(unit_id__in=scope))
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="tickets")
+    unit = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="unit_tickets")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(_("priority"), max_length=2, choices=Priority.choices, default=Priority.P3)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_tickets"
+    )
+    # The citizen, as X knows them.
+    citizen_x_user_id = models.BigIntegerField(_("citizen X user id"), null=True, blank=True)
+    citizen_handle = models.CharField(_("citizen handle"), max_length=50, blank=True)
+    # The thread on X this ticket lives in, and the tweet that opened it.
+    conversation_id = models.BigIntegerField(_("conversation id"))
+    opening_tweet_id = models.BigIntegerField(_("opening tweet id"))
+    subject = models.CharField(_("subject"), max_length=280, blank=True)
+    language = models.CharField(_("language"), max_length=12, blank=True)
+    # The official account the citizen summoned; replies are sent from it. Null: reply by hand.
+    reply_account = models.ForeignKey(
+        OfficialAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    needs_manual_reply = models.BooleanField(_("needs a manual reply"), default=False)
+    # A ticket opened by a tweet in the thread of a ticket resolved long ago points at the old one.
+    follows_ticket = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    tweeted_at = models.DateTimeField(_("tweeted"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first responded"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="ticket_status_valid"),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values), name="ticket_priority_valid"),
+            models.CheckConstraint(condition=Q(escalation_level__lte=3), name="ticket_escalation_level_max_3"),
+            models.CheckConstraint(
+                condition=~Q(status=Status.RESOLVED) | Q(resolved_at__isnull=False), name="ticket_resolved_has_time"
+            ),
+            models.CheckConstraint(condition=~Q(merged_into=models.F("id")), name="ticket_not_merged_into_itself"),
+        ]
+        indexes = [
+            # The staff list: a department's tickets by status, newest first.
+            models.Index(fields=["department", "status", "-id"], name="ticket_dept_status_id"),
+            models.Index(
+                fields=["unit", "status", "-id"], name="ticket_unit_status_id", condition=Q(unit__isnull=False)
+            ),
+            models.Index(fields=["conversation_id"], name="ticket_conversation"),
+            models.Index(
+                fields=["assigned_to", "status"], name="ticket_assignee_status", condition=Q(assigned_to__isnull=False)
+            ),
+            models.Index(fields=["created_at"], name="ticket_created_at"),
+            # Full-text search over the subject ("q"); 'simple' so Hindi and Hinglish words index as typed.
+            GinIndex(SearchVector("subject", config="simple"), name="ticket_subject_search"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("From the citizen")
+    OUT = "out", _("To the citizen")
+
+
+class MessageKind(models.TextChoices):
+    # A citizen's tweet.
+    TWEET = "tweet", _("Tweet")
+    # The automatic acknowledgement with the ticket number.
+    ACKNOWLEDGEMENT = "ack", _("Acknowledgement")
+    # An officer's reply.
+    REPLY = "reply", _("Reply")
+    # A reply the department posted on X itself (seen echoing back through ingestion).
+    OFFICIAL_TWEET = "official", _("Department's own tweet")
+
+
+class Delivery(models.TextChoices):
+    # Outbound only. Waiting in the outbox.
+    QUEUED = "queued", _("Queued")
+    # Handed to the X API; if we crash now, the send may or may not have happened: reconcile, never resend blindly.
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    # A permanent error (duplicate content, not allowed, usage cap); shown on the ticket, not retried.
+    FAILED = "failed", _("Failed")
+    # No official account was summoned: an officer must reply by hand.
+    MANUAL = "manual", _("Needs a manual reply")
+
+
+class TicketMessage(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.TWEET)
+    # The tweet on X: the citizen's (in) or ours once posted (out). The current version when edited.
+    tweet_id = models.BigIntegerField(_("tweet id"), null=True, blank=True, unique=True)
+    # Earlier versions of an edited tweet; the message is found by any of them.
+    previous_tweet_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    in_reply_to_tweet_id = models.BigIntegerField(null=True, blank=True)
+    author_x_user_id = models.BigIntegerField(null=True, blank=True)
+    author_handle = models.CharField(max_length=50, blank=True)
+    text = models.TextField()
+    language = models.CharField(max_length=12, blank=True)
+    media = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Outbox (direction "out" only).
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_account = models.ForeignKey(
+        OfficialAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    delivery = models.CharField(max_length=8, choices=Delivery.choices, blank=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # A reply too long for one post is a numbered thread: part 1 of N, each part its own row.
+    thread_part = models.PositiveSmallIntegerField(default=1)
+    thread_parts = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(direction=Direction.IN, delivery="") | Q(direction=Direction.OUT),
+                name="message_inbound_has_no_delivery",
+            ),
+            models.CheckConstraint(
+                condition=~Q(delivery=Delivery.SENT) | Q(tweet_id__isnull=False), name="message_sent_has_tweet_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket_time"),
+            GinIndex(
+                fields=["previous_tweet_ids"], name="message_previous_tweet_ids", condition=~Q(previous_tweet_ids=[])
+            ),
+            # The outbox: what is due to be sent.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="message_outbox_due",
+                condition=Q(delivery__in=[Delivery.QUEUED, Delivery.SENDING]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.direction}:{self.tweet_id or self.pk}"
+
+
+class TicketSequence(models.Model):
+    """The last number given per prefix and month: `BSNL-2611-000123` is prefix BSNL, period 2611, 123."""
+
+    prefix = models.CharField(max_length=8)
+    period = models.CharField(max_length=4)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "period"], name="ticket_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.period}: {self.last_value}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    ROUTED = "routed", _("Routed")
+    THREADED = "threaded", _("Citizen tweet added")
+    EDITED = "edited", _("Citizen edited a tweet")
+    OFFICIAL_REPLY_SEEN = "official_reply", _("Department replied on X")
+    ASSIGNED = "assigned", _("Assigned")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    REOPENED = "reopened", _("Reopened")
+    REPLIED = "replied", _("Reply queued")
+    REPLY_SENT = "reply_sent", _("Reply posted")
+    REPLY_FAILED = "reply_failed", _("Reply failed")
+    NOTE = "note", _("Internal note")
+    TRANSFERRED = "transferred", _("Transferred")
+    ESCALATED = "escalated", _("Escalated")
+    ESCALATION_ACKNOWLEDGED = "escalation_ack", _("Escalation acknowledged")
+    MERGED = "merged", _("Merged")
+    FEEDBACK = "feedback", _("Feedback")
+    EXPORTED = "exported", _("Exported")
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+
+
+class AuditEvent(models.Model):
+    """An append-only, hash-chained record of something that happened. Never updated or deleted:
+    the database refuses it (see the migration), and `verify_audit_chain` finds any tampering."""
+
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["ticket", "id"], name="event_ticket_id", condition=Q(ticket__isnull=False)),
+            models.Index(fields=["kind", "created_at"], name="event_kind_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}@{self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AuditChainHead(models.Model):
+    """One row: the hash of the newest event. Appenders lock it, so the chain has one order."""
+
+    last_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_chain_head_single_row")]
+
+    def __str__(self) -> str:
+        return self.last_hash

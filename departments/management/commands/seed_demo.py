@@ -13,7 +13,7 @@ class Command(BaseCommand):
         generated = not password
         if generated:
             password = generate_demo_password()
-        created = seed_demo(password=password)
+        created = seed_demo(password=password, reset_passwords=not generated)
         self.stdout.write(f"Seeded: {created['departments']} departments and {created['users']} users created.")
         self.stdout.write("Demo users (username / role / department):")
         for demo in DEMO_USERS:

@@ -1,0 +1,145 @@
+"""The inbox: every door stores what it received here first, then the pipeline processes it.
+
+Storing is one INSERT ... ON CONFLICT DO NOTHING (so the same tweet from any door, in any order,
+is stored once) plus a COPY of dead letters, committed before any processing. Processing takes a
+batch of pending rows under the pipeline lock, in one transaction: a crash leaves the rows pending
+for the next run, never half a ticket.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import orjson
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ingestion.models import InboxState, Outcome
+from ingestion.normalized import DeadLetterDraft, NormalizedTweet, ParseError
+from ingestion.parsing import parse_envelope
+from ingestion.pipeline import PIPELINE_LOCK_SQL, BatchResult, tweets_process
+from ingestion.routing import RoutingConfig
+
+DEFAULT_BATCH_SIZE = 2000
+
+
+@dataclass(slots=True)
+class StoreResult:
+    new: list[NormalizedTweet] = field(default_factory=list)
+    duplicates: int = 0
+    dead_letters: int = 0
+
+
+def dead_letters_store(drafts: Sequence[DeadLetterDraft], *, door: str) -> None:
+    if not drafts:
+        return
+    now = timezone.now()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            "COPY ingestion_deadletter (door, raw, reason, tweet_id, received_at, replay_result) FROM STDIN"
+        ) as copy,
+    ):
+        for draft in drafts:
+            copy.write_row((door, draft.raw.replace("\x00", ""), draft.reason, draft.tweet_id[:40], now, ""))
+
+
+@transaction.atomic
+def inbox_store(
+    *, tweets: Sequence[NormalizedTweet], dead_letters: Sequence[DeadLetterDraft], door: str
+) -> StoreResult:
+    """Keep what arrived, raw, before anything else. Returns the tweets that were new."""
+    result = StoreResult(dead_letters=len(dead_letters))
+    dead_letters_store(dead_letters, door=door)
+    unique = {t.id: t for t in tweets}
+    result.duplicates = len(tweets) - len(unique)
+    if unique:
+        ids = list(unique)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO ingestion_inboxtweet (tweet_id, door, envelope, received_at, state, outcome)
+                SELECT id, %s, envelope::jsonb, now(), %s, '' FROM unnest(%s::bigint[], %s::text[]) AS v(id, envelope)
+                ON CONFLICT (tweet_id) DO NOTHING
+                RETURNING tweet_id
+                """,
+                [door, InboxState.PENDING, ids, [orjson.dumps(unique[i].envelope).decode() for i in ids]],
+            )
+            inserted = {row[0] for row in cursor.fetchall()}
+        result.new = [unique[i] for i in ids if i in inserted]
+        result.duplicates += len(unique) - len(inserted)
+    if result.new:
+        transaction.on_commit(_kick_processing)
+    return result
+
+
+def _kick_processing() -> None:
+    from ingestion.tasks import inbox_kick
+
+    inbox_kick()
+
+
+def _mark_done(cursor, result: BatchResult, dead_ids: Sequence[int] = ()) -> None:
+    ids = [*result.outcomes, *dead_ids]
+    if not ids:
+        return
+    cursor.execute(
+        """
+        UPDATE ingestion_inboxtweet i
+           SET state = %s, processed_at = now(), outcome = v.outcome, ticket_id = v.ticket_id
+          FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) AS v(id, outcome, ticket_id)
+         WHERE i.tweet_id = v.id
+        """,
+        [
+            InboxState.DONE,
+            ids,
+            [o for o, _ in result.outcomes.values()] + [Outcome.DEAD] * len(dead_ids),
+            [t for _, t in result.outcomes.values()] + [None] * len(dead_ids),
+        ],
+    )
+
+
+def inbox_process_tweets(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig | None = None) -> BatchResult:
+    """Process tweets the caller has just stored (and so already holds parsed), if still pending."""
+    if not tweets:
+        return BatchResult()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(PIPELINE_LOCK_SQL)
+        cursor.execute(
+            "SELECT tweet_id FROM ingestion_inboxtweet WHERE tweet_id = ANY(%s::bigint[]) AND state = %s "
+            "FOR UPDATE SKIP LOCKED",
+            [[t.id for t in tweets], InboxState.PENDING],
+        )
+        pending = {row[0] for row in cursor.fetchall()}
+        result = tweets_process([t for t in tweets if t.id in pending], config=config)
+        _mark_done(cursor, result)
+    return result
+
+
+def inbox_process_pending(*, limit: int = DEFAULT_BATCH_SIZE) -> BatchResult:
+    """Process up to `limit` pending inbox rows, oldest tweet first. Safe to run concurrently and twice."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(PIPELINE_LOCK_SQL)
+        cursor.execute(
+            "SELECT tweet_id, envelope, door FROM ingestion_inboxtweet WHERE state = %s "
+            "ORDER BY tweet_id LIMIT %s FOR UPDATE SKIP LOCKED",
+            [InboxState.PENDING, limit],
+        )
+        rows = cursor.fetchall()
+        tweets, dead, dead_ids = [], [], []
+        for tweet_id, envelope, door in rows:
+            try:
+                tweets.append(parse_envelope(envelope if isinstance(envelope, dict) else orjson.loads(envelope)))
+            except ParseError as exc:
+                dead.append((door, DeadLetterDraft(orjson.dumps(envelope).decode(), str(exc), str(tweet_id))))
+                dead_ids.append(tweet_id)
+        for door in {d for d, _ in dead}:
+            dead_letters_store([draft for d, draft in dead if d == door], door=door)
+        result = tweets_process(tweets)
+        _mark_done(cursor, result, dead_ids)
+    return result
+
+
+def inbox_pending_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM ingestion_inboxtweet WHERE state = %s", [InboxState.PENDING])
+        return cursor.fetchone()[0]

@@ -1,0 +1,269 @@
+"""Route and thread a batch of normalised tweets, then write it: a fixed number of queries per batch.
+
+Tweets are handled in id order (X ids grow with time), against a snapshot of the tickets they can
+touch read in two queries, so a follow-up later in the same batch finds the ticket opened earlier
+in it. The caller holds the pipeline lock, so batches never race each other over a conversation.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection
+from django.utils import timezone
+
+from ingestion.models import Outcome
+from ingestion.normalized import NormalizedTweet
+from ingestion.routing import RoutingConfig
+from tickets.intake import (
+    REOPEN_WINDOW,
+    Append,
+    Edit,
+    InboundTweet,
+    IntakeBatch,
+    NewTicket,
+    NewTicketRef,
+    intake_apply,
+)
+from tickets.lifecycle import OPEN_STATUSES, Status
+
+PIPELINE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('seva.ingestion.pipeline'))"
+
+TicketRef = int | NewTicketRef
+
+
+@dataclass(slots=True)
+class _TicketState:
+    conversation_id: int
+    citizen_x_user_id: int | None
+    status: str
+    resolved_at: datetime | None
+    merged_into_id: int | None = None
+
+
+@dataclass(slots=True)
+class _KnownTweet:
+    ticket: TicketRef
+    message_id: int | None  # None: written in this batch
+    inbound: InboundTweet | None = None  # this batch's message object, for edits within the batch
+
+
+@dataclass(slots=True)
+class BatchResult:
+    outcomes: dict[int, tuple[str, int | None]] = field(default_factory=dict)  # tweet id -> (outcome, ticket id)
+
+    def counts(self) -> Counter:
+        return Counter(outcome for outcome, _ in self.outcomes.values())
+
+
+def _key(ref: TicketRef) -> int | tuple[str, int]:
+    return ("new", ref.index) if isinstance(ref, NewTicketRef) else ref
+
+
+def _inbound(tweet: NormalizedTweet, *, received_at: datetime) -> InboundTweet:
+    return InboundTweet(
+        tweet_id=tweet.id,
+        text=tweet.text,
+        author_x_user_id=tweet.author_id,
+        author_handle=tweet.author_handle,
+        created_at=tweet.created_at or received_at,
+        in_reply_to_tweet_id=tweet.in_reply_to_tweet_id,
+        language=tweet.lang,
+        media=tweet.media,
+        previous_tweet_ids=[i for i in tweet.edit_history_ids if i != tweet.id],
+    )
+
+
+class _BatchPlanner:
+    def __init__(self, tweets: Sequence[NormalizedTweet], config: RoutingConfig) -> None:
+        self.config = config
+        self.now = timezone.now()
+        self.batch = IntakeBatch()
+        self.known: dict[int, _KnownTweet] = {}
+        self.tickets: dict[int | tuple[str, int], _TicketState] = {}
+        self.by_conversation: dict[int, list[TicketRef]] = {}
+        self.edits: dict[int, Edit] = {}
+        self.outcomes: dict[int, tuple[str, TicketRef | None]] = {}
+        self._load(tweets)
+
+    def _load(self, tweets: Sequence[NormalizedTweet]) -> None:
+        tweet_ids = {i for t in tweets for i in (t.id, *t.edit_history_ids)}
+        tweet_ids |= {t.in_reply_to_tweet_id for t in tweets if t.in_reply_to_tweet_id}
+        ids = sorted(tweet_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT m.id, m.tweet_id, m.previous_tweet_ids, m.ticket_id
+                  FROM tickets_ticketmessage m
+                 WHERE m.tweet_id = ANY(%s::bigint[])
+                    OR (m.previous_tweet_ids <> '{}' AND m.previous_tweet_ids && %s::bigint[])
+                """,
+                [ids, ids],
+            )
+            for message_id, tweet_id, previous_ids, ticket_id in cursor.fetchall():
+                for known_id in (tweet_id, *previous_ids):
+                    if known_id is not None:
+                        self.known[known_id] = _KnownTweet(ticket_id, message_id)
+            conversations = sorted({t.conversation_id for t in tweets if t.conversation_id})
+            ticket_ids = sorted({k.ticket for k in self.known.values()})
+            cursor.execute(
+                """
+                SELECT id, conversation_id, citizen_x_user_id, status, resolved_at, merged_into_id
+                  FROM tickets_ticket
+                 WHERE conversation_id = ANY(%s::bigint[]) OR id = ANY(%s::bigint[])
+                    OR id IN (SELECT merged_into_id FROM tickets_ticket
+                               WHERE (conversation_id = ANY(%s::bigint[]) OR id = ANY(%s::bigint[]))
+                                 AND merged_into_id IS NOT NULL)
+                 ORDER BY id
+                 FOR UPDATE
+                """,
+                [conversations, ticket_ids, conversations, ticket_ids],
+            )
+            for ticket_id, conversation_id, citizen, status, resolved_at, merged_into_id in cursor.fetchall():
+                self.tickets[ticket_id] = _TicketState(conversation_id, citizen, status, resolved_at, merged_into_id)
+                self.by_conversation.setdefault(conversation_id, []).append(ticket_id)
+
+    # -- decisions ---------------------------------------------------------------------------------
+
+    def _follow_merge(self, ref: TicketRef) -> TicketRef:
+        state = self.tickets.get(_key(ref))
+        if state is not None and state.merged_into_id and state.merged_into_id in self.tickets:
+            return state.merged_into_id
+        return ref
+
+    def _citizens_ticket(self, tweet: NormalizedTweet, conversation_id: int, parent: TicketRef | None):
+        """The ticket this citizen's tweet belongs to: the one it replies to, else their newest in the thread."""
+        if parent is not None and self.tickets[_key(parent)].citizen_x_user_id == tweet.author_id:
+            return self._follow_merge(parent)
+        mine = [
+            ref
+            for ref in self.by_conversation.get(conversation_id, [])
+            if self.tickets[_key(ref)].citizen_x_user_id == tweet.author_id
+        ]
+        if not mine:
+            return None
+        open_ones = [ref for ref in mine if self.tickets[_key(ref)].status in OPEN_STATUSES]
+        return self._follow_merge((open_ones or mine)[-1])
+
+    def plan(self, tweet: NormalizedTweet) -> None:
+        if tweet.id in self.known:
+            self.outcomes[tweet.id] = (Outcome.DUPLICATE, self.known[tweet.id].ticket)
+            return
+        if tweet.is_retweet:
+            self.outcomes[tweet.id] = (Outcome.IGNORED, None)
+            return
+        inbound = _inbound(tweet, received_at=self.now)
+        earlier = next((self.known[i] for i in inbound.previous_tweet_ids if i in self.known), None)
+        if earlier is not None:
+            self._plan_edit(tweet, inbound, earlier)
+            return
+
+        parent = self.known[tweet.in_reply_to_tweet_id].ticket if tweet.in_reply_to_tweet_id in self.known else None
+        conversation_id = tweet.conversation_id or (
+            self.tickets[_key(parent)].conversation_id if parent is not None else tweet.id
+        )
+        official = self.config.official_account_of(tweet)
+        if official is not None:
+            # Our own posts are never tickets; in a ticket's thread they are the department's reply.
+            target = parent
+            if target is None and self.by_conversation.get(conversation_id):
+                target = self.by_conversation[conversation_id][-1]
+            if target is None:
+                self.outcomes[tweet.id] = (Outcome.IGNORED, None)
+                return
+            target = self._follow_merge(target)
+            self.batch.appends.append(Append(target, inbound, official_account_id=official.id))
+            self._remember(tweet, inbound, target)
+            self.outcomes[tweet.id] = (Outcome.OFFICIAL_REPLY, target)
+            return
+
+        current = self._citizens_ticket(tweet, conversation_id, parent)
+        follows = None
+        if current is not None:
+            state = self.tickets[_key(current)]
+            if state.status in OPEN_STATUSES:
+                self.batch.appends.append(Append(current, inbound))
+                self._remember(tweet, inbound, current)
+                self.outcomes[tweet.id] = (Outcome.THREADED, current)
+                return
+            if (
+                state.status == Status.RESOLVED
+                and state.resolved_at
+                and (inbound.created_at - state.resolved_at < REOPEN_WINDOW)
+            ):
+                state.status, state.resolved_at = Status.REOPENED, None
+                self.batch.appends.append(Append(current, inbound, reopen=True))
+                self._remember(tweet, inbound, current)
+                self.outcomes[tweet.id] = (Outcome.REOPENED, current)
+                return
+            follows = current if isinstance(current, int) else None
+        self._plan_new_ticket(tweet, inbound, conversation_id, follows)
+
+    def _plan_edit(self, tweet: NormalizedTweet, inbound: InboundTweet, earlier: _KnownTweet) -> None:
+        if earlier.inbound is not None:
+            # The earlier version is being written in this very batch: write the newest text instead.
+            earlier.inbound.previous_tweet_ids = sorted(
+                {*earlier.inbound.previous_tweet_ids, earlier.inbound.tweet_id, *inbound.previous_tweet_ids}
+                - {tweet.id}
+            )
+            earlier.inbound.tweet_id, earlier.inbound.text = tweet.id, inbound.text
+            self.known[tweet.id] = earlier
+        else:
+            previous = self.edits.get(earlier.message_id)
+            if previous is None or previous.tweet.tweet_id < tweet.id:
+                if previous is not None:
+                    inbound.previous_tweet_ids = sorted(
+                        {*inbound.previous_tweet_ids, *previous.tweet.previous_tweet_ids, previous.tweet.tweet_id}
+                    )
+                self.edits[earlier.message_id] = Edit(earlier.message_id, earlier.ticket, inbound)
+            self.known[tweet.id] = _KnownTweet(earlier.ticket, earlier.message_id)
+        self.outcomes[tweet.id] = (Outcome.EDITED, earlier.ticket)
+
+    def _plan_new_ticket(self, tweet, inbound, conversation_id: int, follows: int | None) -> None:
+        decision = self.config.route(tweet)
+        account = self.config.reply_account_for(tweet, department_id=decision.department.id)
+        ref = NewTicketRef(len(self.batch.new_tickets))
+        self.batch.new_tickets.append(
+            NewTicket(
+                department=decision.department,
+                unit_id=decision.unit_id,
+                conversation_id=conversation_id,
+                opening=inbound,
+                route=decision.route,
+                reply_account_id=account.id if account else None,
+                follows_ticket_id=follows,
+            )
+        )
+        self.tickets[_key(ref)] = _TicketState(conversation_id, tweet.author_id, Status.NEW, None)
+        self.by_conversation.setdefault(conversation_id, []).append(ref)
+        self._remember(tweet, inbound, ref)
+        self.outcomes[tweet.id] = (Outcome.CREATED, ref)
+
+    def _remember(self, tweet: NormalizedTweet, inbound: InboundTweet, ref: TicketRef) -> None:
+        known = _KnownTweet(ref, None, inbound)
+        for tweet_id in (tweet.id, *inbound.previous_tweet_ids):
+            self.known[tweet_id] = known
+
+    def write(self) -> BatchResult:
+        self.batch.edits = list(self.edits.values())
+        intake_apply(self.batch)
+        result = BatchResult()
+        for tweet_id, (outcome, ref) in self.outcomes.items():
+            ticket_id = self.batch.new_tickets[ref.index].id if isinstance(ref, NewTicketRef) else ref
+            result.outcomes[tweet_id] = (outcome, ticket_id)
+        return result
+
+
+def tweets_process(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig | None = None) -> BatchResult:
+    """Turn a batch of tweets into tickets, follow-ups, edits and recorded replies.
+
+    Run inside a transaction that holds the pipeline lock (PIPELINE_LOCK_SQL).
+    """
+    unique = sorted({t.id: t for t in tweets}.values(), key=lambda t: t.id)
+    if not unique:
+        return BatchResult()
+    planner = _BatchPlanner(unique, config or RoutingConfig())
+    for tweet in unique:
+        planner.plan(tweet)
+    return planner.write()

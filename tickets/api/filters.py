@@ -1,0 +1,60 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+
+from tickets.lifecycle import Priority, Status
+from tickets.models import Ticket
+from tickets.selectors import ticket_filter_department, ticket_filter_text, ticket_filter_tweet, tweet_id_from
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    department = django_filters.CharFilter(method="filter_department", help_text=_("Department or unit code"))
+    unit = django_filters.CharFilter(method="filter_department", help_text=_("Unit code"))
+    assigned_to = django_filters.CharFilter(method="filter_assigned_to", help_text=_("A user id, or 'me'"))
+    escalated = django_filters.BooleanFilter(method="filter_escalated")
+    breached = django_filters.BooleanFilter(method="filter_breached")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    tweet = django_filters.CharFilter(method="filter_tweet", help_text=_("A tweet id or URL"))
+    q = django_filters.CharFilter(method="filter_text", help_text=_("Words of the subject, or a ticket number"))
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def filter_department(self, queryset, name, value):
+        return ticket_filter_department(queryset, value)
+
+    def filter_assigned_to(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(assigned_to=self.request.user)
+        if not value.isdigit():
+            raise ValidationError({"assigned_to": [_("Give a user id or 'me'.")]})
+        return queryset.filter(assigned_to_id=int(value))
+
+    def filter_escalated(self, queryset, name, value):
+        return queryset.filter(escalation_level__gt=0) if value else queryset.filter(escalation_level=0)
+
+    def filter_breached(self, queryset, name, value):
+        from django.db.models import F, Q
+        from django.utils import timezone
+
+        now = timezone.now()
+        late = (
+            Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
+            | Q(first_responded_at__gt=F("first_response_due_at"))
+            | Q(resolved_at__isnull=True, resolution_due_at__lt=now)
+            | Q(resolved_at__gt=F("resolution_due_at"))
+        )
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_tweet(self, queryset, name, value):
+        tweet_id = tweet_id_from(value)
+        if tweet_id is None:
+            raise ValidationError({"tweet": [_("Give a tweet id or a link to a tweet.")]})
+        return ticket_filter_tweet(queryset, tweet_id)
+
+    def filter_text(self, queryset, name, value):
+        return ticket_filter_text(queryset, value)

@@ -1,0 +1,84 @@
+from rest_framework import serializers
+
+from tickets.models import AuditEvent, Ticket, TicketMessage
+
+
+class TicketListOutputSerializer(serializers.ModelSerializer):
+    department = serializers.CharField(source="department.code")
+    unit = serializers.CharField(source="unit.code", default=None)
+    assigned_to = serializers.CharField(source="assigned_to.username", default=None)
+    conversation_id = serializers.CharField()
+    opening_tweet_id = serializers.CharField()
+
+    class Meta:
+        model = Ticket
+        fields = (
+            "number",
+            "department",
+            "unit",
+            "status",
+            "priority",
+            "assigned_to",
+            "citizen_handle",
+            "subject",
+            "language",
+            "conversation_id",
+            "opening_tweet_id",
+            "needs_manual_reply",
+            "escalation_level",
+            "created_at",
+            "updated_at",
+            "tweeted_at",
+            "first_response_due_at",
+            "resolution_due_at",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
+        )
+
+
+class TicketMessageOutputSerializer(serializers.ModelSerializer):
+    tweet_id = serializers.CharField(allow_null=True)
+    previous_tweet_ids = serializers.ListField(child=serializers.CharField())
+    in_reply_to_tweet_id = serializers.CharField(allow_null=True)
+    from_account = serializers.CharField(source="from_account.handle", default=None)
+    sent_by = serializers.CharField(source="sent_by.username", default=None)
+
+    class Meta:
+        model = TicketMessage
+        fields = (
+            "tweet_id",
+            "previous_tweet_ids",
+            "direction",
+            "kind",
+            "author_handle",
+            "text",
+            "language",
+            "media",
+            "created_at",
+            "in_reply_to_tweet_id",
+            "from_account",
+            "sent_by",
+            "delivery",
+            "last_error",
+            "sent_at",
+            "thread_part",
+            "thread_parts",
+        )
+
+
+class AuditEventOutputSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None)
+
+    class Meta:
+        model = AuditEvent
+        fields = ("id", "kind", "actor", "created_at", "data", "hash")
+
+
+class TicketDetailOutputSerializer(TicketListOutputSerializer):
+    messages = TicketMessageOutputSerializer(many=True)
+    events = AuditEventOutputSerializer(many=True)
+    reply_account = serializers.CharField(source="reply_account.handle", default=None)
+
+    class Meta(TicketListOutputSerializer.Meta):
+        fields = (*TicketListOutputSerializer.Meta.fields, "reply_account", "messages", "events")

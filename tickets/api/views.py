@@ -1,0 +1,28 @@
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+
+from tickets.api.filters import TicketFilter
+from tickets.api.serializers import TicketDetailOutputSerializer, TicketListOutputSerializer
+from tickets.models import Ticket
+from tickets.selectors import ticket_get, ticket_list
+
+
+@extend_schema(summary="Tickets the user can see, newest first")
+class TicketListApi(ListAPIView):
+    serializer_class = TicketListOutputSerializer
+    filterset_class = TicketFilter
+
+    def get_queryset(self):
+        return ticket_list(user=self.request.user)
+
+
+@extend_schema(summary="One ticket with its messages and audit events")
+class TicketDetailApi(RetrieveAPIView):
+    serializer_class = TicketDetailOutputSerializer
+
+    def get_object(self):
+        try:
+            return ticket_get(user=self.request.user, number=self.kwargs["number"])
+        except Ticket.DoesNotExist as exc:
+            raise Http404 from exc

@@ -1,0 +1,347 @@
+"""The tickets side of ingestion: write a whole batch of routed, threaded tweets at once.
+
+Ingestion decides what each tweet is (a new ticket, a follow-up, an edit, the department's own
+reply); this module writes those decisions with a fixed number of statements per batch, whatever
+its size: ticket numbers and ids are allocated in one statement each, rows go in with COPY, and
+existing tickets are changed with one UPDATE ... FROM unnest. The actor is the system, so there is
+no right to check; every change still gets its audit event in the same transaction.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import orjson
+from django.db import connection
+from django.utils import timezone
+
+from departments.models import Department
+from tickets.audit import EventDraft, audit_events_append
+from tickets.lifecycle import Priority, Status
+from tickets.models import Delivery, Direction, EventKind, MessageKind
+from tickets.numbering import ticket_numbers_allocate
+from tickets.replies import acknowledgement_text
+
+# A resolved ticket reopens when its citizen writes within this long; later, a new ticket follows it.
+REOPEN_WINDOW = timedelta(days=7)
+
+
+@dataclass(slots=True)
+class InboundTweet:
+    tweet_id: int
+    text: str
+    author_x_user_id: int | None
+    author_handle: str
+    created_at: datetime
+    in_reply_to_tweet_id: int | None = None
+    language: str = ""
+    media: Sequence[dict] = ()
+    previous_tweet_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class NewTicket:
+    department: Department
+    unit_id: int | None
+    conversation_id: int
+    opening: InboundTweet
+    route: dict  # how it was routed, for the audit event: {"by": "hashtag", "value": "BSNLSeva"}
+    reply_account_id: int | None
+    follows_ticket_id: int | None = None
+    priority: str = Priority.P3
+    # Filled by intake_apply.
+    id: int | None = None
+    number: str = ""
+
+
+@dataclass(slots=True)
+class NewTicketRef:
+    """A ticket opened earlier in the same batch, by its position in IntakeBatch.new_tickets."""
+
+    index: int
+
+
+@dataclass(slots=True)
+class Append:
+    """A tweet joining a ticket: the citizen's follow-up, or the department's own post on X."""
+
+    ticket: int | NewTicketRef
+    tweet: InboundTweet
+    official_account_id: int | None = None  # set: the department's own tweet (direction out, already sent)
+    reopen: bool = False
+
+
+@dataclass(slots=True)
+class Edit:
+    """A newer version of a tweet already on a ticket."""
+
+    message_id: int
+    ticket_id: int
+    tweet: InboundTweet  # the newest version; previous_tweet_ids holds every earlier id
+
+
+@dataclass(slots=True)
+class IntakeBatch:
+    new_tickets: list[NewTicket] = field(default_factory=list)
+    appends: list[Append] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+
+
+_TICKET_COLUMNS = (
+    "id",
+    "number",
+    "department_id",
+    "unit_id",
+    "status",
+    "priority",
+    "assigned_to_id",
+    "citizen_x_user_id",
+    "citizen_handle",
+    "conversation_id",
+    "opening_tweet_id",
+    "subject",
+    "language",
+    "reply_account_id",
+    "needs_manual_reply",
+    "follows_ticket_id",
+    "merged_into_id",
+    "created_at",
+    "tweeted_at",
+    "updated_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+    "escalation_level",
+)
+_MESSAGE_COLUMNS = (
+    "ticket_id",
+    "direction",
+    "kind",
+    "tweet_id",
+    "previous_tweet_ids",
+    "in_reply_to_tweet_id",
+    "author_x_user_id",
+    "author_handle",
+    "text",
+    "language",
+    "media",
+    "created_at",
+    "sent_by_id",
+    "from_account_id",
+    "delivery",
+    "idempotency_key",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "sent_at",
+    "thread_part",
+    "thread_parts",
+)
+
+
+def _copy(cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _inbound_row(ticket_id: int, tweet: InboundTweet) -> tuple:
+    return (
+        ticket_id,
+        Direction.IN,
+        MessageKind.TWEET,
+        tweet.tweet_id,
+        tweet.previous_tweet_ids,
+        tweet.in_reply_to_tweet_id,
+        tweet.author_x_user_id,
+        tweet.author_handle,
+        tweet.text,
+        tweet.language,
+        orjson.dumps(list(tweet.media)).decode(),
+        tweet.created_at,
+        None,
+        None,
+        "",
+        None,
+        0,
+        None,
+        "",
+        None,
+        1,
+        1,
+    )
+
+
+def _official_row(ticket_id: int, tweet: InboundTweet, account_id: int) -> tuple:
+    return (
+        ticket_id,
+        Direction.OUT,
+        MessageKind.OFFICIAL_TWEET,
+        tweet.tweet_id,
+        tweet.previous_tweet_ids,
+        tweet.in_reply_to_tweet_id,
+        tweet.author_x_user_id,
+        tweet.author_handle,
+        tweet.text,
+        tweet.language,
+        orjson.dumps(list(tweet.media)).decode(),
+        tweet.created_at,
+        None,
+        account_id,
+        Delivery.SENT,
+        None,
+        0,
+        None,
+        "",
+        tweet.created_at,
+        1,
+        1,
+    )
+
+
+def _acknowledgement_row(ticket: NewTicket, now: datetime) -> tuple:
+    delivery = Delivery.QUEUED if ticket.reply_account_id else Delivery.MANUAL
+    return (
+        ticket.id,
+        Direction.OUT,
+        MessageKind.ACKNOWLEDGEMENT,
+        None,
+        [],
+        ticket.opening.tweet_id,
+        None,
+        "",
+        acknowledgement_text(number=ticket.number, department=ticket.department, language=ticket.opening.language),
+        ticket.opening.language,
+        "[]",
+        now,
+        None,
+        ticket.reply_account_id,
+        delivery,
+        f"ack-{ticket.number}",
+        0,
+        now if delivery == Delivery.QUEUED else None,
+        "",
+        None,
+        1,
+        1,
+    )
+
+
+def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
+    numbers = ticket_numbers_allocate(cursor, requests=[(ticket.department.number_prefix, now) for ticket in new])
+    cursor.execute("SELECT nextval('tickets_ticket_id_seq') FROM generate_series(1, %s)", [len(new)])
+    for ticket, (ticket_id,), number in zip(new, cursor.fetchall(), numbers, strict=True):
+        ticket.id, ticket.number = ticket_id, number
+    rows = [
+        (
+            t.id, t.number, t.department.id, t.unit_id, Status.NEW, t.priority, None, t.opening.author_x_user_id,
+            t.opening.author_handle, t.conversation_id,
+            # The first version's id, also when the tweet was edited in this same batch.
+            min([t.opening.tweet_id, *t.opening.previous_tweet_ids]),
+            t.opening.text[:280], t.opening.language, t.reply_account_id, t.reply_account_id is None,
+            t.follows_ticket_id, None, now, t.opening.created_at, now, None, None, None, None, None, 0,
+        )
+        for t in new
+    ]  # fmt: skip
+    _copy(cursor, "tickets_ticket", _TICKET_COLUMNS, rows)
+
+
+def _touch_tickets(cursor, appends: list[tuple[int, Append]]) -> None:
+    """One UPDATE for every existing ticket that got a tweet: activity time, reopening, first response."""
+    touched: dict[int, list] = {}  # ticket id -> [last activity, reopen, responded]
+    for ticket_id, append in appends:
+        state = touched.setdefault(ticket_id, [append.tweet.created_at, False, False])
+        state[0] = max(state[0], append.tweet.created_at)
+        state[1] = state[1] or append.reopen
+        state[2] = state[2] or bool(append.official_account_id)
+    if not touched:
+        return
+    ids = list(touched)
+    cursor.execute(
+        """
+        UPDATE tickets_ticket t SET
+            updated_at = GREATEST(t.updated_at, v.at),
+            status = CASE WHEN v.reopen THEN %s ELSE t.status END,
+            resolved_at = CASE WHEN v.reopen THEN NULL ELSE t.resolved_at END,
+            first_responded_at = CASE WHEN v.responded THEN COALESCE(t.first_responded_at, v.at)
+                                      ELSE t.first_responded_at END
+        FROM unnest(%s::bigint[], %s::timestamptz[], %s::boolean[], %s::boolean[]) AS v(id, at, reopen, responded)
+        WHERE t.id = v.id
+        """,
+        [Status.REOPENED, ids, *([touched[i][column] for i in ids] for column in range(3))],
+    )
+
+
+def _apply_edits(cursor, edits: list[Edit]) -> None:
+    if not edits:
+        return
+    cursor.execute(
+        """
+        UPDATE tickets_ticketmessage m SET
+            tweet_id = v.tweet_id, text = v.text,
+            previous_tweet_ids = ARRAY(
+                SELECT DISTINCT x FROM unnest(m.previous_tweet_ids || v.previous::bigint[]) x ORDER BY x
+            )
+        FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v(id, tweet_id, text, previous)
+        WHERE m.id = v.id
+        """,
+        [
+            [e.message_id for e in edits],
+            [e.tweet.tweet_id for e in edits],
+            [e.tweet.text for e in edits],
+            ["{" + ",".join(map(str, e.tweet.previous_tweet_ids)) + "}" for e in edits],
+        ],
+    )
+
+
+def _events(batch: IntakeBatch, appends: list[tuple[int, Append]]) -> list[EventDraft]:
+    events = [
+        EventDraft(EventKind.CREATED, t.id, data={
+            "number": t.number,
+            "tweet_id": str(t.opening.tweet_id),
+            "route": t.route,
+            "acknowledgement": "queued" if t.reply_account_id else "manual reply needed",
+            **({"follows_ticket_id": t.follows_ticket_id} if t.follows_ticket_id else {}),
+        })
+        for t in batch.new_tickets
+    ]  # fmt: skip
+    for ticket_id, append in appends:
+        if append.official_account_id:
+            kind = EventKind.OFFICIAL_REPLY_SEEN
+        else:
+            kind = EventKind.REOPENED if append.reopen else EventKind.THREADED
+        events.append(EventDraft(kind, ticket_id, data={"tweet_id": str(append.tweet.tweet_id)}))
+    events.extend(
+        EventDraft(EventKind.EDITED, e.ticket_id, data={
+            "tweet_id": str(e.tweet.tweet_id), "previous_tweet_ids": [str(i) for i in e.tweet.previous_tweet_ids],
+        })
+        for e in batch.edits
+    )  # fmt: skip
+    return events
+
+
+def intake_apply(batch: IntakeBatch) -> None:
+    """Write the batch. Runs inside the caller's transaction; fills in each NewTicket's id and number."""
+    now = timezone.now()
+    new = batch.new_tickets
+    with connection.cursor() as cursor:
+        if new:
+            _insert_new_tickets(cursor, new, now)
+        appends = [
+            (new[a.ticket.index].id if isinstance(a.ticket, NewTicketRef) else a.ticket, a) for a in batch.appends
+        ]
+        message_rows = [_inbound_row(t.id, t.opening) for t in new]
+        message_rows += [_acknowledgement_row(t, now) for t in new]
+        message_rows += [
+            _official_row(ticket_id, a.tweet, a.official_account_id) if a.official_account_id
+            else _inbound_row(ticket_id, a.tweet)
+            for ticket_id, a in appends
+        ]  # fmt: skip
+        _copy(cursor, "tickets_ticketmessage", _MESSAGE_COLUMNS, message_rows)
+        _touch_tickets(cursor, [(ticket_id, a) for ticket_id, a in appends if not isinstance(a.ticket, NewTicketRef)])
+        _apply_edits(cursor, batch.edits)
+    audit_events_append(_events(batch, appends))

@@ -1,0 +1,16 @@
+"""Texts Seva Desk posts to citizens."""
+
+from departments.models import Department
+
+
+def acknowledgement_text(*, number: str, department: Department, language: str) -> str:
+    """No link on purpose: X charges many times more for a post with a URL; the number is enough."""
+    if language == "hi":
+        return (
+            f"धन्यवाद। आपकी शिकायत {department.name_hi or department.name_en} में संख्या {number} के साथ दर्ज "
+            f"हो गई है। हम इसी थ्रेड में आपको जानकारी देंगे।"
+        )
+    return (
+        f"Thank you. Your complaint is registered with {department.name_en} as {number}. "
+        f"We will update you in this thread."
+    )
