@@ -85,7 +85,8 @@ def main() -> None:
         print(json.dumps(run_one(args.run)))
         return
 
-    env = {**os.environ, "DATABASE_URL": bench_database_url(), "LOG_LEVEL": "WARNING"}
+    # DEBUG off: Django's debug cursor would format and keep every statement of the run.
+    env = {**os.environ, "DATABASE_URL": bench_database_url(), "LOG_LEVEL": "WARNING", "DEBUG": "false"}
     subprocess.run([sys.executable, str(ROOT / "scripts" / "createdb.py")], env=env, check=True)
     print(f"{'tweets':>8} {'seconds':>8} {'tweets/s':>9} {'peak MB':>8}  outcome")
     for size in args.sizes:

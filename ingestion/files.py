@@ -1,10 +1,14 @@
 """Ingesting a JSON Lines file through the same inbox and batch pipeline as every other door."""
 
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+from django.db import reset_queries
 
 from ingestion.inbox import DEFAULT_BATCH_SIZE, inbox_process_tweets, inbox_store
 from ingestion.models import Door, Outcome
@@ -39,16 +43,55 @@ class IngestSummary:
         return self.outcomes[Outcome.IGNORED]
 
 
-def _line_batches(stream: BinaryIO, lines_per_batch: int) -> Iterator[tuple[list[bytes], int]]:
-    batch, size = [], 0
+@dataclass(slots=True)
+class _ParsedBatch:
+    tweets: list[NormalizedTweet] = field(default_factory=list)
+    dead_letters: list[DeadLetterDraft] = field(default_factory=list)
+    lines: int = 0
+    skipped: int = 0
+    bytes_read: int = 0
+
+
+def _parse_batches(stream: BinaryIO, batch_size: int) -> Iterator[_ParsedBatch]:
+    """Batches of at least `batch_size` tweets (the last may be smaller): memory stays flat."""
+    batch, bytes_read = _ParsedBatch(), 0
     for line in stream:
-        batch.append(line)
-        size += len(line)
-        if len(batch) >= lines_per_batch:
-            yield batch, size
-            batch, size = [], 0
-    if batch:
-        yield batch, size
+        bytes_read += len(line)
+        parsed = parse_document(line)
+        batch.tweets.extend(parsed.tweets)
+        batch.dead_letters.extend(parsed.dead_letters)
+        batch.lines += 1
+        batch.skipped += parsed.skipped
+        if len(batch.tweets) >= batch_size:
+            batch.bytes_read = bytes_read
+            yield batch
+            batch = _ParsedBatch()
+    batch.bytes_read = bytes_read
+    yield batch
+
+
+def _parsed_ahead(batches: Iterator[_ParsedBatch], depth: int = 2) -> Iterator[_ParsedBatch]:
+    """Parse the next batches in a thread while this one is in PostgreSQL.
+
+    psycopg releases the GIL while it waits on the server, so parsing (Python) and writing
+    (PostgreSQL) overlap on the two cores instead of taking turns.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                handoff.put(batch)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
+            handoff.put(exc)
+        handoff.put(done)
+
+    threading.Thread(target=produce, name="ingest-parser", daemon=True).start()
+    while (item := handoff.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
 def ingest_stream(
@@ -61,35 +104,19 @@ def ingest_stream(
     """Read JSON Lines, store each batch in the inbox, process it, and count what became of it."""
     summary = IngestSummary()
     config = RoutingConfig()
-    tweets: list[NormalizedTweet] = []
-    dead: list[DeadLetterDraft] = []
-    bytes_read = 0
-
-    def flush() -> None:
-        stored = inbox_store(tweets=tweets, dead_letters=dead, door=door)
+    for batch in _parsed_ahead(_parse_batches(stream, batch_size)):
+        summary.lines += batch.lines
+        summary.received += len(batch.tweets)
+        summary.skipped_lines += batch.skipped
+        stored = inbox_store(tweets=batch.tweets, dead_letters=batch.dead_letters, door=door)
         summary.duplicates += stored.duplicates
         summary.dead_letters += stored.dead_letters
         result = inbox_process_tweets(stored.new, config=config)
         summary.outcomes.update(result.counts())
         summary.duplicates += result.counts()[Outcome.DUPLICATE]
-        tweets.clear()
-        dead.clear()
-
-    # Lines are small; batching by tweet count keeps memory flat whatever the file's size.
-    for lines, size in _line_batches(stream, lines_per_batch=max(1, batch_size // 4)):
-        summary.lines += len(lines)
-        for line in lines:
-            parsed = parse_document(line)
-            tweets.extend(parsed.tweets)
-            dead.extend(parsed.dead_letters)
-            summary.received += len(parsed.tweets)
-            summary.skipped_lines += parsed.skipped
-        if len(tweets) >= batch_size:
-            flush()
-        bytes_read += size
+        reset_queries()  # under DEBUG, Django would otherwise keep every batch's statements
         if on_progress:
-            on_progress(bytes_read)
-    flush()
+            on_progress(batch.bytes_read)
     return summary
 
 

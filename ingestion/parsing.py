@@ -31,6 +31,7 @@ _MAX_ID = 2**63 - 1
 _DEAD_LETTER_ID_LENGTH = 40
 # How NUL looks inside JSON text; PostgreSQL can store NUL neither in text nor in jsonb.
 _JSON_NUL = "\\u0000"
+_JSON_NUL_BYTES = _JSON_NUL.encode()
 
 
 def _combining_marks() -> str:
@@ -87,36 +88,16 @@ _SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError)
 def parse_document(document: str | bytes | dict) -> ParsedDocument:
     """Parse one JSON document (a JSON Lines line, a stream line, a webhook body, an API page)."""
     result = ParsedDocument()
-    if isinstance(document, dict):
-        try:
-            serialised = orjson.dumps(document)
-        except orjson.JSONEncodeError as exc:
-            result.dead_letters.append(
-                DeadLetterDraft(raw=_storable(str(document)), reason=f"document cannot be written as JSON: {exc}")
-            )
+    try:
+        parsed = _decoded(document)
+        if parsed is None:
+            result.skipped = 1  # a stream keep-alive
             return result
-        parsed = _without_nul(document) if b"\\u0000" in serialised else document
-    else:
-        try:
-            parsed = orjson.loads(document)
-        except orjson.JSONDecodeError as exc:
-            line = _line_text(document)
-            if line.strip():
-                result.dead_letters.append(DeadLetterDraft(raw=line, reason=f"line is not valid JSON: {exc}"))
-            else:
-                result.skipped = 1  # a stream keep-alive
-            return result
-        if _has_nul_escape(document):
-            parsed = _without_nul(parsed)
-        if not isinstance(parsed, dict):
-            reason = f"line is JSON but not an object: it is {_json_type_name(parsed)}"
-            result.dead_letters.append(DeadLetterDraft(raw=_line_text(document), reason=reason))
-            return result
-
-    shape_error = _parse_object(parsed, result)
-    if shape_error:
-        raw = _line_text(document) if not isinstance(document, dict) else orjson.dumps(parsed).decode()
-        result.dead_letters.append(DeadLetterDraft(raw=raw, reason=shape_error))
+        _parse_object(parsed, result)
+    except ParseError as exc:
+        result.dead_letters.append(DeadLetterDraft(raw=_line_text(document), reason=str(exc)))
+    except RecursionError:
+        result.dead_letters.append(DeadLetterDraft(raw=_line_text(document), reason="document is nested too deeply"))
     if not result.tweets and not result.dead_letters:
         result.skipped = 1
     return result
@@ -130,7 +111,7 @@ def parse_envelope(envelope: dict) -> NormalizedTweet:
         serialised = orjson.dumps(envelope)
     except orjson.JSONEncodeError as exc:
         raise ParseError(f"envelope cannot be written as JSON: {exc}") from exc
-    if b"\\u0000" in serialised:
+    if _JSON_NUL_BYTES in serialised:
         envelope = _without_nul(envelope)
     tweet = envelope.get("tweet")
     if not isinstance(tweet, dict):
@@ -145,6 +126,8 @@ def parse_envelope(envelope: dict) -> NormalizedTweet:
                 {"users": envelope.get("users"), "media": envelope.get("media"), "tweets": envelope.get("tweets")}
             )
             return _v2_tweet(tweet, includes, PayloadFormat(payload_format), context)
+    except ParseError:
+        raise
     except _SHAPE_ERRORS as exc:
         raise ParseError(_shape_reason(exc)) from exc
     raise ParseError(f"envelope format {payload_format!r} is not one of v2, v1.1, xaa")
@@ -153,116 +136,26 @@ def parse_envelope(envelope: dict) -> NormalizedTweet:
 # Documents
 
 
-def _parse_object(document: dict, result: ParsedDocument) -> str:
-    """Add the document's tweets, dead letters and API errors to `result`; return why the whole document
-    is unreadable, or "" when it is not."""
-    errors = document.get("errors")
-    if isinstance(errors, list):
-        result.api_errors.extend(error for error in errors if isinstance(error, dict))
-    if "data" in document:
-        return _parse_data(document, result)
-    if "tweet_create_events" in document or "for_user_id" in document:
-        return _parse_account_activity(document, result)
-    if "id_str" in document or "user" in document:
-        _add_v1(document, {}, result)
-        return ""
-    if "id" in document or "text" in document:
-        _add_v2(document, _Includes(None), PayloadFormat.V2, {}, result)
-        return ""
-    if "errors" in document or "meta" in document:
-        return ""  # an error-only stream line, an error response or an empty search page
-    if "title" in document and ("type" in document or "detail" in document):
-        result.api_errors.append(document)  # an RFC 7807 problem body
-        return ""
-    if any(key.endswith("_events") or key == "user_event" for key in document):
-        return ""  # an Account Activity event without for_user_id
-    keys = ", ".join(sorted(document)[:10]) or "none"
-    return f"JSON object is none of the shapes X sends (its keys: {keys})"
+def _decoded(document: str | bytes | dict) -> dict | None:
+    """The document as an object without NUL characters; None for a blank keep-alive line.
 
-
-def _parse_data(document: dict, result: ParsedDocument) -> str:
-    """A v2 page, single lookup or stream line, or an X Activity API event."""
-    data = document["data"]
-    if isinstance(data, dict) and "event_type" in data:
-        return _parse_activity_event(data, result)
-    includes = _Includes(document.get("includes"))
-    context = {"matching_rules": document["matching_rules"]} if "matching_rules" in document else {}
-    if isinstance(data, list):
-        for item in data:
-            _add_v2(item, includes, PayloadFormat.V2, context, result)
-    elif isinstance(data, dict):
-        # {"deleted": true} and other answers that are not a tweet carry neither an id nor a text.
-        if "id" in data or "text" in data:
-            _add_v2(data, includes, PayloadFormat.V2, context, result)
-    elif data is not None:
-        return f"data is {_json_type_name(data)}, neither a list of tweets nor a tweet"
-    return ""
-
-
-def _parse_account_activity(document: dict, result: ParsedDocument) -> str:
-    """Account Activity: tweet_create_events holds v1.1 tweets; favorites, follows and deletes carry none."""
-    events = document.get("tweet_create_events")
-    if events is not None and not isinstance(events, list):
-        return f"tweet_create_events is {_json_type_name(events)}, not a list"
-    context = {"for_user_id": document["for_user_id"]} if "for_user_id" in document else {}
-    for item in events or ():
-        _add_v1(item, context, result)
-    return ""
-
-
-def _parse_activity_event(event: dict, result: ParsedDocument) -> str:
-    """An X Activity API event: a post event carries a v2 post; other events (follows, profile changes,
-    deletions) carry none."""
-    event_type = event.get("event_type")
-    if not (isinstance(event_type, str) and event_type.startswith("post.") and event_type.endswith(".create")):
-        return ""
-    payload = event.get("payload")
-    if not isinstance(payload, dict):
-        return f"{event_type} event has no post in its payload"
-    context = {"event": {key: event[key] for key in _XAA_EVENT_FIELDS if key in event}}
-    _add_v2(payload, _Includes(event.get("includes")), PayloadFormat.XAA, context, result)
-    return ""
-
-
-def _add_v2(
-    tweet: object, includes: "_Includes", payload_format: PayloadFormat, context: dict, result: ParsedDocument
-) -> None:
-    if not isinstance(tweet, dict):
-        result.dead_letters.append(
-            DeadLetterDraft(
-                raw=orjson.dumps(tweet).decode(), reason=f"tweet is {_json_type_name(tweet)}, not an object"
-            )
-        )
-        return
+    Raises ParseError when the document is no JSON object.
+    """
+    if isinstance(document, dict):
+        try:
+            serialised = orjson.dumps(document)
+        except orjson.JSONEncodeError as exc:
+            raise ParseError(f"document cannot be written as JSON: {exc}") from exc
+        return _without_nul(document) if _JSON_NUL_BYTES in serialised else document
     try:
-        result.tweets.append(_v2_tweet(tweet, includes, payload_format, context))
-    except ParseError as exc:
-        result.dead_letters.append(_tweet_dead_letter(tweet, str(exc), tweet.get("id")))
-    except _SHAPE_ERRORS as exc:
-        result.dead_letters.append(_tweet_dead_letter(tweet, _shape_reason(exc), tweet.get("id")))
-
-
-def _add_v1(tweet: object, context: dict, result: ParsedDocument) -> None:
-    if not isinstance(tweet, dict):
-        result.dead_letters.append(
-            DeadLetterDraft(
-                raw=orjson.dumps(tweet).decode(), reason=f"tweet is {_json_type_name(tweet)}, not an object"
-            )
-        )
-        return
-    try:
-        result.tweets.append(_v1_tweet(tweet, context))
-    except ParseError as exc:
-        result.dead_letters.append(_tweet_dead_letter(tweet, str(exc), _v1_value(tweet, "id")))
-    except _SHAPE_ERRORS as exc:
-        result.dead_letters.append(_tweet_dead_letter(tweet, _shape_reason(exc), _v1_value(tweet, "id")))
-
-
-def _tweet_dead_letter(tweet: dict, reason: str, tweet_id: object) -> DeadLetterDraft:
-    readable_id = str(tweet_id) if isinstance(tweet_id, str | int) and not isinstance(tweet_id, bool) else ""
-    return DeadLetterDraft(
-        raw=orjson.dumps(tweet).decode(), reason=reason, tweet_id=readable_id[:_DEAD_LETTER_ID_LENGTH]
-    )
+        parsed = orjson.loads(document)
+    except orjson.JSONDecodeError as exc:
+        if not _line_text(document).strip():
+            return None
+        raise ParseError(f"line is not valid JSON: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise ParseError(f"line is JSON but not an object: it is {_json_type_name(parsed)}")
+    return _without_nul(parsed) if _has_nul_escape(document) else parsed
 
 
 class _Includes:
@@ -278,9 +171,113 @@ class _Includes:
         self.users_by_name = {
             user["username"].lower(): user for user in users if isinstance(user.get("username"), str)
         }
-        self.media_by_key = {item.get("media_key"): item for item in _objects(includes.get("media"))}
+        media = _objects(includes.get("media"))
+        self.media_by_key = {item["media_key"]: item for item in media if isinstance(item.get("media_key"), str)}
         tweets = _objects(includes.get("tweets") or includes.get("posts"))
         self.tweets_by_id = {str(tweet.get("id")): tweet for tweet in tweets}
+
+
+def _parse_object(document: dict, result: ParsedDocument) -> None:
+    """Add the document's tweets, dead letters and API errors to `result`.
+
+    Raises ParseError when the document as a whole is unreadable.
+    """
+    errors = document.get("errors")
+    if isinstance(errors, list):
+        result.api_errors.extend(error for error in errors if isinstance(error, dict))
+    if "data" in document:
+        _parse_data(document, result)
+    elif "tweet_create_events" in document or "for_user_id" in document:
+        _parse_account_activity(document, result)
+    elif "id_str" in document or "user" in document:
+        _add_tweet(document, PayloadFormat.V1, None, {}, result)
+    elif "id" in document or "text" in document:
+        _add_tweet(document, PayloadFormat.V2, None, {}, result)
+    elif "title" in document and ("type" in document or "detail" in document):
+        result.api_errors.append(document)  # an RFC 7807 problem body
+    elif not (
+        "errors" in document  # an error-only stream line or error response
+        or "meta" in document  # an empty search page
+        or any(key.endswith("_events") or key == "user_event" for key in document)  # Account Activity
+    ):
+        keys = ", ".join(sorted(document)[:10]) or "none"
+        raise ParseError(f"JSON object is none of the shapes X sends (its keys: {keys})")
+
+
+def _parse_data(document: dict, result: ParsedDocument) -> None:
+    """A v2 page, single lookup or stream line, or an X Activity API event."""
+    data = document["data"]
+    if isinstance(data, dict) and "event_type" in data:
+        _parse_activity_event(data, result)
+        return
+    includes = _Includes(document.get("includes"))
+    context = {"matching_rules": document["matching_rules"]} if "matching_rules" in document else {}
+    if isinstance(data, list):
+        for item in data:
+            _add_tweet(item, PayloadFormat.V2, includes, context, result)
+    elif isinstance(data, dict):
+        # {"deleted": true} and other answers that are not a tweet carry neither an id nor a text.
+        if "id" in data or "text" in data:
+            _add_tweet(data, PayloadFormat.V2, includes, context, result)
+    elif data is not None:
+        raise ParseError(f"data is {_json_type_name(data)}, neither a list of tweets nor a tweet")
+
+
+def _parse_account_activity(document: dict, result: ParsedDocument) -> None:
+    """Account Activity: tweet_create_events holds v1.1 tweets; favorites, follows and deletes carry none."""
+    events = document.get("tweet_create_events")
+    if events is not None and not isinstance(events, list):
+        raise ParseError(f"tweet_create_events is {_json_type_name(events)}, not a list")
+    context = {"for_user_id": document["for_user_id"]} if "for_user_id" in document else {}
+    for item in events or ():
+        _add_tweet(item, PayloadFormat.V1, None, context, result)
+
+
+def _parse_activity_event(event: dict, result: ParsedDocument) -> None:
+    """An X Activity API event: a post event carries a v2 post; other events (follows, profile changes,
+    deletions) carry none."""
+    event_type = event.get("event_type")
+    if not (isinstance(event_type, str) and event_type.startswith("post.") and event_type.endswith(".create")):
+        return
+    payload = event.get("payload")
+    if not isinstance(payload, dict):
+        raise ParseError(f"{event_type} event has no post in its payload")
+    context = {"event": {key: event[key] for key in _XAA_EVENT_FIELDS if key in event}}
+    _add_tweet(payload, PayloadFormat.XAA, _Includes(event.get("includes")), context, result)
+
+
+def _add_tweet(
+    tweet: object,
+    payload_format: PayloadFormat,
+    includes: _Includes | None,
+    context: dict,
+    result: ParsedDocument,
+) -> None:
+    """Add one tweet to `result`: its NormalizedTweet, or a dead letter with the reason."""
+    if not isinstance(tweet, dict):
+        reason = f"tweet is {_json_type_name(tweet)}, not an object"
+        result.dead_letters.append(DeadLetterDraft(raw=orjson.dumps(tweet).decode(), reason=reason))
+        return
+    try:
+        if payload_format is PayloadFormat.V1:
+            result.tweets.append(_v1_tweet(tweet, context))
+        else:
+            result.tweets.append(_v2_tweet(tweet, includes or _Includes(None), payload_format, context))
+    except ParseError as exc:
+        reason = str(exc)
+    except _SHAPE_ERRORS as exc:
+        reason = _shape_reason(exc)
+    else:
+        return
+    tweet_id = _v1_value(tweet, "id") if payload_format is PayloadFormat.V1 else tweet.get("id")
+    result.dead_letters.append(_tweet_dead_letter(tweet, reason, tweet_id))
+
+
+def _tweet_dead_letter(tweet: dict, reason: str, tweet_id: object) -> DeadLetterDraft:
+    readable_id = str(tweet_id) if isinstance(tweet_id, str | int) and not isinstance(tweet_id, bool) else ""
+    return DeadLetterDraft(
+        raw=orjson.dumps(tweet).decode(), reason=reason, tweet_id=readable_id[:_DEAD_LETTER_ID_LENGTH]
+    )
 
 
 # Tweets
@@ -649,7 +646,7 @@ def _objects(value: object) -> list[dict]:
 
 
 def _has_nul_escape(document: str | bytes) -> bool:
-    return (_JSON_NUL in document) if isinstance(document, str) else (b"\\u0000" in document)
+    return (_JSON_NUL in document) if isinstance(document, str) else (_JSON_NUL_BYTES in document)
 
 
 def _without_nul(value: object) -> object:
@@ -664,6 +661,11 @@ def _without_nul(value: object) -> object:
 
 def _line_text(document: object) -> str:
     """The document as text that a text column can hold, for a dead letter."""
+    if isinstance(document, dict):
+        try:
+            return orjson.dumps(document).decode()
+        except orjson.JSONEncodeError:
+            return _storable(str(document))
     if isinstance(document, bytes | bytearray):
         return _storable(bytes(document).decode("utf-8", "backslashreplace"))
     if isinstance(document, str):

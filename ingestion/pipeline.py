@@ -28,7 +28,13 @@ from tickets.intake import (
 )
 from tickets.lifecycle import OPEN_STATUSES, Status
 
-PIPELINE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('seva.ingestion.pipeline'))"
+# Batches take turns (a conversation is never threaded by two at once). Their commits need not wait
+# for the disk: if PostgreSQL crashed before flushing one, its inbox rows would still be pending
+# (they were committed durably by the door) and would simply be processed again.
+PIPELINE_LOCK_SQL = (
+    "SELECT pg_advisory_xact_lock(hashtext('seva.ingestion.pipeline')), "
+    "set_config('synchronous_commit', 'off', true)"
+)
 
 TicketRef = int | NewTicketRef
 
