@@ -144,3 +144,112 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.pattern} → {self.department.code}"
+
+
+class BusinessCalendar(models.Model):
+    """When a department works: weekly periods (several a day), weekly offs and holidays.
+
+    A department without a calendar of its own uses its nearest ancestor's.
+    """
+
+    department = models.OneToOneField(Department, on_delete=models.CASCADE, related_name="calendar")
+    name = models.CharField(_("name"), max_length=100)
+    timezone = models.CharField(_("time zone"), max_length=40, default="Asia/Kolkata")
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingPeriod(models.Model):
+    """One stretch of working time on a weekday; a day may have several (e.g. 09:30-13:00, 14:00-18:00).
+    A weekday with no period is a weekly off."""
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="periods")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), help_text=_("0 = Monday ... 6 = Sunday"))
+    starts = models.TimeField(_("starts"))
+    ends = models.TimeField(_("ends"))
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+        verbose_name = _("working period")
+        verbose_name_plural = _("working periods")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="working_period_weekday_valid"),
+            models.CheckConstraint(
+                condition=models.Q(ends__gt=models.F("starts")), name="working_period_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday}: {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class Holiday(models.Model):
+    class Kind(models.TextChoices):
+        GAZETTED = "gazetted", _("Gazetted holiday")
+        STATE = "state", _("State holiday")
+        RESTRICTED = "restricted", _("Restricted holiday")
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.GAZETTED)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_unique_per_calendar")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class SlaPolicy(models.Model):
+    """Targets per department and priority, in business minutes of the department's calendar.
+    A department without a policy for a priority uses its nearest ancestor's."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="sla_policies")
+    priority = models.CharField(_("priority"), max_length=2)
+    first_response_minutes = models.PositiveIntegerField(_("first response within (business minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolve within (business minutes)"))
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(fields=["department", "priority"], name="sla_policy_unique_priority"),
+            models.CheckConstraint(
+                condition=models.Q(priority__in=["p1", "p2", "p3", "p4"]), name="sla_policy_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resolution_minutes__gte=models.F("first_response_minutes")),
+                name="sla_policy_resolution_after_response",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department.code} {self.priority}: {self.first_response_minutes}/{self.resolution_minutes} min"
+
+
+class CannedResponse(models.Model):
+    """A reusable reply per department, in English and Hindi. Placeholders: {number}, {citizen}."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="canned_responses")
+    title = models.CharField(_("title"), max_length=100)
+    text_en = models.TextField(_("text (English)"))
+    text_hi = models.TextField(_("text (Hindi)"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        constraints = [models.UniqueConstraint(fields=["department", "title"], name="canned_response_unique_title")]
+
+    def __str__(self) -> str:
+        return self.title

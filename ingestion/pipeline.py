@@ -32,8 +32,7 @@ from tickets.lifecycle import OPEN_STATUSES, Status
 # for the disk: if PostgreSQL crashed before flushing one, its inbox rows would still be pending
 # (they were committed durably by the door) and would simply be processed again.
 PIPELINE_LOCK_SQL = (
-    "SELECT pg_advisory_xact_lock(hashtext('seva.ingestion.pipeline')), "
-    "set_config('synchronous_commit', 'off', true)"
+    "SELECT pg_advisory_xact_lock(hashtext('seva.ingestion.pipeline')), set_config('synchronous_commit', 'off', true)"
 )
 
 TicketRef = int | NewTicketRef

@@ -114,6 +114,9 @@ _TICKET_COLUMNS = (
     "resolved_at",
     "closed_at",
     "escalation_level",
+    "sla_paused_at",
+    "resolution_note",
+    "rejection_reason",
 )
 _MESSAGE_COLUMNS = (
     "ticket_id",
@@ -244,6 +247,7 @@ def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
             min([t.opening.tweet_id, *t.opening.previous_tweet_ids]),
             t.opening.text[:280], t.opening.language, t.reply_account_id, t.reply_account_id is None,
             t.follows_ticket_id, None, now, t.opening.created_at, now, None, None, None, None, None, 0,
+            None, "", "",
         )
         for t in new
     ]  # fmt: skip

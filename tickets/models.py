@@ -62,6 +62,10 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    # Set while the ticket waits on the citizen: the SLA clock is paused from this moment.
+    sla_paused_at = models.DateTimeField(_("SLA clock paused"), null=True, blank=True)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -256,3 +260,88 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class Escalation(models.Model):
+    """A ticket that passed an SLA target, in the supervisors' queue until one acknowledges it."""
+
+    class Level(models.IntegerChoices):
+        # The first-response target passed: the unit's supervisors.
+        L1 = 1, _("L1 · first response late")
+        # The resolution target passed: the department's supervisors.
+        L2 = 2, _("L2 · resolution late")
+        # Twice the resolution target passed, or a citizen appealed a poor rating: the ministry.
+        L3 = 3, _("L3 · ministry")
+
+    class Reason(models.TextChoices):
+        SLA = "sla", _("SLA target passed")
+        APPEAL = "appeal", _("Citizen appealed a low rating")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    reason = models.CharField(max_length=8, choices=Reason.choices, default=Reason.SLA)
+    # Whose supervisors must act: the unit, the department, or the ministry.
+    notify_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    target_due_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            # Each level once per ticket, whatever runs the sweep and however often.
+            models.UniqueConstraint(fields=["ticket", "level", "reason"], name="escalation_once_per_level"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="escalation_level_1_to_3"),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="escalation_acknowledged_by_someone",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["notify_department", "raised_at"],
+                name="escalation_open_queue",
+                condition=Q(acknowledged_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} L{self.level}"
+
+
+class InternalNote(models.Model):
+    """Staff-only notes on a ticket; never shown to the citizen."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.text[:40]}"
+
+
+class Feedback(models.Model):
+    """The citizen's rating (1 to 5) of a resolved ticket, given by replying on X."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    tweet_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.rating}"

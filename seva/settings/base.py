@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -151,13 +152,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "inbox-sweep": {"task": "ingestion.tasks.inbox_sweep", "schedule": 60.0},
+}
 
 # X API. With no bearer token the tweet source is the built-in simulator / fake X API.
 X_API_BASE_URL = env("X_API_BASE_URL", default="http://127.0.0.1:8765")
 X_API_BEARER_TOKEN = env("X_API_BEARER_TOKEN", default="")
 X_API_CONSUMER_KEY = env("X_API_CONSUMER_KEY", default="")
 X_API_CONSUMER_SECRET = env("X_API_CONSUMER_SECRET", default="")
+# OAuth 2.0 user-context access tokens of the official accounts replies are posted from, as JSON
+# {"BSNLCorporate": "<token>", ...}. Against a loopback fake X API a missing handle gets a fake token.
+X_ACCOUNT_TOKENS = env.json("X_ACCOUNT_TOKENS", default={})
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sevadesk@localhost")

@@ -1,0 +1,39 @@
+"""Run the fake X API on a local port, for the demo and the simulator (no network needed)."""
+
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from ingestion.fake_x import FakeXApi
+from ingestion.x_client import FAKE_APP_TOKEN
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve a fake X API v2 (recent search, filtered stream and rules, POST /2/tweets, user timelines) "
+        "plus /_fake/tweets, /_fake/posted and /_fake/faults, until interrupted."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument(
+            "--keepalive", type=float, default=20.0, help="seconds between stream keep-alive lines (X: 20)"
+        )
+
+    def handle(self, *args: object, host: str, port: int, keepalive: float, **options: object) -> None:
+        # Accept the very tokens the app is configured with, so XClient and the fake agree out of the box.
+        fake = FakeXApi(
+            host,
+            port,
+            keepalive_interval=keepalive,
+            app_token=settings.X_API_BEARER_TOKEN or FAKE_APP_TOKEN,
+            user_tokens={token: handle.removeprefix("@") for handle, token in settings.X_ACCOUNT_TOKENS.items()},
+        )
+        with fake:
+            self.stdout.write(f"Fake X API at {fake.base_url} (set X_API_BASE_URL to it); Ctrl-C stops it.")
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                self.stdout.write("Stopping.")
