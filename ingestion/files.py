@@ -109,11 +109,13 @@ def ingest_stream(
         summary.received += len(batch.tweets)
         summary.skipped_lines += batch.skipped
         stored = inbox_store(tweets=batch.tweets, dead_letters=batch.dead_letters, door=door)
-        summary.duplicates += stored.duplicates
         summary.dead_letters += stored.dead_letters
-        result = inbox_process_tweets(stored.new, config=config)
+        # Also the file's tweets that an interrupted earlier run stored but never processed.
+        unique = list({t.id: t for t in batch.tweets}.values())
+        result = inbox_process_tweets(unique, config=config)
         summary.outcomes.update(result.counts())
-        summary.duplicates += result.counts()[Outcome.DUPLICATE]
+        # Repeated within the file, already processed before, or already on a ticket.
+        summary.duplicates += len(batch.tweets) - len(result.outcomes) + result.counts()[Outcome.DUPLICATE]
         reset_queries()  # under DEBUG, Django would otherwise keep every batch's statements
         if on_progress:
             on_progress(batch.bytes_read)

@@ -6,12 +6,12 @@ batch of pending rows under the pipeline lock, in one transaction: a crash leave
 for the next run, never half a ticket.
 """
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import orjson
 from django.db import connection, transaction
-from django.utils import timezone
 
 from ingestion.models import Door, InboxState, Outcome
 from ingestion.normalized import DeadLetterDraft, NormalizedTweet, ParseError
@@ -29,18 +29,31 @@ class StoreResult:
     dead_letters: int = 0
 
 
-def dead_letters_store(drafts: Sequence[DeadLetterDraft], *, door: str) -> None:
+def dead_letters_store(drafts: Sequence[DeadLetterDraft], *, door: str) -> int:
+    """Keep each unreadable payload with its reason, once; returns how many were new."""
     if not drafts:
-        return
-    now = timezone.now()
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            "COPY ingestion_deadletter (door, raw, reason, tweet_id, received_at, replay_result) FROM STDIN"
-        ) as copy,
-    ):
-        for draft in drafts:
-            copy.write_row((door, draft.raw.replace("\x00", ""), draft.reason, draft.tweet_id[:40], now, ""))
+        return 0
+    unique = {}
+    for draft in drafts:
+        raw = draft.raw.replace("\x00", "")
+        unique.setdefault(hashlib.sha256(raw.encode()).hexdigest(), (raw, draft))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO ingestion_deadletter (door, raw, fingerprint, reason, tweet_id, received_at, replay_result)
+            SELECT %s, raw, fingerprint, reason, tweet_id, now(), ''
+              FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS v(raw, fingerprint, reason, tweet_id)
+            ON CONFLICT (fingerprint) DO NOTHING
+            """,
+            [
+                door,
+                [raw for raw, _ in unique.values()],
+                list(unique),
+                [draft.reason for _, draft in unique.values()],
+                [draft.tweet_id[:40] for _, draft in unique.values()],
+            ],
+        )
+        return cursor.rowcount
 
 
 @transaction.atomic
@@ -48,8 +61,7 @@ def inbox_store(
     *, tweets: Sequence[NormalizedTweet], dead_letters: Sequence[DeadLetterDraft], door: str
 ) -> StoreResult:
     """Keep what arrived, raw, before anything else. Returns the tweets that were new."""
-    result = StoreResult(dead_letters=len(dead_letters))
-    dead_letters_store(dead_letters, door=door)
+    result = StoreResult(dead_letters=dead_letters_store(dead_letters, door=door))
     unique = {t.id: t for t in tweets}
     result.duplicates = len(tweets) - len(unique)
     if unique:

@@ -25,6 +25,7 @@ class Outcome(models.TextChoices):
     REOPENED = "reopened", _("Reopened a ticket")
     EDITED = "edited", _("Updated an edited tweet")
     OFFICIAL_REPLY = "official_reply", _("Recorded as the department's reply")
+    FEEDBACK = "feedback", _("Rated a resolved ticket")
     IGNORED = "ignored", _("Not a ticket")
     DUPLICATE = "duplicate", _("Seen before")
     DEAD = "dead", _("Could not be parsed")
@@ -58,6 +59,8 @@ class DeadLetter(models.Model):
 
     door = models.CharField(max_length=8, choices=Door.choices)
     raw = models.TextField()
+    # sha256 of the raw payload: the same bad payload delivered again is the same dead letter.
+    fingerprint = models.CharField(max_length=64, unique=True)
     reason = models.TextField()
     tweet_id = models.CharField(max_length=40, blank=True)
     received_at = models.DateTimeField(default=timezone.now)

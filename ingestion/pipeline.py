@@ -16,10 +16,12 @@ from django.utils import timezone
 from ingestion.models import Outcome
 from ingestion.normalized import NormalizedTweet
 from ingestion.routing import RoutingConfig
+from tickets.feedback import APPEAL_AT_OR_BELOW, rating_from_text
 from tickets.intake import (
     REOPEN_WINDOW,
     Append,
     Edit,
+    FeedbackDraft,
     InboundTweet,
     IntakeBatch,
     NewTicket,
@@ -45,6 +47,9 @@ class _TicketState:
     status: str
     resolved_at: datetime | None
     merged_into_id: int | None = None
+    department_id: int | None = None
+    unit_id: int | None = None
+    rated: bool = False  # feedback already given for this resolution
 
 
 @dataclass(slots=True)
@@ -114,7 +119,10 @@ class _BatchPlanner:
             ticket_ids = sorted({k.ticket for k in self.known.values()})
             cursor.execute(
                 """
-                SELECT id, conversation_id, citizen_x_user_id, status, resolved_at, merged_into_id
+                SELECT id, conversation_id, citizen_x_user_id, status, resolved_at, merged_into_id,
+                       department_id, unit_id,
+                       EXISTS (SELECT 1 FROM tickets_feedback f
+                                WHERE f.ticket_id = tickets_ticket.id AND f.created_at >= tickets_ticket.resolved_at)
                   FROM tickets_ticket
                  WHERE conversation_id = ANY(%s::bigint[]) OR id = ANY(%s::bigint[])
                     OR id IN (SELECT merged_into_id FROM tickets_ticket
@@ -125,8 +133,10 @@ class _BatchPlanner:
                 """,
                 [conversations, ticket_ids, conversations, ticket_ids],
             )
-            for ticket_id, conversation_id, citizen, status, resolved_at, merged_into_id in cursor.fetchall():
-                self.tickets[ticket_id] = _TicketState(conversation_id, citizen, status, resolved_at, merged_into_id)
+            for ticket_id, conversation_id, citizen, status, resolved_at, merged_into_id, *rest in cursor.fetchall():
+                self.tickets[ticket_id] = _TicketState(
+                    conversation_id, citizen, status, resolved_at, merged_into_id, *rest
+                )
                 self.by_conversation.setdefault(conversation_id, []).append(ticket_id)
 
     # -- decisions ---------------------------------------------------------------------------------
@@ -192,11 +202,21 @@ class _BatchPlanner:
                 self._remember(tweet, inbound, current)
                 self.outcomes[tweet.id] = (Outcome.THREADED, current)
                 return
-            if (
+            recently_resolved = bool(
                 state.status == Status.RESOLVED
                 and state.resolved_at
-                and (inbound.created_at - state.resolved_at < REOPEN_WINDOW)
-            ):
+                and inbound.created_at - state.resolved_at < REOPEN_WINDOW
+            )
+            rating = rating_from_text(tweet.text) if recently_resolved and not state.rated else None
+            if rating is not None and isinstance(current, int):
+                # A rating of the resolution is feedback, not a reopening.
+                state.rated = True
+                appeal_to = self._appeal_target(state, rating[0])
+                self.batch.feedback.append(FeedbackDraft(current, inbound, rating[0], rating[1], appeal_to))
+                self._remember(tweet, inbound, current)
+                self.outcomes[tweet.id] = (Outcome.FEEDBACK, current)
+                return
+            if recently_resolved:
                 state.status, state.resolved_at = Status.REOPENED, None
                 self.batch.appends.append(Append(current, inbound, reopen=True))
                 self._remember(tweet, inbound, current)
@@ -204,6 +224,15 @@ class _BatchPlanner:
                 return
             follows = current if isinstance(current, int) else None
         self._plan_new_ticket(tweet, inbound, conversation_id, follows)
+
+    def _appeal_target(self, state: _TicketState, rating: int) -> int | None:
+        """A poor rating appeals to the next level up: the unit's department, else the ministry."""
+        if rating > APPEAL_AT_OR_BELOW:
+            return None
+        if state.unit_id is not None:
+            return state.department_id
+        department = self.config.departments.get(state.department_id)
+        return (department.parent_id if department else None) or self.config.triage_id
 
     def _plan_edit(self, tweet: NormalizedTweet, inbound: InboundTweet, earlier: _KnownTweet) -> None:
         if earlier.inbound is not None:

@@ -38,3 +38,19 @@ def celery_worker_running():
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield app
+
+
+@pytest.fixture
+def ingest_lines(seeded):
+    """Ingest documents (dicts or raw lines) through the file door, as `ingest_file` does; returns its summary."""
+    import io
+    import json
+
+    from ingestion.files import ingest_stream
+
+    def ingest(*documents, batch_size: int = 2000):
+        lines = [doc if isinstance(doc, (str, bytes)) else json.dumps(doc) for doc in documents]
+        data = b"\n".join(line.encode() if isinstance(line, str) else line for line in lines) + b"\n"
+        return ingest_stream(io.BytesIO(data), batch_size=batch_size)
+
+    return ingest

@@ -110,7 +110,7 @@ def audit_chain_verify(*, chunk_size: int = 20_000) -> Iterator[int | ChainBreak
     with transaction.atomic(), connection.cursor() as cursor:
         while True:
             cursor.execute(
-                "SELECT id, kind, ticket_id, actor_id, created_at, data, prev_hash, hash "
+                "SELECT id, kind, ticket_id, actor_id, created_at, data::text, prev_hash, hash "
                 "FROM tickets_auditevent WHERE id > %s ORDER BY id LIMIT %s",
                 [last_id, chunk_size],
             )
@@ -131,7 +131,7 @@ def audit_chain_verify(*, chunk_size: int = 20_000) -> Iterator[int | ChainBreak
                     ticket_id=ticket_id,
                     actor_id=actor_id,
                     created_at=created_at,
-                    data=data,
+                    data=orjson.loads(data),
                 )
                 if expected != stored_hash:
                     yield ChainBreak(event_id, "its content does not match its hash (the event was altered)")

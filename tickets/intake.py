@@ -18,7 +18,7 @@ from django.utils import timezone
 from departments.models import Department
 from tickets.audit import EventDraft, audit_events_append
 from tickets.lifecycle import Priority, Status
-from tickets.models import Delivery, Direction, EventKind, MessageKind
+from tickets.models import Delivery, Direction, Escalation, EventKind, MessageKind
 from tickets.numbering import ticket_numbers_allocate
 from tickets.replies import acknowledgement_text
 
@@ -81,10 +81,22 @@ class Edit:
 
 
 @dataclass(slots=True)
+class FeedbackDraft:
+    """A citizen's rating of a resolved ticket, given by replying to it."""
+
+    ticket_id: int
+    tweet: InboundTweet
+    rating: int
+    comment: str
+    appeal_to_department_id: int | None  # set: a low rating, appealed to that department's supervisors
+
+
+@dataclass(slots=True)
 class IntakeBatch:
     new_tickets: list[NewTicket] = field(default_factory=list)
     appends: list[Append] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
+    feedback: list[FeedbackDraft] = field(default_factory=list)
 
 
 _TICKET_COLUMNS = (
@@ -302,6 +314,53 @@ def _apply_edits(cursor, edits: list[Edit]) -> None:
     )
 
 
+def _insert_feedback(cursor, feedback: list[FeedbackDraft], now: datetime) -> list[EventDraft]:
+    """Ratings, and an appeal escalation for each poor one; returns their audit events."""
+    if not feedback:
+        return []
+    cursor.execute(
+        """
+        INSERT INTO tickets_feedback (ticket_id, rating, comment, tweet_id, created_at)
+        SELECT * FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::bigint[], %s::timestamptz[])
+        ON CONFLICT (tweet_id) DO NOTHING
+        """,
+        [
+            [f.ticket_id for f in feedback], [f.rating for f in feedback], [f.comment for f in feedback],
+            [f.tweet.tweet_id for f in feedback], [f.tweet.created_at for f in feedback],
+        ],
+    )  # fmt: skip
+    appeals = [f for f in feedback if f.appeal_to_department_id]
+    events = [
+        EventDraft(EventKind.FEEDBACK, f.ticket_id, data={"rating": f.rating, "tweet_id": str(f.tweet.tweet_id)})
+        for f in feedback
+    ]
+    if appeals:
+        cursor.execute(
+            """
+            WITH raised AS (
+                INSERT INTO tickets_escalation (ticket_id, level, reason, notify_department_id, raised_at)
+                SELECT v.ticket_id, LEAST(t.escalation_level + 1, 3), %s, v.department_id, %s
+                  FROM unnest(%s::bigint[], %s::bigint[]) AS v(ticket_id, department_id)
+                  JOIN tickets_ticket t ON t.id = v.ticket_id
+                ON CONFLICT (ticket_id, level, reason) DO NOTHING
+                RETURNING ticket_id, level, notify_department_id
+            )
+            UPDATE tickets_ticket t SET escalation_level = GREATEST(t.escalation_level, raised.level)
+              FROM raised WHERE t.id = raised.ticket_id
+            RETURNING t.id, raised.level, raised.notify_department_id
+            """,
+            [Escalation.Reason.APPEAL, now, [f.ticket_id for f in appeals],
+             [f.appeal_to_department_id for f in appeals]],
+        )  # fmt: skip
+        events += [
+            EventDraft(EventKind.ESCALATED, ticket_id, data={
+                "level": level, "reason": Escalation.Reason.APPEAL, "notify_department_id": department_id,
+            })
+            for ticket_id, level, department_id in cursor.fetchall()
+        ]  # fmt: skip
+    return events
+
+
 def _events(batch: IntakeBatch, appends: list[tuple[int, Append]]) -> list[EventDraft]:
     events = [
         EventDraft(EventKind.CREATED, t.id, data={
@@ -340,6 +399,7 @@ def intake_apply(batch: IntakeBatch) -> None:
         ]
         message_rows = [_inbound_row(t.id, t.opening) for t in new]
         message_rows += [_acknowledgement_row(t, now) for t in new]
+        message_rows += [_inbound_row(f.ticket_id, f.tweet) for f in batch.feedback]
         message_rows += [
             _official_row(ticket_id, a.tweet, a.official_account_id) if a.official_account_id
             else _inbound_row(ticket_id, a.tweet)
@@ -348,4 +408,5 @@ def intake_apply(batch: IntakeBatch) -> None:
         _copy(cursor, "tickets_ticketmessage", _MESSAGE_COLUMNS, message_rows)
         _touch_tickets(cursor, [(ticket_id, a) for ticket_id, a in appends if not isinstance(a.ticket, NewTicketRef)])
         _apply_edits(cursor, batch.edits)
-    audit_events_append(_events(batch, appends))
+        feedback_events = _insert_feedback(cursor, batch.feedback, now)
+    audit_events_append(_events(batch, appends) + feedback_events)

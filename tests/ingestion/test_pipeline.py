@@ -305,3 +305,76 @@ def test_ticket_timestamps_are_aware_and_recent(ingest_lines):
     ingest_lines(page)
     ticket = ticket_for(page)
     assert abs(ticket.created_at - timezone.now()) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [
+        ("5", 5),
+        ("@BSNLCorporate 4/5 quick fix, thanks", 4),
+        ("rating: 2", 2),
+        ("⭐⭐⭐", 3),
+        ("३ में से ५", 3),
+        ("१", 1),
+        ("It broke again", None),
+        ("10 days later still down", None),
+        ("2 days and still broken", None),
+    ],
+)
+def test_ratings_are_read_from_replies(text, rating):
+    from tickets.feedback import rating_from_text
+
+    found = rating_from_text(text)
+    assert (found[0] if found else None) == rating
+
+
+def test_a_rating_reply_on_a_resolved_ticket_is_feedback_not_a_reopening(ingest_lines):
+    complaint = v2_tweet("#BSNLSeva no signal in Kochi")
+    ingest_lines(complaint)
+    ticket = ticket_for(complaint)
+    _resolve(ticket, at=ticket.tweeted_at + timedelta(hours=1))
+    rating = v2_tweet(
+        "5 thank you!", conversation_id=tweet_id_of(complaint), reply_to=tweet_id_of(complaint), minutes=120
+    )
+    summary = ingest_lines(rating)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED
+    assert summary.outcomes["feedback"] == 1
+    feedback = ticket.feedback.get()
+    assert (feedback.rating, feedback.comment) == (5, "thank you")
+    assert not ticket.escalations.exists()
+    assert ticket.events.filter(kind="feedback").count() == 1
+
+
+def test_a_low_rating_opens_an_appeal_to_the_next_level_up(ingest_lines):
+    complaint = v2_tweet("#BSNLSeva no signal in Kochi")
+    ingest_lines(complaint)
+    ticket = ticket_for(complaint)
+    assert ticket.unit.code == "BSNL_KL"
+    _resolve(ticket, at=ticket.tweeted_at + timedelta(hours=1))
+    ingest_lines(
+        v2_tweet(
+            "1 nothing was fixed", conversation_id=tweet_id_of(complaint), reply_to=tweet_id_of(complaint), minutes=120
+        )
+    )
+    ticket.refresh_from_db()
+    appeal = ticket.escalations.get()
+    assert (appeal.reason, appeal.notify_department.code) == ("appeal", "BSNL")
+    assert ticket.escalation_level == appeal.level == 1
+    assert ticket.events.filter(kind="escalated").count() == 1
+
+
+def test_a_second_rating_reply_reopens_instead(ingest_lines):
+    complaint = v2_tweet("#PostalSeva parcel lost")
+    ingest_lines(complaint)
+    ticket = ticket_for(complaint)
+    _resolve(ticket, at=ticket.tweeted_at + timedelta(hours=1))
+    ingest_lines(v2_tweet("4", conversation_id=tweet_id_of(complaint), reply_to=tweet_id_of(complaint), minutes=90))
+    ingest_lines(
+        v2_tweet(
+            "2 it is lost again", conversation_id=tweet_id_of(complaint), reply_to=tweet_id_of(complaint), minutes=100
+        )
+    )
+    ticket.refresh_from_db()
+    assert ticket.feedback.count() == 1
+    assert ticket.status == Status.REOPENED
