@@ -68,6 +68,7 @@ def test_ingesting_the_sample_twice_changes_nothing(ingest_sample):
         TicketMessage.objects.count(),
         AuditEvent.objects.count(),
         InboxTweet.objects.count(),
+        DeadLetter.objects.count(),
         sorted(Ticket.objects.values_list("number", "status")),
     )
     summary = ingest_sample()
@@ -76,6 +77,7 @@ def test_ingesting_the_sample_twice_changes_nothing(ingest_sample):
         TicketMessage.objects.count(),
         AuditEvent.objects.count(),
         InboxTweet.objects.count(),
+        DeadLetter.objects.count(),
         sorted(Ticket.objects.values_list("number", "status")),
     )
     assert after == before

@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -28,7 +30,7 @@ def test_an_intact_chain_verifies(some_events, capsys):
 def test_each_event_links_to_the_one_before(some_events):
     events = list(AuditEvent.objects.order_by("id"))
     assert events[0].prev_hash == "0" * 64
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
 
 
