@@ -2,11 +2,24 @@
 
 import secrets
 from dataclasses import dataclass
+from datetime import date, time
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from departments.models import Department, Hashtag, Membership, OfficialAccount, Role, RoutingRule
+from departments.models import (
+    BusinessCalendar,
+    CannedResponse,
+    Department,
+    Hashtag,
+    Holiday,
+    Membership,
+    OfficialAccount,
+    Role,
+    RoutingRule,
+    SlaPolicy,
+    WorkingPeriod,
+)
 
 # code, English name, Hindi name, parent code, official handle, X user id, hashtag
 DEPARTMENTS = [
@@ -69,6 +82,58 @@ KEYWORDS = [
 ]
 
 
+# Central government office hours, inherited by every department without a calendar of its own:
+# Monday to Friday with a lunch break, Saturday mornings, Sunday off.
+WORKING_PERIODS = [
+    *((weekday, time(9, 30), time(13, 0)) for weekday in range(6)),
+    *((weekday, time(14, 0), time(18, 0)) for weekday in range(5)),
+]
+# Gazetted holidays (festival dates as in the central government's published lists; the
+# department admins keep them current in the admin).
+GAZETTED_HOLIDAYS = [
+    (date(2026, 1, 26), "Republic Day"),
+    (date(2026, 3, 4), "Holi"),
+    (date(2026, 4, 3), "Good Friday"),
+    (date(2026, 8, 15), "Independence Day"),
+    (date(2026, 10, 2), "Gandhi Jayanti"),
+    (date(2026, 10, 20), "Dussehra"),
+    (date(2026, 11, 8), "Diwali"),
+    (date(2026, 12, 25), "Christmas"),
+    (date(2027, 1, 26), "Republic Day"),
+    (date(2027, 3, 26), "Good Friday"),
+    (date(2027, 8, 15), "Independence Day"),
+    (date(2027, 10, 2), "Gandhi Jayanti"),
+    (date(2027, 10, 29), "Diwali"),
+    (date(2027, 12, 25), "Christmas"),
+]
+# A unit with a calendar of its own, to show that units may differ: Kerala observes Onam.
+STATE_CALENDARS = {"BSNL_KL": ("Kerala Circle working days", [(date(2026, 8, 26), "Thiruvonam (Onam)")])}
+
+# Business minutes. A working day is 450 minutes (09:30-13:00 and 14:00-18:00); P4's 21 days is
+# CPGRAMS' outer limit for a grievance.
+WORKING_DAY = 450
+SLA_POLICIES = [
+    ("p1", 30, 1 * WORKING_DAY),
+    ("p2", 120, 3 * WORKING_DAY),
+    ("p3", 480, 7 * WORKING_DAY),
+    ("p4", 2 * WORKING_DAY, 21 * WORKING_DAY),
+]
+
+# Per department: title, English, Hindi. Placeholders {number} and {citizen}.
+CANNED_RESPONSES = [
+    (
+        "Acknowledged, working on it",
+        "Dear {citizen}, your complaint {number} is with our team. We will update you here.",
+        "प्रिय {citizen}, आपकी शिकायत {number} हमारी टीम के पास है। हम यहीं आपको जानकारी देंगे।",
+    ),
+    (
+        "Details needed",
+        "Dear {citizen}, to resolve {number} please send us the account, phone or consignment number by DM.",
+        "प्रिय {citizen}, शिकायत {number} के समाधान के लिए कृपया खाता, फ़ोन या कंसाइनमेंट संख्या DM में भेजें।",
+    ),
+]
+
+
 @dataclass(frozen=True)
 class DemoUser:
     username: str
@@ -126,6 +191,8 @@ def seed_demo(*, password: str, reset_passwords: bool = False) -> dict[str, int]
             kind=RoutingRule.Kind.KEYWORD, pattern=pattern, department=by_code[code], defaults={"priority": 100}
         )
 
+    _seed_service_levels(by_code)
+
     user_model = get_user_model()
     for demo in DEMO_USERS:
         user = user_model.objects.filter(username=demo.username).first()
@@ -144,3 +211,36 @@ def seed_demo(*, password: str, reset_passwords: bool = False) -> dict[str, int]
             user.save(update_fields=["password"])
         Membership.objects.get_or_create(user=user, department=by_code[demo.department], role=demo.role)
     return created
+
+
+def _calendar(department: Department, name: str, holidays: list[tuple[date, str, str]]) -> None:
+    calendar, _ = BusinessCalendar.objects.get_or_create(department=department, defaults={"name": name})
+    if not calendar.periods.exists():
+        WorkingPeriod.objects.bulk_create(
+            WorkingPeriod(calendar=calendar, weekday=weekday, starts=starts, ends=ends)
+            for weekday, starts, ends in WORKING_PERIODS
+        )
+    for day, holiday, kind in holidays:
+        Holiday.objects.get_or_create(calendar=calendar, date=day, defaults={"name": holiday, "kind": kind})
+
+
+def _seed_service_levels(by_code: dict[str, Department]) -> None:
+    """The ministry's calendar and SLA policies (every department inherits them), a unit calendar
+    with a state holiday, and canned responses for each department."""
+    gazetted = [(day, name, Holiday.Kind.GAZETTED) for day, name in GAZETTED_HOLIDAYS]
+    _calendar(by_code["MOC"], "Government of India working days", gazetted)
+    for code, (name, state_holidays) in STATE_CALENDARS.items():
+        # A unit's calendar replaces the inherited one, so it repeats the gazetted holidays.
+        state = [(day, holiday, Holiday.Kind.STATE) for day, holiday in state_holidays]
+        _calendar(Department.objects.get(code=code), name, gazetted + state)
+    for priority, first_response, resolution in SLA_POLICIES:
+        SlaPolicy.objects.get_or_create(
+            department=by_code["MOC"],
+            priority=priority,
+            defaults={"first_response_minutes": first_response, "resolution_minutes": resolution},
+        )
+    for department in by_code.values():
+        for title, text_en, text_hi in CANNED_RESPONSES:
+            CannedResponse.objects.get_or_create(
+                department=department, title=title, defaults={"text_en": text_en, "text_hi": text_hi}
+            )

@@ -107,7 +107,11 @@ class _BatchPlanner:
                 SELECT m.id, m.tweet_id, m.previous_tweet_ids, m.ticket_id
                   FROM tickets_ticketmessage m
                  WHERE m.tweet_id = ANY(%s::bigint[])
-                    OR (m.previous_tweet_ids <> '{}' AND m.previous_tweet_ids && %s::bigint[])
+                UNION
+                SELECT m.id, m.tweet_id, m.previous_tweet_ids, m.ticket_id
+                  FROM tickets_previoustweetversion p
+                  JOIN tickets_ticketmessage m ON m.id = p.message_id
+                 WHERE p.tweet_id = ANY(%s::bigint[])
                 """,
                 [ids, ids],
             )
@@ -119,19 +123,26 @@ class _BatchPlanner:
             ticket_ids = sorted({k.ticket for k in self.known.values()})
             cursor.execute(
                 """
+                WITH found AS (
+                    SELECT id FROM tickets_ticket WHERE conversation_id = ANY(%s::bigint[])
+                    UNION
+                    SELECT unnest(%s::bigint[])
+                ), wanted AS (
+                    SELECT id FROM found
+                    UNION
+                    SELECT t.merged_into_id FROM tickets_ticket t JOIN found USING (id)
+                     WHERE t.merged_into_id IS NOT NULL
+                )
                 SELECT id, conversation_id, citizen_x_user_id, status, resolved_at, merged_into_id,
                        department_id, unit_id,
                        EXISTS (SELECT 1 FROM tickets_feedback f
                                 WHERE f.ticket_id = tickets_ticket.id AND f.created_at >= tickets_ticket.resolved_at)
                   FROM tickets_ticket
-                 WHERE conversation_id = ANY(%s::bigint[]) OR id = ANY(%s::bigint[])
-                    OR id IN (SELECT merged_into_id FROM tickets_ticket
-                               WHERE (conversation_id = ANY(%s::bigint[]) OR id = ANY(%s::bigint[]))
-                                 AND merged_into_id IS NOT NULL)
+                 WHERE id IN (SELECT id FROM wanted)
                  ORDER BY id
                  FOR UPDATE
                 """,
-                [conversations, ticket_ids, conversations, ticket_ids],
+                [conversations, ticket_ids],
             )
             for ticket_id, conversation_id, citizen, status, resolved_at, merged_into_id, *rest in cursor.fetchall():
                 self.tickets[ticket_id] = _TicketState(

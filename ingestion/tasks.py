@@ -7,6 +7,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.db import connection
 
+from ingestion.doors.search import search_poll
 from ingestion.inbox import inbox_process_pending
 
 logger = logging.getLogger(__name__)
@@ -52,3 +53,34 @@ def inbox_sweep() -> None:
         logger.warning("inbox has rows pending for over %s s; re-queuing processing", STALE_PENDING_SECONDS)
         cache.delete(KICK_KEY)
         inbox_kick()
+
+
+@shared_task(ignore_result=True)
+def replies_send(limit: int = 50) -> None:
+    """Post the outbox's due replies: beat every 10 s, and kicked when a reply is queued. Run twice or
+    at once, it posts each reply once (ingestion.delivery)."""
+    from ingestion.delivery import replies_send_due
+    from tickets.outbox import SENDER_KICK_KEY, outbox_sender_kick
+
+    cache.delete(SENDER_KICK_KEY)
+    summary = replies_send_due(limit=limit)
+    if summary.claimed:
+        logger.info("outbox: %s", summary)
+    if summary.claimed >= limit:
+        outbox_sender_kick()  # more may be due: continue in a fresh task
+
+
+@shared_task(ignore_result=True)
+def replies_reconcile() -> None:
+    """Settle replies left "sending" by a sender that died or could not tell whether X posted them."""
+    from ingestion.delivery import replies_reconcile as reconcile
+
+    summary = reconcile()
+    if summary.checked:
+        logger.info("outbox reconciliation: %s", summary)
+
+
+@shared_task(ignore_result=True)
+def search_poll_task() -> None:
+    """Poll recent search once (beat, every minute, when enabled). Run twice, the second finds nothing new."""
+    search_poll()

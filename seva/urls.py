@@ -3,9 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from ingestion.webhook import x_webhook
+from seva.api.auth import AuthTokenApi
 from seva.health import healthz
 
 api_v1 = [
+    path("auth/token/", AuthTokenApi.as_view(), name="auth-token"),
     path("", include("departments.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("ingestion.api.urls")),

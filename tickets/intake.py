@@ -21,6 +21,7 @@ from tickets.lifecycle import Priority, Status
 from tickets.models import Delivery, Direction, Escalation, EventKind, MessageKind
 from tickets.numbering import ticket_numbers_allocate
 from tickets.replies import acknowledgement_text
+from tickets.sla import sla_due_times_bulk
 
 # A resolved ticket reopens when its citizen writes within this long; later, a new ticket follows it.
 REOPEN_WINDOW = timedelta(days=7)
@@ -251,6 +252,8 @@ def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
     cursor.execute("SELECT nextval('tickets_ticket_id_seq') FROM generate_series(1, %s)", [len(new)])
     for ticket, (ticket_id,), number in zip(new, cursor.fetchall(), numbers, strict=True):
         ticket.id, ticket.number = ticket_id, number
+    # The clock starts when the ticket exists; a unit's own calendar and policy govern its tickets.
+    due_times = sla_due_times_bulk(requests=[(t.unit_id or t.department.id, t.priority, now) for t in new])
     rows = [
         (
             t.id, t.number, t.department.id, t.unit_id, Status.NEW, t.priority, None, t.opening.author_x_user_id,
@@ -258,10 +261,10 @@ def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
             # The first version's id, also when the tweet was edited in this same batch.
             min([t.opening.tweet_id, *t.opening.previous_tweet_ids]),
             t.opening.text[:280], t.opening.language, t.reply_account_id, t.reply_account_id is None,
-            t.follows_ticket_id, None, now, t.opening.created_at, now, None, None, None, None, None, 0,
-            None, "", "",
+            t.follows_ticket_id, None, now, t.opening.created_at, now, first_response_due, resolution_due,
+            None, None, None, 0, None, "", "",
         )
-        for t in new
+        for t, (first_response_due, resolution_due) in zip(new, due_times, strict=True)
     ]  # fmt: skip
     _copy(cursor, "tickets_ticket", _TICKET_COLUMNS, rows)
 
@@ -292,9 +295,48 @@ def _touch_tickets(cursor, appends: list[tuple[int, Append]]) -> None:
     )
 
 
+def _insert_messages(cursor, rows: list[tuple]) -> None:
+    """COPY the messages with ids allocated up front, so earlier versions of edited tweets can point at them."""
+    if not rows:
+        return
+    cursor.execute("SELECT nextval('tickets_ticketmessage_id_seq') FROM generate_series(1, %s)", [len(rows)])
+    ids = [message_id for (message_id,) in cursor.fetchall()]
+    _copy(
+        cursor,
+        "tickets_ticketmessage",
+        ("id", *_MESSAGE_COLUMNS),
+        [(i, *row) for i, row in zip(ids, rows, strict=True)],
+    )
+    previous = _PREVIOUS_IDS_COLUMN
+    _insert_previous_versions(
+        cursor, [(earlier, i) for i, row in zip(ids, rows, strict=True) for earlier in row[previous]]
+    )
+
+
+# Where previous_tweet_ids sits in a message row.
+_PREVIOUS_IDS_COLUMN = _MESSAGE_COLUMNS.index("previous_tweet_ids")
+
+
+def _insert_previous_versions(cursor, pairs: list[tuple[int, int]]) -> None:
+    """(earlier tweet id, message id) for every earlier version of an edited tweet."""
+    if not pairs:
+        return
+    cursor.execute(
+        """
+        INSERT INTO tickets_previoustweetversion (tweet_id, message_id)
+        SELECT * FROM unnest(%s::bigint[], %s::bigint[])
+        ON CONFLICT (tweet_id) DO UPDATE SET message_id = EXCLUDED.message_id
+        """,
+        [[tweet_id for tweet_id, _ in pairs], [message_id for _, message_id in pairs]],
+    )
+
+
 def _apply_edits(cursor, edits: list[Edit]) -> None:
     if not edits:
         return
+    _insert_previous_versions(
+        cursor, [(earlier, e.message_id) for e in edits for earlier in e.tweet.previous_tweet_ids]
+    )
     cursor.execute(
         """
         UPDATE tickets_ticketmessage m SET
@@ -405,7 +447,7 @@ def intake_apply(batch: IntakeBatch) -> None:
             else _inbound_row(ticket_id, a.tweet)
             for ticket_id, a in appends
         ]  # fmt: skip
-        _copy(cursor, "tickets_ticketmessage", _MESSAGE_COLUMNS, message_rows)
+        _insert_messages(cursor, message_rows)
         _touch_tickets(cursor, [(ticket_id, a) for ticket_id, a in appends if not isinstance(a.ticket, NewTicketRef)])
         _apply_edits(cursor, batch.edits)
         feedback_events = _insert_feedback(cursor, batch.feedback, now)

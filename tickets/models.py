@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, OfficialAccount
-from tickets.lifecycle import Priority, Status
+from tickets.lifecycle import CLOCK_RUNNING_STATUSES, Priority, Status
 
 
 class TicketQuerySet(models.QuerySet):
@@ -94,6 +94,29 @@ class Ticket(models.Model):
             models.Index(fields=["created_at"], name="ticket_created_at"),
             # Full-text search over the subject ("q"); 'simple' so Hindi and Hinglish words index as typed.
             GinIndex(SearchVector("subject", config="simple"), name="ticket_subject_search"),
+            # The SLA sweep (tickets/escalation.py) reads only tickets whose clock runs, by due time, so
+            # it costs what is overdue, not what is open; its WHERE repeats these conditions. Not
+            # escalation_level: a column in a predicate makes every sweep's UPDATE of it non-HOT.
+            models.Index(
+                fields=["first_response_due_at"],
+                name="ticket_sla_first_response_due",
+                condition=Q(
+                    first_responded_at__isnull=True,
+                    sla_paused_at__isnull=True,
+                    status__in=sorted(CLOCK_RUNNING_STATUSES),
+                ),
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                name="ticket_sla_resolution_due",
+                condition=Q(
+                    resolved_at__isnull=True,
+                    sla_paused_at__isnull=True,
+                    status__in=sorted(CLOCK_RUNNING_STATUSES),
+                ),
+            ),
+            # Resolved tickets waiting to close themselves.
+            models.Index(fields=["resolved_at"], name="ticket_resolved_to_close", condition=Q(status=Status.RESOLVED)),
         ]
 
     def __str__(self) -> str:
@@ -134,7 +157,7 @@ class TicketMessage(models.Model):
     kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.TWEET)
     # The tweet on X: the citizen's (in) or ours once posted (out). The current version when edited.
     tweet_id = models.BigIntegerField(_("tweet id"), null=True, blank=True, unique=True)
-    # Earlier versions of an edited tweet; the message is found by any of them.
+    # Earlier versions of an edited tweet (shown with the message; looked up via PreviousTweetVersion).
     previous_tweet_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     in_reply_to_tweet_id = models.BigIntegerField(null=True, blank=True)
     author_x_user_id = models.BigIntegerField(null=True, blank=True)
@@ -173,9 +196,6 @@ class TicketMessage(models.Model):
         ]
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="message_ticket_time"),
-            GinIndex(
-                fields=["previous_tweet_ids"], name="message_previous_tweet_ids", condition=~Q(previous_tweet_ids=[])
-            ),
             # The outbox: what is due to be sent.
             models.Index(
                 fields=["next_attempt_at"],
@@ -345,3 +365,14 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.rating}"
+
+
+class PreviousTweetVersion(models.Model):
+    """An earlier id of an edited tweet, pointing at the message that holds its newest version, so a
+    ticket is found by any version's id with one primary-key lookup."""
+
+    tweet_id = models.BigIntegerField(primary_key=True)
+    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="previous_versions")
+
+    def __str__(self) -> str:
+        return f"{self.tweet_id} -> {self.message_id}"

@@ -1,15 +1,25 @@
 """Reads of tickets. Every one starts from `Ticket.objects.visible_to(user)`."""
 
 import re
+from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, TruncHour
+from django.utils import timezone
 
-from departments.models import Department
-from tickets.models import AuditEvent, Ticket, TicketMessage
+from accounts.models import User
+from departments.models import CannedResponse, Department
+from departments.selectors import department_ids_in_scope_sql
+from tickets.lifecycle import OPEN_STATUSES, Status
+from tickets.models import AuditEvent, Escalation, Feedback, PreviousTweetVersion, Ticket, TicketMessage
 
 _TWEET_URL = re.compile(r"(?:twitter\.com|x\.com)/(?:[^/]+|i/web)/status(?:es)?/(\d{1,19})")
 _TICKET_NUMBER = re.compile(r"^[A-Z0-9]+-\d{4}-\d{6}$", re.IGNORECASE)
+# What tickets.numbering can produce (the sequence widens past 999999); anything else is no ticket.
+_NUMBER_FORMAT = re.compile(r"^[A-Z0-9_]{1,16}-\d{4}-\d{6,10}$")
+# PostgreSQL's bigint: a larger id or tweet id cannot exist, and comparing with one is an error.
+MAX_BIGINT = 2**63 - 1
 
 # The expression the subject's full-text index is built on (see Ticket.Meta.indexes).
 SUBJECT_SEARCH_VECTOR = SearchVector("subject", config="simple")
@@ -18,10 +28,18 @@ SUBJECT_SEARCH_VECTOR = SearchVector("subject", config="simple")
 def tweet_id_from(value: str) -> int | None:
     """A tweet id from a bare id or a tweet's URL; None when it is neither."""
     value = value.strip()
-    if value.isdigit() and len(value) <= 19:
-        return int(value)
-    match = _TWEET_URL.search(value)
-    return int(match.group(1)) if match else None
+    if value.isascii() and value.isdigit() and len(value) <= 19:
+        tweet_id = int(value)
+    else:
+        match = _TWEET_URL.search(value)
+        tweet_id = int(match.group(1)) if match else None
+    return tweet_id if tweet_id is not None and tweet_id <= MAX_BIGINT else None
+
+
+def ticket_number_is_valid(number: str) -> bool:
+    """Whether `number` has the shape of a ticket number (checked before a lookup, so a path full of
+    odd characters is a plain 404)."""
+    return bool(_NUMBER_FORMAT.match(number))
 
 
 def ticket_list(*, user) -> QuerySet[Ticket]:
@@ -39,7 +57,7 @@ def ticket_filter_department(tickets: QuerySet[Ticket], code: str) -> QuerySet[T
 
 def ticket_filter_tweet(tickets: QuerySet[Ticket], tweet_id: int) -> QuerySet[Ticket]:
     holding = TicketMessage.objects.filter(
-        Q(tweet_id=tweet_id) | (~Q(previous_tweet_ids=[]) & Q(previous_tweet_ids__contains=[tweet_id]))
+        Q(tweet_id=tweet_id) | Q(id__in=PreviousTweetVersion.objects.filter(tweet_id=tweet_id).values("message_id"))
     ).values("ticket_id")
     return tickets.filter(id__in=holding)
 
@@ -54,6 +72,8 @@ def ticket_filter_text(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]
 
 def ticket_get(*, user, number: str) -> Ticket:
     """One ticket with its messages and events; Ticket.DoesNotExist when absent or not visible."""
+    if not ticket_number_is_valid(number):
+        raise Ticket.DoesNotExist
     return (
         Ticket.objects.visible_to(user)
         .select_related("department", "unit", "assigned_to", "reply_account")
@@ -63,3 +83,127 @@ def ticket_get(*, user, number: str) -> Ticket:
         )
         .get(number=number)
     )
+
+
+def ticket_breached_q(now: datetime) -> Q:
+    """Tickets that missed a target: answered or resolved after it, or still open past it (a paused
+    clock stopped at `sla_paused_at`). Rejected tickets never breach by staying unresolved."""
+    clock = Coalesce(F("sla_paused_at"), Value(now))
+    still_open = Q(status__in=OPEN_STATUSES)
+    return (
+        Q(first_responded_at__gt=F("first_response_due_at"))
+        | Q(resolved_at__gt=F("resolution_due_at"))
+        | (still_open & Q(first_responded_at__isnull=True, first_response_due_at__lt=clock))
+        | (still_open & Q(resolved_at__isnull=True, resolution_due_at__lt=clock))
+    )
+
+
+def staff_user_find(*, reference: int | str) -> User | None:
+    """A user by id (digits) or username."""
+    value = str(reference).strip()
+    if value.isascii() and value.isdigit():
+        return User.objects.filter(pk=int(value)).first() if int(value) <= MAX_BIGINT else None
+    return User.objects.filter(username=value).first() if value else None
+
+
+def department_find(*, code: str) -> Department | None:
+    code = code.strip()
+    return Department.objects.filter(code__iexact=code).first() if code else None
+
+
+def escalation_list(*, user) -> QuerySet[Escalation]:
+    """Escalations whose notify department is in the user's scope, newest first."""
+    escalations = Escalation.objects.select_related(
+        "ticket", "ticket__department", "notify_department", "acknowledged_by"
+    ).order_by("-id")
+    if user.is_superuser:
+        return escalations
+    return escalations.filter(notify_department_id__in=department_ids_in_scope_sql(user=user))
+
+
+def canned_response_list(*, user) -> QuerySet[CannedResponse]:
+    """The canned responses of the departments in the user's scope."""
+    responses = CannedResponse.objects.select_related("department").order_by("-id")
+    if user.is_superuser:
+        return responses
+    return responses.filter(department_id__in=department_ids_in_scope_sql(user=user))
+
+
+def ticket_feedback_list(*, user, number: str) -> QuerySet[Feedback]:
+    """The ratings of one ticket; Ticket.DoesNotExist when it is absent or not visible."""
+    if not ticket_number_is_valid(number):
+        raise Ticket.DoesNotExist
+    ticket_id = Ticket.objects.visible_to(user).values_list("id", flat=True).get(number=number)
+    return Feedback.objects.filter(ticket_id=ticket_id).order_by("-id")
+
+
+RATINGS = range(1, 6)
+
+
+def feedback_summary(*, user, department_code: str | None = None) -> list[dict]:
+    """Per department of the visible tickets (one, given a department or unit code): how many ratings,
+    their average and how many of each 1-5. One aggregate query."""
+    tickets = Ticket.objects.visible_to(user)
+    if department_code:
+        tickets = ticket_filter_department(tickets, department_code)
+    rows = (
+        Feedback.objects.filter(ticket__in=tickets)
+        .values(department=F("ticket__department__code"))
+        .annotate(
+            count=Count("id"),
+            average=Avg("rating"),
+            **{f"rated_{rating}": Count("id", filter=Q(rating=rating)) for rating in RATINGS},
+        )
+        .order_by("department")
+    )
+    return [
+        {
+            "department": row["department"],
+            "count": row["count"],
+            "average": round(row["average"], 2),
+            "distribution": {str(rating): row[f"rated_{rating}"] for rating in RATINGS},
+        }
+        for row in rows
+    ]
+
+
+def dashboard_summary(*, user, now: datetime) -> dict:
+    """What the dashboard shows of the visible tickets, in four aggregate queries: counts by department
+    and status, SLA compliance and breaches, open escalations, and tickets per hour for the last 24 h."""
+    tickets = Ticket.objects.visible_to(user)
+    by_department: dict[str, dict] = {}
+    counts = tickets.values("status", department_code=F("department__code")).annotate(count=Count("id"))
+    for row in counts.order_by("department_code", "status"):
+        entry = by_department.setdefault(row["department_code"], {"department": row["department_code"], "total": 0})
+        entry.setdefault("by_status", dict.fromkeys(Status.values, 0))[row["status"]] = row["count"]
+        entry["total"] += row["count"]
+
+    breached = ticket_breached_q(now)
+    with_targets = Q(first_response_due_at__isnull=False) | Q(resolution_due_at__isnull=False)
+    sla = tickets.aggregate(
+        tickets_with_targets=Count("id", filter=with_targets),
+        breached=Count("id", filter=with_targets & breached),
+        open_breached=Count("id", filter=with_targets & breached & Q(status__in=OPEN_STATUSES)),
+    )
+    total = sla["tickets_with_targets"]
+    sla["compliance_percent"] = round(100 * (total - sla["breached"]) / total, 1) if total else None
+
+    escalations = Escalation.objects.filter(acknowledged_at__isnull=True, ticket__in=tickets)
+    # Hours of the local (India's) clock: IST is UTC+5:30, so its hours are not UTC's.
+    zone = timezone.get_current_timezone()
+    first_hour = timezone.localtime(now, zone).replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
+    hourly = dict(
+        tickets.filter(created_at__gte=first_hour)
+        .annotate(hour=TruncHour("created_at", tzinfo=zone))
+        .values("hour")
+        .annotate(count=Count("id"))
+        .values_list("hour", "count")
+    )
+    hours = [first_hour + timedelta(hours=offset) for offset in range(24)]
+    return {
+        "generated_at": now,
+        "by_department": list(by_department.values()),
+        "sla": sla,
+        "open_escalations": escalations.count(),
+        "volume_last_24h": [{"hour": hour, "count": hourly.get(hour, 0)} for hour in hours],
+    }

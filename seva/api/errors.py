@@ -7,6 +7,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tickets.services.errors import TicketActionError
+
 
 def _flatten(detail) -> str:
     if isinstance(detail, list):
@@ -17,6 +19,9 @@ def _flatten(detail) -> str:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, TicketActionError):
+        # The services' errors: each class is one status (400, 403, 404, 409), with its own code.
+        return error_response(code=exc.code, message=exc.message, http_status=exc.http_status, fields=exc.fields)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):

@@ -127,7 +127,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "6000/minute"},
+    # auth_token: password attempts per client address at /api/v1/auth/token/ (seva.api.throttling).
+    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "6000/minute", "auth_token": "10/minute"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Seva Desk API",
@@ -154,6 +155,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
     "inbox-sweep": {"task": "ingestion.tasks.inbox_sweep", "schedule": 60.0},
+    # The outbox: post due replies; settle replies whose sender died mid-post. A run not started
+    # before the next one is due is dropped, so runs do not pile up while workers are down.
+    "replies-send": {"task": "ingestion.tasks.replies_send", "schedule": 10.0, "options": {"expires": 10.0}},
+    "replies-reconcile": {"task": "ingestion.tasks.replies_reconcile", "schedule": 60.0, "options": {"expires": 60.0}},
+    # SLA escalations (L1-L3) every minute; resolved tickets close themselves 7 days on, checked hourly.
+    "sla-sweep": {"task": "tickets.tasks.sla_sweep_task", "schedule": 60.0, "options": {"expires": 60.0}},
+    "close-resolved": {"task": "tickets.tasks.close_resolved_task", "schedule": 3600.0, "options": {"expires": 600.0}},
 }
 
 # X API. With no bearer token the tweet source is the built-in simulator / fake X API.
@@ -164,6 +172,15 @@ X_API_CONSUMER_SECRET = env("X_API_CONSUMER_SECRET", default="")
 # OAuth 2.0 user-context access tokens of the official accounts replies are posted from, as JSON
 # {"BSNLCorporate": "<token>", ...}. Against a loopback fake X API a missing handle gets a fake token.
 X_ACCOUNT_TOKENS = env.json("X_ACCOUNT_TOKENS", default={})
+# Recent search every minute: always with a real X token; against the fake X API only when asked, since
+# the demo's filtered stream carries the same tweets. A run not started before the next is due is dropped.
+X_SEARCH_POLL_ENABLED = env.bool("X_SEARCH_POLL_ENABLED", default=False)
+if X_API_BEARER_TOKEN or X_SEARCH_POLL_ENABLED:
+    CELERY_BEAT_SCHEDULE["search-poll"] = {
+        "task": "ingestion.tasks.search_poll_task",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sevadesk@localhost")

@@ -5,8 +5,8 @@ from tickets.models import AuditEvent, Ticket, TicketMessage
 
 class TicketListOutputSerializer(serializers.ModelSerializer):
     department = serializers.CharField(source="department.code")
-    unit = serializers.CharField(source="unit.code", default=None)
-    assigned_to = serializers.CharField(source="assigned_to.username", default=None)
+    unit = serializers.CharField(source="unit.code", default=None, allow_null=True)
+    assigned_to = serializers.CharField(source="assigned_to.username", default=None, allow_null=True)
     conversation_id = serializers.CharField()
     opening_tweet_id = serializers.CharField()
 
@@ -41,8 +41,8 @@ class TicketMessageOutputSerializer(serializers.ModelSerializer):
     tweet_id = serializers.CharField(allow_null=True)
     previous_tweet_ids = serializers.ListField(child=serializers.CharField())
     in_reply_to_tweet_id = serializers.CharField(allow_null=True)
-    from_account = serializers.CharField(source="from_account.handle", default=None)
-    sent_by = serializers.CharField(source="sent_by.username", default=None)
+    from_account = serializers.CharField(source="from_account.handle", default=None, allow_null=True)
+    sent_by = serializers.CharField(source="sent_by.username", default=None, allow_null=True)
 
     class Meta:
         model = TicketMessage
@@ -68,7 +68,7 @@ class TicketMessageOutputSerializer(serializers.ModelSerializer):
 
 
 class AuditEventOutputSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None)
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
 
     class Meta:
         model = AuditEvent
@@ -78,7 +78,7 @@ class AuditEventOutputSerializer(serializers.ModelSerializer):
 class TicketDetailOutputSerializer(TicketListOutputSerializer):
     messages = TicketMessageOutputSerializer(many=True)
     events = AuditEventOutputSerializer(many=True)
-    reply_account = serializers.CharField(source="reply_account.handle", default=None)
+    reply_account = serializers.CharField(source="reply_account.handle", default=None, allow_null=True)
 
     class Meta(TicketListOutputSerializer.Meta):
         fields = (*TicketListOutputSerializer.Meta.fields, "reply_account", "messages", "events")

@@ -1,8 +1,46 @@
 from django.urls import path
 
+from tickets.api.actions import (
+    TicketAssignApi,
+    TicketClaimApi,
+    TicketMergeApi,
+    TicketNoteApi,
+    TicketReplyApi,
+    TicketTakeNextApi,
+    TicketTransferApi,
+    TicketTransitionApi,
+)
+from tickets.api.canned_responses import CannedResponseCreateApi, CannedResponseListApi, CannedResponseUpdateApi
+from tickets.api.escalations import EscalationAcknowledgeApi, EscalationListApi
+from tickets.api.reports import DashboardSummaryApi, FeedbackSummaryApi, TicketFeedbackListApi
 from tickets.api.views import TicketDetailApi, TicketListApi
 
 urlpatterns = [
     path("tickets/", TicketListApi.as_view(), name="ticket-list"),
+    # Before the detail route, which would otherwise take "take-next" for a number.
+    path("tickets/take-next/", TicketTakeNextApi.as_view(), name="ticket-take-next"),
     path("tickets/<str:number>/", TicketDetailApi.as_view(), name="ticket-detail"),
+    path("tickets/<str:number>/claim/", TicketClaimApi.as_view(), name="ticket-claim"),
+    path("tickets/<str:number>/assign/", TicketAssignApi.as_view(), name="ticket-assign"),
+    path("tickets/<str:number>/transition/", TicketTransitionApi.as_view(), name="ticket-transition"),
+    path("tickets/<str:number>/reply/", TicketReplyApi.as_view(), name="ticket-reply"),
+    path("tickets/<str:number>/note/", TicketNoteApi.as_view(), name="ticket-note"),
+    path("tickets/<str:number>/transfer/", TicketTransferApi.as_view(), name="ticket-transfer"),
+    path("tickets/<str:number>/merge/", TicketMergeApi.as_view(), name="ticket-merge"),
+    path("tickets/<str:number>/feedback/", TicketFeedbackListApi.as_view(), name="ticket-feedback"),
+    path("feedback/", FeedbackSummaryApi.as_view(), name="feedback-summary"),
+    path("escalations/", EscalationListApi.as_view(), name="escalation-list"),
+    path(
+        "escalations/<int:escalation_id>/acknowledge/",
+        EscalationAcknowledgeApi.as_view(),
+        name="escalation-acknowledge",
+    ),
+    path("canned-responses/", CannedResponseListApi.as_view(), name="canned-response-list"),
+    path("canned-responses/create/", CannedResponseCreateApi.as_view(), name="canned-response-create"),
+    path(
+        "canned-responses/<int:canned_response_id>/update/",
+        CannedResponseUpdateApi.as_view(),
+        name="canned-response-update",
+    ),
+    path("dashboard/summary/", DashboardSummaryApi.as_view(), name="dashboard-summary"),
 ]

@@ -1,0 +1,302 @@
+"""Posting the outbox to X: the ingestion side of outbound replies (tickets.outbox is the other).
+
+The sender claims one due message at a time (so a claim is never older than the post it leads
+to), posts it from its official account in reply to its tweet, and records what X answered:
+
+- posted: sent, with X's id. An answer with x-rate-limit-remaining 0 pauses the account.
+- 429: not sent; the message goes back to the queue, due at x-rate-limit-reset, and the account is
+  paused until then. Pauses live in the cache (Redis), so every sender sees them.
+- usage cap: the message fails (shown on its ticket) and all sending stops for a while: the cap is
+  the app's, so every other message would fail the same way.
+- duplicate content: fails, unless X already has this very reply (an earlier attempt of ours).
+- not summoned, bad request, unauthorized, forbidden: fails, not retried.
+- an answer that never came (timeout, dropped connection, 5xx): the post may exist, so it is looked
+  up before anything else; found, it is recorded as sent; not found, it is retried after a backoff;
+  if the lookup fails too, the message stays "sending" for `replies_reconcile`.
+
+Running two senders at once, or one twice, never posts a message twice: a message is posted only by
+the sender that claimed it (SELECT ... FOR UPDATE SKIP LOCKED).
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from ingestion.x_client import (
+    DuplicateContent,
+    PostedTweet,
+    RateLimited,
+    TransientError,
+    UsageCapped,
+    XApiError,
+    XClient,
+    XConfigurationError,
+)
+from tickets.models import Delivery, TicketMessage
+from tickets.outbox import (
+    outbox_claim_due,
+    outbox_claim_stale,
+    outbox_due_account_ids,
+    outbox_mark_failed,
+    outbox_mark_sent,
+    outbox_release,
+)
+
+logger = logging.getLogger(__name__)
+
+# How long to pause an account after a 429 that carried no x-rate-limit-reset.
+DEFAULT_RATE_LIMIT_PAUSE = timedelta(seconds=60)
+# How long to stop all sending after X answered "usage cap exceeded" (X names no reset for it).
+USAGE_CAP_PAUSE = timedelta(hours=1)
+# A message "sending" for longer than this lost its sender (posts time out after 10 s).
+STALE_AFTER = timedelta(minutes=2)
+
+_ACCOUNT_PAUSE_KEY = "outbox:account-paused:{}"
+_USAGE_CAP_KEY = "outbox:usage-capped"
+
+
+@dataclass(slots=True)
+class SendSummary:
+    claimed: int = 0
+    sent: int = 0
+    reconciled: int = 0  # posted by an attempt whose answer was lost, found on X and recorded
+    retrying: int = 0  # back in the queue after a transient error
+    deferred: int = 0  # back in the queue because the account is rate-limited
+    failed: int = 0
+    uncertain: int = 0  # left "sending": whether X posted it could not be told yet
+    paused_accounts: list[str] = field(default_factory=list)
+    usage_capped: bool = False
+
+    def __str__(self) -> str:
+        text = (
+            f"claimed {self.claimed}, sent {self.sent}, reconciled {self.reconciled}, retrying {self.retrying}, "
+            f"deferred {self.deferred}, failed {self.failed}, uncertain {self.uncertain}"
+        )
+        if self.paused_accounts:
+            text += f"; rate-limited: {', '.join('@' + handle for handle in self.paused_accounts)}"
+        if self.usage_capped:
+            text += "; X usage cap reached, sending paused"
+        return text
+
+
+@dataclass(slots=True)
+class ReconcileSummary:
+    checked: int = 0
+    found: int = 0  # posted after all: recorded as sent
+    requeued: int = 0  # not on X: back in the queue
+    failed: int = 0
+    unresolved: int = 0  # the lookup failed; checked again later
+
+    def __str__(self) -> str:
+        return (
+            f"checked {self.checked}, found posted {self.found}, requeued {self.requeued}, failed {self.failed}, "
+            f"unresolved {self.unresolved}"
+        )
+
+
+# --- pauses, shared by every sender through the cache ------------------------------------------
+
+
+def account_pause(*, account_id: int, until: datetime) -> None:
+    seconds = (until - timezone.now()).total_seconds()
+    if seconds > 0:
+        cache.set(_ACCOUNT_PAUSE_KEY.format(account_id), until.timestamp(), timeout=int(seconds) + 1)
+
+
+def account_unpause(*, account_id: int) -> None:
+    cache.delete(_ACCOUNT_PAUSE_KEY.format(account_id))
+
+
+def accounts_paused(*, account_ids: Iterable[int]) -> dict[int, datetime]:
+    """The accounts among `account_ids` that are paused, with when their pause ends."""
+    keys = {_ACCOUNT_PAUSE_KEY.format(account_id): account_id for account_id in account_ids}
+    now = timezone.now()
+    paused = {}
+    for key, timestamp in cache.get_many(list(keys)).items():
+        until = datetime.fromtimestamp(timestamp, tz=UTC)
+        if until > now:
+            paused[keys[key]] = until
+    return paused
+
+
+def usage_cap_pause(*, until: datetime | None) -> None:
+    """Stop all sending until `until` (None: lift the pause)."""
+    if until is None:
+        cache.delete(_USAGE_CAP_KEY)
+    else:
+        cache.set(_USAGE_CAP_KEY, until.timestamp(), timeout=max(1, int((until - timezone.now()).total_seconds())))
+
+
+def usage_capped() -> bool:
+    return cache.get(_USAGE_CAP_KEY) is not None
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+def _load(message_id: int) -> TicketMessage:
+    return TicketMessage.objects.select_related("from_account").get(pk=message_id)
+
+
+def _find_posted(client: XClient, message: TicketMessage) -> PostedTweet | None:
+    return client.find_posted_reply(message.text, message.in_reply_to_tweet_id, message.from_account.handle)
+
+
+class _Sender:
+    def __init__(self, client: XClient) -> None:
+        self.client = client
+        self.summary = SendSummary()
+        self.paused: dict[int, datetime] = {}
+        self.stop = False
+
+    def pause(self, message: TicketMessage, until: datetime) -> None:
+        until = max(until, timezone.now() + timedelta(seconds=1))
+        account_pause(account_id=message.from_account_id, until=until)
+        self.paused[message.from_account_id] = until
+        if message.from_account.handle not in self.summary.paused_accounts:
+            self.summary.paused_accounts.append(message.from_account.handle)
+        logger.info("outbox: @%s is rate-limited until %s", message.from_account.handle, until.isoformat())
+
+    def failed(self, message: TicketMessage, error: Exception, *, permanent: bool) -> None:
+        delivery = outbox_mark_failed(message_id=message.pk, error=str(error), permanent=permanent)
+        if delivery == Delivery.FAILED:
+            self.summary.failed += 1
+            logger.warning("outbox: message %s failed: %s", message.pk, error)
+        else:
+            self.summary.retrying += 1
+
+    def sent(self, message: TicketMessage, posted: PostedTweet, *, reconciled: bool) -> None:
+        recorded = outbox_mark_sent(
+            message_id=message.pk, tweet_id=int(posted.id), sent_at=timezone.now(), reconciled=reconciled
+        )
+        if not recorded:
+            self.summary.failed += 1
+        elif reconciled:
+            self.summary.reconciled += 1
+        else:
+            self.summary.sent += 1
+
+    def send(self, message: TicketMessage) -> None:
+        if message.in_reply_to_tweet_id is None:
+            self.failed(message, XApiError("There is no tweet to reply to."), permanent=True)
+            return
+        try:
+            posted = self.client.create_tweet(message.text, message.in_reply_to_tweet_id, message.from_account.handle)
+        except RateLimited as error:
+            until = error.reset_at or timezone.now() + DEFAULT_RATE_LIMIT_PAUSE
+            self.pause(message, until)
+            outbox_release(message_ids=[message.pk], retry_at=until, reason=str(error))
+            self.summary.deferred += 1
+        except UsageCapped as error:
+            logger.exception("outbox: X's usage cap is reached; no replies go out for %s", USAGE_CAP_PAUSE)
+            usage_cap_pause(until=timezone.now() + USAGE_CAP_PAUSE)
+            self.summary.usage_capped, self.stop = True, True
+            self.failed(message, error, permanent=True)
+        except DuplicateContent as error:
+            # X refuses the same text twice: maybe an earlier attempt of ours was posted after all.
+            self.settle_uncertain(message, error, on_not_found="fail")
+        except TransientError as error:
+            if error.may_have_taken_effect:
+                self.settle_uncertain(message, error, on_not_found="retry")
+            else:
+                self.failed(message, error, permanent=False)
+        except XApiError as error:
+            self.failed(message, error, permanent=error.permanent)
+        except XConfigurationError as error:
+            # No token for this account yet: retried with backoff, so a fixed configuration still sends it.
+            logger.exception("outbox: cannot post message %s", message.pk)
+            self.failed(message, error, permanent=False)
+        else:
+            self.sent(message, posted, reconciled=False)
+            limit = posted.rate_limit
+            if limit is not None and limit.remaining <= 0:
+                self.pause(message, limit.reset)
+
+    def settle_uncertain(self, message: TicketMessage, error: XApiError, *, on_not_found: str) -> None:
+        try:
+            found = _find_posted(self.client, message)
+        except XApiError as lookup_error:
+            # Neither answer is known: leave it "sending" for replies_reconcile to look up later.
+            logger.warning(
+                "outbox: message %s may have been posted (%s); lookup failed: %s", message.pk, error, lookup_error
+            )
+            self.summary.uncertain += 1
+            return
+        if found is not None:
+            self.sent(message, found, reconciled=True)
+        else:
+            self.failed(message, error, permanent=on_not_found == "fail")
+
+
+def replies_send_due(*, client: XClient | None = None, limit: int = 50) -> SendSummary:
+    """Post up to `limit` due outbox messages. Safe to run concurrently and twice."""
+    own_client = client is None
+    client = client or XClient()
+    sender = _Sender(client)
+    try:
+        if usage_capped():
+            sender.summary.usage_capped = True
+            return sender.summary
+        sender.paused = accounts_paused(account_ids=outbox_due_account_ids())
+        while sender.summary.claimed < limit and not sender.stop:
+            claimed = outbox_claim_due(limit=1, exclude_account_ids=sender.paused)
+            if not claimed:
+                break
+            sender.summary.claimed += 1
+            sender.send(_load(claimed[0]))
+    finally:
+        if own_client:
+            client.close()
+    return sender.summary
+
+
+def replies_reconcile(
+    *, client: XClient | None = None, older_than: timedelta = STALE_AFTER, limit: int = 50
+) -> ReconcileSummary:
+    """Settle messages left "sending" for longer than `older_than`: a sender died after handing them
+    to X, or could not tell whether X posted them. Each is looked up on X, never re-sent from here:
+    found, it is recorded as sent with X's id; not found, it goes back to the queue."""
+    own_client = client is None
+    client = client or XClient()
+    summary = ReconcileSummary()
+    try:
+        while summary.checked < limit:
+            claimed = outbox_claim_stale(older_than=older_than, limit=1)
+            if not claimed:
+                break
+            summary.checked += 1
+            message = _load(claimed[0])
+            try:
+                found = _find_posted(client, message) if message.in_reply_to_tweet_id is not None else None
+            except (XApiError, XConfigurationError) as error:
+                if getattr(error, "permanent", False):
+                    error_text = f"Could not check on X whether this reply was posted: {error}"
+                    outbox_mark_failed(message_id=message.pk, error=error_text, permanent=True)
+                    summary.failed += 1
+                else:
+                    summary.unresolved += 1  # still "sending", claimed now: looked up again after older_than
+                continue
+            if found is not None:
+                outbox_mark_sent(
+                    message_id=message.pk, tweet_id=int(found.id), sent_at=timezone.now(), reconciled=True
+                )
+                summary.found += 1
+            else:
+                delivery = outbox_mark_failed(
+                    message_id=message.pk,
+                    error="The sender stopped before X answered, and X has no such post.",
+                    permanent=False,
+                    retry_at=timezone.now(),
+                )
+                if delivery == Delivery.FAILED:
+                    summary.failed += 1
+                else:
+                    summary.requeued += 1
+    finally:
+        if own_client:
+            client.close()
+    return summary

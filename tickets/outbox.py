@@ -1,0 +1,479 @@
+"""The outbox: replies to citizens wait here, as outbound ticket messages, until the sender posts them.
+
+An outbound TicketMessage (direction "out") is one post on X. Its `delivery`:
+
+    queued  --claim-->  sending  --mark_sent-->  sent
+       ^                   |---- mark_failed (permanent, or out of attempts) -->  failed
+       |------------------ mark_failed (transient), release (rate limited),
+                           stale and found not posted
+    manual: no official account was summoned; an officer replies by hand. Never sent.
+
+A message in "sending" was handed to X, and whether X posted it is unknown until the sender sees
+the answer: it is reconciled (looked up on X), never re-sent blindly. While a message is "sending",
+its `next_attempt_at` is the time it was claimed.
+
+This is the tickets side: it never talks to X and never imports ingestion (`ingestion.delivery`
+posts). Every state change is one short transaction of its own that locks the message's row; sent
+and failed write their audit event (REPLY_SENT, REPLY_FAILED) in it, while claiming, releasing and
+a retry are the sender's bookkeeping (attempts, last_error), not events. Claiming uses SELECT ...
+FOR UPDATE SKIP LOCKED, so two senders never claim one message.
+"""
+
+import logging
+import random
+import re
+import unicodedata
+import uuid
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from seva.celery import app as celery_app
+from tickets.audit import EventDraft, audit_events_append
+from tickets.models import Delivery, Direction, EventKind, MessageKind, Ticket, TicketMessage
+
+logger = logging.getLogger(__name__)
+
+# X_API.md 6: a post holds 280 weighted characters.
+POST_LIMIT = 280
+URL_WEIGHT = 23
+# A reply is at most this many posts; longer text is refused (the caller answers 400).
+MAX_THREAD_PARTS = 10
+# Transient failures are retried this many times in all, then the message fails.
+MAX_ATTEMPTS = 12
+RETRY_BASE = timedelta(seconds=15)
+RETRY_CAP = timedelta(minutes=15)
+# Set while a send is queued after a commit; the sender task clears it when it starts.
+SENDER_KICK_KEY = "outbox:sender-kicked"
+SENDER_TASK = "ingestion.tasks.replies_send"
+
+REPLY_KINDS = frozenset({MessageKind.ACKNOWLEDGEMENT, MessageKind.REPLY})
+
+
+class ReplyTextInvalid(ValueError):
+    """The reply is empty, or too long for MAX_THREAD_PARTS posts."""
+
+
+# --- length and threads -----------------------------------------------------------------------
+
+# Code points X weighs 1 (twitter-text's ranges, narrowed to Latin and punctuation: X_API.md 6 gives
+# no weight for Devanagari, so it counts 2 here, like emoji and everything else). Counting too much
+# only costs an extra post in a thread; counting too little gets the post refused.
+_LIGHT_RANGES = ((0x0000, 0x024F), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
+# Anything X may turn into a t.co link: with a scheme, www., or a bare domain. A false match is
+# counted as at least 23, so it is never counted lighter than X counts it.
+_URL_RE = re.compile(
+    r"(?:https?://|www\.)\S+|\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}\b(?:/\S*)?",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"(\s*)(\S+)")
+# A word that ends a sentence: . ! ? … or the Devanagari danda, maybe followed by quotes or brackets.
+_SENTENCE_END_RE = re.compile(r"[.!?…।॥][\"'”’)\]]*$")
+_JOINERS = frozenset({"\u200c", "\u200d"})
+
+
+def _char_weight(char: str) -> int:
+    code = ord(char)
+    return 1 if any(low <= code <= high for low, high in _LIGHT_RANGES) else 2
+
+
+def weighted_length(text: str) -> int:
+    """The length of `text` as X counts it, or more (never less): NFC, URLs 23, non-Latin 2."""
+    text = unicodedata.normalize("NFC", text)
+    total, position = 0, 0
+    for match in _URL_RE.finditer(text):
+        total += sum(_char_weight(char) for char in text[position : match.start()])
+        total += max(URL_WEIGHT, sum(_char_weight(char) for char in match.group()))
+        position = match.end()
+    return total + sum(_char_weight(char) for char in text[position:])
+
+
+def _hard_split(word: str, budget: int) -> list[str]:
+    """A word longer than a post, in pieces of at most `budget`, never cut before a combining mark."""
+    pieces, start = [], 0
+    while start < len(word):
+        end, weight = start, 0
+        while end < len(word) and weight + _char_weight(word[end]) <= budget:
+            weight += _char_weight(word[end])
+            end += 1
+        while end - start > 1 and weighted_length(word[start:end]) > budget:  # a URL inside counts 23
+            end -= 1
+        cut = end
+        while start + 1 < cut < len(word) and (unicodedata.category(word[cut])[0] == "M" or word[cut] in _JOINERS):
+            cut -= 1
+        pieces.append(word[start:cut])
+        start = cut
+    return pieces
+
+
+def _pack(text: str, budget: int) -> list[str]:
+    """Whole sentences per post where they fit, else whole words, else pieces of a word."""
+    sentences: list[list[tuple[str, str]]] = [[]]
+    for match in _WORD_RE.finditer(text):
+        sentences[-1].append((match.group(1), match.group(2)))
+        if _SENTENCE_END_RE.search(match.group(2)):
+            sentences.append([])
+    parts: list[str] = []
+    current, weight = "", 0
+
+    def flush() -> None:
+        nonlocal current, weight
+        if current:
+            parts.append(current)
+        current, weight = "", 0
+
+    def add(separator: str, piece: str, piece_weight: int) -> None:
+        nonlocal current, weight
+        if current:
+            current, weight = current + separator + piece, weight + weighted_length(separator) + piece_weight
+        else:
+            current, weight = piece, piece_weight
+
+    for sentence in filter(None, sentences):
+        whole = "".join(separator + word for separator, word in sentence)[len(sentence[0][0]) :]
+        whole_weight = weighted_length(whole)
+        if current and weight + weighted_length(sentence[0][0]) + whole_weight <= budget:
+            add(sentence[0][0], whole, whole_weight)
+            continue
+        if whole_weight <= budget:
+            flush()
+            add("", whole, whole_weight)
+            continue
+        for separator, word in sentence:
+            word_weight = weighted_length(word)
+            if current and weight + weighted_length(separator) + word_weight <= budget:
+                add(separator, word, word_weight)
+            elif word_weight <= budget:
+                flush()
+                add("", word, word_weight)
+            else:
+                flush()
+                *whole_pieces, last = _hard_split(word, budget)
+                parts.extend(whole_pieces)
+                add("", last, weighted_length(last))
+    flush()
+    return parts
+
+
+def reply_thread_parts(text: str, *, limit: int = POST_LIMIT) -> list[str]:
+    """The posts a reply needs. A reply that fits is one post, as written (NFC, trimmed); a longer
+    one is a thread split at sentence (else word) boundaries, each post ending " (k/n)", each within
+    `limit` as weighted_length counts. Empty text gives no parts."""
+    text = unicodedata.normalize("NFC", text).strip()
+    if not text:
+        return []
+    if weighted_length(text) <= limit:
+        return [text]
+    digits = 1
+    while True:
+        # " (k/n)" with k and n of `digits` digits at most.
+        bodies = _pack(text, limit - (4 + 2 * digits))
+        if len(bodies) < 10**digits:
+            return [f"{body} ({number}/{len(bodies)})" for number, body in enumerate(bodies, start=1)]
+        digits += 1
+
+
+# --- queueing ----------------------------------------------------------------------------------
+
+
+def _part_key(group: str, part: int, parts: int) -> str:
+    return group if parts == 1 else f"{group}-{part}of{parts}"
+
+
+def _next_part_key(message: TicketMessage) -> str:
+    group = message.idempotency_key.rsplit("-", 1)[0]
+    return _part_key(group, message.thread_part + 1, message.thread_parts)
+
+
+def _default_reply_target(ticket: Ticket) -> int:
+    """The citizen's newest tweet on the ticket that mentions the replying account (X lets an account
+    reply only where the author summoned it: X_API.md 6); else their newest tweet; else the opening one."""
+    inbound = list(
+        ticket.messages.filter(direction=Direction.IN, tweet_id__isnull=False)
+        .order_by("-tweet_id")
+        .values_list("tweet_id", "text")
+    )
+    account = ticket.reply_account
+    if account is not None:
+        mention = re.compile(rf"@{re.escape(account.handle)}(?!\w)", re.IGNORECASE)
+        summoning = next((tweet_id for tweet_id, text in inbound if mention.search(text)), None)
+        if summoning is not None:
+            return summoning
+    return inbound[0][0] if inbound else ticket.opening_tweet_id
+
+
+def outbox_queue_reply(
+    *,
+    ticket: Ticket,
+    text: str,
+    kind: str,
+    sent_by=None,
+    in_reply_to_tweet_id: int | None = None,
+) -> list[TicketMessage]:
+    """Put a reply to the citizen in the outbox: one message per post of its thread.
+
+    Sent from `ticket.reply_account`; with none, the messages are "manual" and the ticket is flagged
+    `needs_manual_reply`. Part 1 is due now and answers `in_reply_to_tweet_id` (default: see
+    _default_reply_target); each later part waits until the part before it is posted, then answers
+    that post. Runs inside the caller's transaction, which holds the ticket's lock, checked the actor's
+    right and writes the REPLIED event; the sender is asked to run once that transaction commits.
+    Raises ReplyTextInvalid for empty text or text longer than MAX_THREAD_PARTS posts.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox_queue_reply must run inside the transaction that records the reply")
+    if kind not in REPLY_KINDS:
+        raise ValueError(f"not a reply kind: {kind!r}")
+    if len(text) > MAX_THREAD_PARTS * POST_LIMIT:
+        raise ReplyTextInvalid(f"A reply can be at most {MAX_THREAD_PARTS} posts long.")
+    parts = reply_thread_parts(text)
+    if not parts:
+        raise ReplyTextInvalid("A reply cannot be empty.")
+    if len(parts) > MAX_THREAD_PARTS:
+        raise ReplyTextInvalid(f"A reply can be at most {MAX_THREAD_PARTS} posts long; this one needs {len(parts)}.")
+
+    account = ticket.reply_account
+    now = timezone.now()
+    delivery = Delivery.QUEUED if account is not None else Delivery.MANUAL
+    target = in_reply_to_tweet_id if in_reply_to_tweet_id is not None else _default_reply_target(ticket)
+    group = f"{kind}-{ticket.number}-{uuid.uuid4().hex[:12]}"
+    messages = TicketMessage.objects.bulk_create(
+        TicketMessage(
+            ticket=ticket,
+            direction=Direction.OUT,
+            kind=kind,
+            in_reply_to_tweet_id=target if number == 1 else None,
+            author_x_user_id=int(account.x_user_id) if account is not None and account.x_user_id.isdigit() else None,
+            author_handle=account.handle if account is not None else "",
+            text=part,
+            created_at=now,
+            sent_by=sent_by,
+            from_account=account,
+            delivery=delivery,
+            idempotency_key=_part_key(group, number, len(parts)),
+            # Later parts are not due until the part before them is posted (outbox_mark_sent).
+            next_attempt_at=now if delivery == Delivery.QUEUED and number == 1 else None,
+            thread_part=number,
+            thread_parts=len(parts),
+        )
+        for number, part in enumerate(parts, start=1)
+    )
+    if account is None:
+        if not ticket.needs_manual_reply:
+            ticket.needs_manual_reply = True
+            ticket.save(update_fields=["needs_manual_reply"])
+    else:
+        transaction.on_commit(outbox_sender_kick, robust=True)
+    return messages
+
+
+def outbox_sender_kick() -> None:
+    """Ask a worker to run the sender now, unless a request is already waiting (the beat runs it anyway)."""
+    if cache.add(SENDER_KICK_KEY, 1, timeout=30):
+        celery_app.send_task(SENDER_TASK)
+
+
+# --- the sender's services ---------------------------------------------------------------------
+
+
+def outbox_due_account_ids() -> list[int]:
+    """The accounts that have messages due now, for the sender to check which of them are paused."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT from_account_id FROM tickets_ticketmessage "
+            "WHERE delivery = %s AND next_attempt_at <= %s AND from_account_id IS NOT NULL",
+            [Delivery.QUEUED, timezone.now()],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def outbox_claim_due(*, limit: int, exclude_account_ids: Collection[int] = ()) -> list[int]:
+    """Claim up to `limit` due messages, oldest due first, skipping the accounts in `exclude_account_ids`
+    (rate-limited ones): each becomes "sending" with one more attempt, claimed now. One statement;
+    rows another sender holds are skipped, so no message is claimed twice."""
+    now = timezone.now()
+    with transaction.atomic(durable=True), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE tickets_ticketmessage m
+               SET delivery = %s, attempts = m.attempts + 1, next_attempt_at = %s
+              FROM (SELECT id FROM tickets_ticketmessage
+                     WHERE delivery = %s AND next_attempt_at <= %s AND from_account_id IS NOT NULL
+                       AND NOT (from_account_id = ANY(%s::bigint[]))
+                     ORDER BY next_attempt_at, id
+                     LIMIT %s
+                     FOR UPDATE SKIP LOCKED) due
+             WHERE m.id = due.id
+            RETURNING m.id
+            """,
+            [Delivery.SENDING, now, Delivery.QUEUED, now, list(exclude_account_ids), limit],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def outbox_claim_stale(*, older_than: timedelta, limit: int) -> list[int]:
+    """Claim up to `limit` messages left "sending" for longer than `older_than` (their sender died
+    after handing them to X, or could not tell whether X posted them), claiming them anew now so
+    that only one reconciler looks each up. The caller looks each up on X and then calls
+    outbox_mark_sent (found) or outbox_mark_failed (not found: back to the queue)."""
+    now = timezone.now()
+    with transaction.atomic(durable=True), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE tickets_ticketmessage m SET next_attempt_at = %s
+              FROM (SELECT id FROM tickets_ticketmessage
+                     WHERE delivery = %s AND next_attempt_at <= %s
+                     ORDER BY next_attempt_at, id
+                     LIMIT %s
+                     FOR UPDATE SKIP LOCKED) stale
+             WHERE m.id = stale.id
+            RETURNING m.id
+            """,
+            [now, Delivery.SENDING, now - older_than, limit],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _locked_outbound(message_id: int) -> TicketMessage | None:
+    return (
+        TicketMessage.objects.select_for_update(of=("self",))
+        .select_related("from_account")
+        .filter(pk=message_id, direction=Direction.OUT)
+        .first()
+    )
+
+
+def _part_data(message: TicketMessage) -> dict:
+    return {
+        "message_id": message.pk,
+        "kind": message.kind,
+        "part": message.thread_part,
+        "parts": message.thread_parts,
+        "from": message.from_account.handle if message.from_account else "",
+    }
+
+
+def _fail(message: TicketMessage, *, error: str, data: dict | None = None) -> None:
+    """Mark failed (lock held), with the parts of its thread that now can never follow it."""
+    message.delivery, message.last_error, message.next_attempt_at = Delivery.FAILED, error, None
+    message.save(update_fields=["delivery", "last_error", "next_attempt_at"])
+    abandoned = []
+    if message.thread_part < message.thread_parts:
+        group = message.idempotency_key.rsplit("-", 1)[0]
+        later = [
+            _part_key(group, part, message.thread_parts)
+            for part in range(message.thread_part + 1, 1 + message.thread_parts)
+        ]
+        abandoned = list(
+            TicketMessage.objects.filter(
+                ticket_id=message.ticket_id, idempotency_key__in=later, delivery=Delivery.QUEUED
+            ).values_list("pk", flat=True)
+        )
+        TicketMessage.objects.filter(pk__in=abandoned).update(
+            delivery=Delivery.FAILED, last_error=f"Part {message.thread_part} of this thread failed: {error}"
+        )
+    audit_events_append([
+        EventDraft(EventKind.REPLY_FAILED, message.ticket_id, data={
+            **_part_data(message), "error": error, "attempts": message.attempts, **(data or {}),
+            **({"abandoned_message_ids": abandoned} if abandoned else {}),
+        })
+    ])  # fmt: skip
+
+
+def outbox_mark_sent(*, message_id: int, tweet_id: int, sent_at: datetime, reconciled: bool = False) -> bool:
+    """Record that X posted the message as `tweet_id`: REPLY_SENT, the thread's next part becomes due
+    (in reply to this post), and an officer's reply (not the automatic acknowledgement) is the ticket's
+    first response if it had none. Idempotent: true if the message is (now) sent as `tweet_id`.
+
+    Our post may have echoed back through ingestion before this runs (a reconciled send): that copy,
+    recorded as the department's own tweet, gives way to this message. If another of our messages holds
+    the post (the same reply queued twice), this one fails as its duplicate.
+    """
+    with transaction.atomic(durable=True):
+        message = _locked_outbound(message_id)
+        if message is None:
+            return False
+        if message.delivery == Delivery.SENT:
+            return message.tweet_id == tweet_id
+        if message.delivery not in (Delivery.QUEUED, Delivery.SENDING):
+            logger.warning(
+                "outbox: message %s is %s, not recording it as sent as %s", message_id, message.delivery, tweet_id
+            )
+            return False
+        now = timezone.now()
+        holder = TicketMessage.objects.select_for_update().filter(tweet_id=tweet_id).exclude(pk=message.pk).first()
+        replaced_echo = None
+        if holder is not None:
+            if (
+                holder.kind == MessageKind.OFFICIAL_TWEET
+                and not holder.idempotency_key
+                and holder.ticket_id == message.ticket_id
+            ):
+                replaced_echo = holder.pk
+                holder.delete()
+            else:
+                error = f"X already holds this post as message {holder.pk}: a duplicate reply."
+                _fail(message, error=error, data={"tweet_id": str(tweet_id)})
+                return False
+        message.delivery, message.tweet_id, message.sent_at = Delivery.SENT, tweet_id, sent_at
+        message.last_error, message.next_attempt_at = "", None
+        message.save(update_fields=["delivery", "tweet_id", "sent_at", "last_error", "next_attempt_at"])
+        if message.thread_part < message.thread_parts:
+            TicketMessage.objects.filter(
+                ticket_id=message.ticket_id, idempotency_key=_next_part_key(message), delivery=Delivery.QUEUED
+            ).update(in_reply_to_tweet_id=tweet_id, next_attempt_at=now)
+        if message.kind != MessageKind.ACKNOWLEDGEMENT:
+            Ticket.objects.filter(pk=message.ticket_id, first_responded_at__isnull=True).update(
+                first_responded_at=sent_at
+            )
+        audit_events_append([
+            EventDraft(EventKind.REPLY_SENT, message.ticket_id, data={
+                **_part_data(message), "tweet_id": str(tweet_id), "attempts": message.attempts,
+                **({"reconciled": True} if reconciled else {}),
+                **({"replaced_echo_message_id": replaced_echo} if replaced_echo else {}),
+            })
+        ])  # fmt: skip
+    return True
+
+
+def outbox_retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff with jitter: about 15 s after the first attempt, doubling, at most 15 min."""
+    ceiling = min(RETRY_CAP, RETRY_BASE * 2 ** max(attempts - 1, 0))
+    return ceiling / 2 + ceiling / 2 * random.random()  # noqa: S311 (jitter, not a secret)
+
+
+def outbox_mark_failed(*, message_id: int, error: str, permanent: bool, retry_at: datetime | None = None) -> str:
+    """Record a failed attempt. Permanent (or the MAX_ATTEMPTS-th): "failed", `error` shown on the
+    message, REPLY_FAILED, and the later parts of its thread fail with it. Transient: back to "queued",
+    due at `retry_at` or after outbox_retry_delay. Returns the message's delivery afterwards."""
+    with transaction.atomic(durable=True):
+        message = _locked_outbound(message_id)
+        if message is None:
+            raise TicketMessage.DoesNotExist(f"no outbound message {message_id}")
+        if message.delivery not in (Delivery.QUEUED, Delivery.SENDING):
+            return message.delivery
+        now = timezone.now()
+        if permanent or message.attempts >= MAX_ATTEMPTS:
+            reason = error if permanent else f"Gave up after {message.attempts} attempts: {error}"
+            _fail(message, error=reason, data={"permanent": permanent})
+        else:
+            message.delivery, message.last_error = Delivery.QUEUED, error
+            message.next_attempt_at = retry_at or now + outbox_retry_delay(message.attempts)
+            message.save(update_fields=["delivery", "last_error", "next_attempt_at"])
+        return message.delivery
+
+
+def outbox_release(*, message_ids: Collection[int], retry_at: datetime, reason: str = "") -> int:
+    """Give back claimed messages that were not sent because their account is rate-limited: "queued"
+    again, due at `retry_at`, and the claim's attempt does not count. Returns how many were released."""
+    with transaction.atomic(durable=True):
+        return TicketMessage.objects.filter(pk__in=list(message_ids), delivery=Delivery.SENDING).update(
+            delivery=Delivery.QUEUED,
+            attempts=Greatest(F("attempts") - 1, 0),
+            next_attempt_at=retry_at,
+            last_error=reason,
+        )

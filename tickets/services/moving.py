@@ -1,0 +1,110 @@
+"""Moving a ticket out of its queue: transfer to another department, merge into another ticket."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from tickets.audit import EventDraft, audit_event_append, audit_events_append
+from tickets.lifecycle import Status, transition_allowed
+from tickets.models import EventKind, Ticket
+from tickets.selectors import department_find
+from tickets.services.citizen_texts import transferred_text
+from tickets.services.errors import ActionConflict, ObjectNotFound, TicketActionError
+from tickets.services.locks import ticket_lock, tickets_lock
+from tickets.services.rights import check_can_work
+from tickets.services.working import check_open, citizen_tell, ticket_save
+from tickets.sla import sla_due_times, ticket_sla_resume
+
+
+def _department_error(message: str) -> TicketActionError:
+    return TicketActionError("invalid_department", message, {"department": [message]})
+
+
+@transaction.atomic
+def ticket_transfer(*, actor: User, number: str, department_code: str, reason: str) -> Ticket:
+    """Send an open ticket to another (active) department: it starts again there as `new`,
+    unassigned and without a unit, and the citizen is told who has it now.
+
+    The status reset is the transfer's own rule, allowed from every open status, not a lifecycle step.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise TicketActionError("reason_required", "A transfer needs a reason.", {"reason": ["Give a reason."]})
+    ticket = ticket_lock(actor=actor, number=number)
+    check_can_work(actor=actor, ticket=ticket)
+    target = department_find(code=department_code)
+    if target is None or not target.is_active:
+        raise _department_error("No active department has this code.")
+    if target.is_unit:
+        raise _department_error("Transfer to a department; its supervisors route the ticket to a unit.")
+    if target.pk == ticket.department_id:
+        raise _department_error("The ticket is already in this department.")
+    check_open(ticket)
+
+    now = timezone.now()
+    source = ticket.department
+    data = {
+        "from": source.code,
+        "from_unit": ticket.unit.code if ticket.unit_id else None,
+        "to": target.code,
+        "reason": reason,
+        "previous_status": ticket.status,
+        "previous_assignee_id": ticket.assigned_to_id,
+    }
+    if ticket.status == Status.AWAITING_CITIZEN:
+        ticket_sla_resume(ticket=ticket, at=now)
+    ticket.department, ticket.unit, ticket.status, ticket.assigned_to = target, None, Status.NEW, None
+    fields = ["department", "unit", "status", "assigned_to", "resolution_due_at"]
+    # The receiving department's targets count from now; a first response already given stands.
+    first_response_due, ticket.resolution_due_at = sla_due_times(
+        department_id=target.pk, priority=ticket.priority, start=now
+    )
+    if ticket.first_responded_at is None:
+        ticket.first_response_due_at = first_response_due
+        fields.append("first_response_due_at")
+    ticket_save(ticket, fields=fields, now=now)
+    text = transferred_text(number=ticket.number, department=target, language=ticket.language)
+    messages = citizen_tell(ticket=ticket, text=text, actor=actor, field="department")
+    data["citizen_told"] = {"message_ids": [message.pk for message in messages]}
+    audit_event_append(EventDraft(EventKind.TRANSFERRED, ticket.id, actor.pk, data))
+    return ticket
+
+
+@transaction.atomic
+def ticket_merge(*, actor: User, number: str, into_number: str) -> Ticket:
+    """Make this ticket a duplicate of `into_number` (which the actor must see): it becomes rejected,
+    "duplicate of <number>", pointing at the other, and both tickets get a MERGED event."""
+    into_number = into_number.strip().upper()
+    if into_number == number:
+        raise TicketActionError(
+            "merge_into_itself", "A ticket cannot be merged into itself.", {"into": ["Give another ticket."]}
+        )
+    tickets = tickets_lock(actor=actor, numbers=[number, into_number])
+    ticket = tickets.get(number)
+    if ticket is None:
+        raise ObjectNotFound("No such ticket.")
+    check_can_work(actor=actor, ticket=ticket)
+    into = tickets.get(into_number)
+    if into is None:
+        raise TicketActionError(
+            "unknown_ticket", "No such ticket.", {"into": ["No ticket you can see has this number."]}
+        )
+    if into.status == Status.REJECTED:
+        raise ActionConflict("merge_into_rejected", f"{into.number} is rejected; merge into the ticket it points to.")
+    if not transition_allowed(from_status=ticket.status, to_status=Status.REJECTED):
+        raise ActionConflict("transition_not_allowed", f"A {ticket.status} ticket cannot be merged.")
+
+    now = timezone.now()
+    if ticket.status == Status.AWAITING_CITIZEN:
+        ticket_sla_resume(ticket=ticket, at=now)
+    previous_status = ticket.status
+    ticket.status, ticket.rejection_reason, ticket.merged_into = Status.REJECTED, f"duplicate of {into.number}", into
+    ticket_save(ticket, fields=["status", "rejection_reason", "merged_into"], now=now)
+    ticket_save(into, fields=[], now=now)
+    audit_events_append(
+        [
+            EventDraft(EventKind.MERGED, ticket.id, actor.pk, {"into": into.number, "from": previous_status}),
+            EventDraft(EventKind.MERGED, into.id, actor.pk, {"merged": ticket.number}),
+        ]
+    )
+    return ticket

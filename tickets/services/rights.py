@@ -1,0 +1,30 @@
+"""Who may change a ticket: checked on that ticket, through its unit when it has one.
+
+A membership on a department covers its units, so checking the unit (else the department) answers
+for members of either, exactly as `Ticket.objects.visible_to` does for reading.
+"""
+
+from departments.models import SUPERVISING_ROLES, WORKING_ROLES
+from departments.selectors import user_has_role
+from tickets.models import Ticket
+from tickets.services.errors import ActionForbidden
+
+
+def ticket_scope_department_id(ticket: Ticket) -> int:
+    return ticket.unit_id or ticket.department_id
+
+
+def check_can_work(*, actor, ticket: Ticket) -> None:
+    """Officers, supervisors and department admins of the ticket's scope; never auditors."""
+    if not user_has_role(user=actor, department_id=ticket_scope_department_id(ticket), roles=WORKING_ROLES):
+        raise ActionForbidden("You may read this ticket but not change it.")
+
+
+def check_can_supervise(*, actor, ticket: Ticket) -> None:
+    """Supervisors and department admins of the ticket's scope."""
+    if not user_has_role(user=actor, department_id=ticket_scope_department_id(ticket), roles=SUPERVISING_ROLES):
+        raise ActionForbidden("Only a supervisor of this ticket's department may do this.")
+
+
+def is_supervisor_of(*, actor, ticket: Ticket) -> bool:
+    return user_has_role(user=actor, department_id=ticket_scope_department_id(ticket), roles=SUPERVISING_ROLES)

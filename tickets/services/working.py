@@ -1,0 +1,231 @@
+"""Officers working a ticket: claim, assign, change status, reply, note.
+
+Each action locks the ticket, checks the actor's right on that ticket and the transition, writes
+the change with its one audit event in one transaction, and leaves follow-up work for after commit.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from departments.models import WORKING_ROLES
+from departments.selectors import user_has_role
+from tickets.audit import EventDraft, audit_event_append
+from tickets.lifecycle import OPEN_STATUSES, Status, transition_allowed
+from tickets.models import EventKind, InternalNote, MessageKind, Ticket, TicketMessage
+from tickets.outbox import ReplyTextInvalid, outbox_queue_reply
+from tickets.selectors import staff_user_find
+from tickets.services.citizen_texts import resolved_text
+from tickets.services.errors import ActionConflict, ActionForbidden, TicketActionError
+from tickets.services.locks import ticket_lock
+from tickets.services.rights import check_can_supervise, check_can_work, is_supervisor_of, ticket_scope_department_id
+from tickets.sla import ticket_sla_pause, ticket_sla_resume
+
+# Statuses an (unassigned or reassigned) ticket moves out of when it gets an owner.
+AWAITING_OWNER = frozenset({Status.NEW, Status.REOPENED})
+
+
+def ticket_save(ticket: Ticket, *, fields: list[str], now: datetime) -> None:
+    ticket.updated_at = now
+    ticket.save(update_fields=[*fields, "updated_at"])
+
+
+def check_open(ticket: Ticket) -> None:
+    if ticket.status not in OPEN_STATUSES:
+        raise ActionConflict("ticket_not_open", f"The ticket is {ticket.status}; reopen it first.")
+
+
+def ticket_assign_to(ticket: Ticket, *, assignee: User, actor: User | None, how: str, now: datetime) -> None:
+    """Give a locked, open ticket its owner (a new or reopened ticket becomes assigned) with its event.
+    Shared by claim, assign, take-next; the caller has checked the rights."""
+    check_open(ticket)
+    from_status, previous_id = ticket.status, ticket.assigned_to_id
+    if ticket.status in AWAITING_OWNER and transition_allowed(from_status=ticket.status, to_status=Status.ASSIGNED):
+        ticket.status = Status.ASSIGNED
+    ticket.assigned_to = assignee
+    ticket_save(ticket, fields=["assigned_to", "status"], now=now)
+    audit_event_append(
+        EventDraft(
+            EventKind.ASSIGNED,
+            ticket.id,
+            actor.pk if actor else None,
+            {
+                "how": how,
+                "assignee": assignee.username,
+                "assignee_id": assignee.pk,
+                "previous_assignee_id": previous_id,
+                "from": from_status,
+                "to": ticket.status,
+            },
+        )
+    )
+
+
+@transaction.atomic
+def ticket_claim(*, actor: User, number: str) -> Ticket:
+    """An officer takes an unassigned ticket of their scope. Claiming one's own ticket changes nothing."""
+    ticket = ticket_lock(actor=actor, number=number)
+    check_can_work(actor=actor, ticket=ticket)
+    if ticket.assigned_to_id == actor.pk:
+        return ticket
+    if ticket.assigned_to_id is not None:
+        raise ActionConflict("already_assigned", "Someone already works this ticket; a supervisor can reassign it.")
+    ticket_assign_to(ticket, assignee=actor, actor=actor, how="claim", now=timezone.now())
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, actor: User, number: str, assignee: User | int | str) -> Ticket:
+    """A supervisor gives (or reassigns) the ticket to someone who works in the ticket's scope.
+
+    `assignee` is a user, a user id, or a username. Someone unknown and someone outside the scope
+    get the same answer, so the form does not reveal who exists elsewhere.
+    """
+    ticket = ticket_lock(actor=actor, number=number)
+    check_can_supervise(actor=actor, ticket=ticket)
+    user = assignee if isinstance(assignee, User) else staff_user_find(reference=assignee)
+    if (
+        user is None
+        or not user.is_active
+        or not user_has_role(user=user, department_id=ticket_scope_department_id(ticket), roles=WORKING_ROLES)
+    ):
+        raise TicketActionError(
+            "assignee_not_in_scope",
+            "Nobody by that name works this ticket's department.",
+            {"user": ["Give the id or username of an officer of this ticket's department."]},
+        )
+    if ticket.assigned_to_id == user.pk:
+        return ticket
+    ticket_assign_to(ticket, assignee=user, actor=actor, how="assign", now=timezone.now())
+    return ticket
+
+
+def _check_transition_right(*, actor: User, ticket: Ticket, to: str) -> None:
+    if to == Status.CLOSED and not is_supervisor_of(actor=actor, ticket=ticket):
+        # Resolved tickets close themselves after 7 days; closing early is a supervisor's call.
+        raise ActionForbidden("Only a supervisor may close a ticket before it closes itself.")
+    if to == Status.NEW and ticket.assigned_to_id != actor.pk and not is_supervisor_of(actor=actor, ticket=ticket):
+        raise ActionForbidden("Only the assignee or a supervisor may put a ticket back in the queue.")
+
+
+def _required(note: str, *, code: str, message: str) -> str:
+    note = note.strip()
+    if not note:
+        raise TicketActionError(code, message, {"note": [message]})
+    return note
+
+
+@transaction.atomic
+def ticket_transition(*, actor: User, number: str, to: str, note: str = "") -> Ticket:
+    """Move the ticket through its lifecycle (tickets.lifecycle.TRANSITIONS).
+
+    Resolving needs a resolution note, which the citizen is sent with a request to rate 1-5;
+    rejecting needs a reason; awaiting_citizen pauses the SLA clock and leaving it resumes it;
+    `assigned` or `in_progress` on an unowned ticket gives it to the actor; `new` puts an assigned
+    ticket back in the queue (its assignee or a supervisor); `closed` early is for supervisors.
+    """
+    if to not in Status.values:
+        raise TicketActionError("invalid_status", "No such status.", {"to": [f"One of: {', '.join(Status.values)}."]})
+    ticket = ticket_lock(actor=actor, number=number)
+    check_can_work(actor=actor, ticket=ticket)
+    from_status = ticket.status
+    if not transition_allowed(from_status=from_status, to_status=to):
+        raise ActionConflict("transition_not_allowed", f"A ticket cannot go from {from_status} to {to}.")
+    _check_transition_right(actor=actor, ticket=ticket, to=to)
+
+    now = timezone.now()
+    note = note.strip()
+    data: dict = {"from": from_status, "to": to}
+    fields = ["status"]
+    if to == Status.NEW:
+        data["previous_assignee_id"] = ticket.assigned_to_id
+        ticket.assigned_to = None
+        fields.append("assigned_to")
+    elif to in (Status.ASSIGNED, Status.IN_PROGRESS) and ticket.assigned_to_id is None:
+        # Taking up (or starting work on) an unowned ticket makes it yours, as claiming does.
+        ticket.assigned_to = actor
+        data["assignee_id"] = actor.pk
+        fields.append("assigned_to")
+    elif to == Status.RESOLVED:
+        ticket.resolution_note = _required(
+            note, code="resolution_note_required", message="Resolving a ticket needs a resolution note."
+        )
+        ticket.resolved_at = now
+        fields += ["resolution_note", "resolved_at"]
+    elif to == Status.REJECTED:
+        ticket.rejection_reason = _required(
+            note, code="rejection_reason_required", message="Rejecting a ticket needs a reason."
+        )
+        fields.append("rejection_reason")
+    elif to == Status.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+    elif to == Status.REOPENED:
+        ticket.resolved_at = None
+        fields.append("resolved_at")
+    if note:
+        data["note"] = note
+
+    # The SLA helpers save the clock fields themselves (the ticket is locked, in this transaction).
+    if from_status == Status.AWAITING_CITIZEN:
+        ticket_sla_resume(ticket=ticket, at=now)
+    if to == Status.AWAITING_CITIZEN:
+        ticket_sla_pause(ticket=ticket, at=now)
+    ticket.status = to
+    ticket_save(ticket, fields=fields, now=now)
+
+    if to == Status.RESOLVED:
+        # The outbox sends it once this transaction commits; the citizen rates by replying 1-5.
+        text = resolved_text(number=ticket.number, note=ticket.resolution_note, language=ticket.language)
+        data["citizen_told"] = _delivery_summary(citizen_tell(ticket=ticket, text=text, actor=actor, field="note"))
+    kind = EventKind.REOPENED if to == Status.REOPENED else EventKind.STATUS_CHANGED
+    audit_event_append(EventDraft(kind, ticket.id, actor.pk, data))
+    return ticket
+
+
+def citizen_tell(*, ticket: Ticket, text: str, actor: User, field: str) -> list[TicketMessage]:
+    """Queue `text` to the citizen in the outbox, which sends it after commit (a numbered thread when
+    long; a manual reply when no official account was summoned). Too long: 400 on `field`."""
+    try:
+        return outbox_queue_reply(ticket=ticket, text=text, kind=MessageKind.REPLY, sent_by=actor)
+    except ReplyTextInvalid as exc:
+        raise TicketActionError("reply_invalid", str(exc), {field: [str(exc)]}) from exc
+
+
+def _delivery_summary(messages: list[TicketMessage]) -> dict:
+    return {"message_ids": [message.pk for message in messages], "delivery": messages[0].delivery if messages else ""}
+
+
+@transaction.atomic
+def ticket_reply(*, actor: User, number: str, text: str) -> list[TicketMessage]:
+    """Queue a reply to the citizen in the outbox. It counts as the ticket's first response once it
+    is actually posted (the outbox records that), not now."""
+    text = text.strip()
+    if not text:
+        raise TicketActionError("text_required", "The reply is empty.", {"text": ["Write the reply."]})
+    ticket = ticket_lock(actor=actor, number=number)
+    check_can_work(actor=actor, ticket=ticket)
+    if ticket.status in (Status.CLOSED, Status.REJECTED):
+        raise ActionConflict("ticket_final", f"The ticket is {ticket.status}; it takes no more replies.")
+    now = timezone.now()
+    messages = citizen_tell(ticket=ticket, text=text, actor=actor, field="text")
+    ticket_save(ticket, fields=[], now=now)
+    audit_event_append(EventDraft(EventKind.REPLIED, ticket.id, actor.pk, _delivery_summary(messages)))
+    return messages
+
+
+@transaction.atomic
+def ticket_note(*, actor: User, number: str, text: str) -> InternalNote:
+    """A staff-only note, never shown to the citizen; allowed in any status."""
+    text = text.strip()
+    if not text:
+        raise TicketActionError("text_required", "The note is empty.", {"text": ["Write the note."]})
+    ticket = ticket_lock(actor=actor, number=number)
+    check_can_work(actor=actor, ticket=ticket)
+    now = timezone.now()
+    note = InternalNote.objects.create(ticket=ticket, author=actor, text=text, created_at=now)
+    ticket_save(ticket, fields=[], now=now)
+    audit_event_append(EventDraft(EventKind.NOTE, ticket.id, actor.pk, {"note_id": note.pk}))
+    return note

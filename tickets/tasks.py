@@ -1,0 +1,18 @@
+"""Celery tasks: thin, safe to run twice, and only calling services."""
+
+from celery import shared_task
+
+from tickets.escalation import sla_sweep, tickets_close_resolved
+
+
+@shared_task(ignore_result=True)
+def sla_sweep_task() -> dict[str, int]:
+    """Beat, every minute. A second run at once waits for the first and finds nothing new."""
+    summary = sla_sweep()
+    return {f"L{level}": count for level, count in sorted(summary.raised.items())}
+
+
+@shared_task(ignore_result=True)
+def close_resolved_task() -> int:
+    """Beat, hourly: resolved tickets close themselves after 7 days."""
+    return tickets_close_resolved()
