@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import orjson
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from departments.models import Department
@@ -20,7 +20,8 @@ from tickets.audit import EventDraft, audit_events_append
 from tickets.lifecycle import Priority, Status
 from tickets.models import Delivery, Direction, Escalation, EventKind, MessageKind
 from tickets.numbering import ticket_numbers_allocate
-from tickets.replies import acknowledgement_text
+from tickets.outbox import outbox_sender_kick
+from tickets.replies import acknowledgement_text, is_acknowledgement
 from tickets.sla import sla_due_times_bulk
 
 # A resolved ticket reopens when its citizen writes within this long; later, a new ticket follows it.
@@ -276,7 +277,8 @@ def _touch_tickets(cursor, appends: list[tuple[int, Append]]) -> None:
         state = touched.setdefault(ticket_id, [append.tweet.created_at, False, False])
         state[0] = max(state[0], append.tweet.created_at)
         state[1] = state[1] or append.reopen
-        state[2] = state[2] or bool(append.official_account_id)
+        # Our acknowledgement echoing back through ingestion is no response to the citizen.
+        state[2] = state[2] or bool(append.official_account_id and not is_acknowledgement(append.tweet.text))
     if not touched:
         return
     ids = list(touched)
@@ -436,6 +438,8 @@ def intake_apply(batch: IntakeBatch) -> None:
     with connection.cursor() as cursor:
         if new:
             _insert_new_tickets(cursor, new, now)
+            if any(t.reply_account_id for t in new):
+                transaction.on_commit(outbox_sender_kick, robust=True)
         appends = [
             (new[a.ticket.index].id if isinstance(a.ticket, NewTicketRef) else a.ticket, a) for a in batch.appends
         ]

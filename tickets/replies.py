@@ -2,6 +2,15 @@
 
 from departments.models import Department
 
+ACKNOWLEDGEMENT_OPENINGS = ("Thank you. Your complaint is registered with ", "धन्यवाद। आपकी शिकायत ")
+
+
+def is_acknowledgement(text: str) -> bool:
+    """Whether a post of ours is the automatic acknowledgement (which is no response to the citizen)."""
+    return text.lstrip("@ ").split(" ", 1)[-1].startswith(ACKNOWLEDGEMENT_OPENINGS) or text.startswith(
+        ACKNOWLEDGEMENT_OPENINGS
+    )
+
 
 def acknowledgement_text(*, number: str, department: Department, language: str) -> str:
     """No link on purpose: X charges many times more for a post with a URL; the number is enough."""

@@ -378,3 +378,20 @@ def test_a_second_rating_reply_reopens_instead(ingest_lines):
     ticket.refresh_from_db()
     assert ticket.feedback.count() == 1
     assert ticket.status == Status.REOPENED
+
+
+def test_our_acknowledgement_echoing_back_is_not_a_first_response(ingest_lines):
+    complaint = v2_tweet("@BSNLCorporate no signal #BSNLSeva", mentions=[BSNL])
+    ingest_lines(complaint)
+    ticket = ticket_for(complaint)
+    ack_text = ticket.messages.get(kind="ack").text
+    echo = v2_tweet(
+        f"@citizen_one {ack_text}",
+        author=BSNL,
+        conversation_id=tweet_id_of(complaint),
+        reply_to=tweet_id_of(complaint),
+        minutes=1,
+    )
+    ingest_lines(echo)
+    ticket.refresh_from_db()
+    assert ticket.first_responded_at is None
