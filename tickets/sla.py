@@ -7,10 +7,10 @@ where it has none of its own. Business time is counted in the calendar's wall cl
 """
 
 import bisect
-import time as monotonic_clock
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -244,7 +244,7 @@ def sla_targets_for(department_ids: Iterable[int]) -> dict[int, SlaTargets]:
     ids = sorted(set(department_ids))
     if not ids:
         return {}
-    now = monotonic_clock.monotonic()
+    now = monotonic()
     cached = {calendar_id: clock for calendar_id, (expires, clock) in _clocks.items() if expires > now}
     with connection.cursor() as cursor:
         cursor.execute(_TARGETS_SQL, {"ids": ids, "cached": list(cached)})

@@ -115,7 +115,6 @@ def _poll_query(client: XClient, tracked: TrackedQuery, *, max_results: int, max
     poll = QueryPoll(tracked.tag, tracked.query, since_id=cursor.since_id)
     resume_key = RESUME_KEY_PREFIX + tracked.key
     next_token, newest_id = _resumed(cache.get(resume_key), cursor.since_id)
-    failure: XApiError | None = None
     try:
         while True:
             page = client.search_recent(
@@ -130,9 +129,7 @@ def _poll_query(client: XClient, tracked: TrackedQuery, *, max_results: int, max
                 poll.status = QueryStatus.MORE
                 break
     except XApiError as error:
-        failure = error
-    if failure is not None:
-        _record_failure(poll, failure)
+        _record_failure(poll, error)
 
     now = timezone.now()
     cursors = PollCursor.objects.filter(pk=cursor.pk)

@@ -102,7 +102,7 @@ def stream_consume(
     finally:
         stop.set()
         reader.join(timeout=READER_JOIN_TIMEOUT)
-    # What the reader handed over before it stopped is stored too.
+    # What the reader handed over before it stopped is stored too; a fatal reason outranks a stop.
     while True:
         try:
             item = lines.get_nowait()
@@ -110,6 +110,9 @@ def stream_consume(
             break
         if isinstance(item, bytes):
             batch.add(item, time.monotonic())
+            batch.flush_if_due(time.monotonic())
+        elif item.fatal:
+            ended = item
     batch.flush(time.monotonic())
     if owned_client and not reader.is_alive():
         client.close()

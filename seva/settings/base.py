@@ -138,6 +138,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per reused choice set, so the schema has no ambiguous enums.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.lifecycle.Status",
+        "TicketPriorityEnum": "tickets.lifecycle.Priority",
+        "RoleEnum": "departments.models.Role",
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL

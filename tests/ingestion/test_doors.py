@@ -16,14 +16,16 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+import redis
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
 from departments.models import Department, Hashtag
+from ingestion.doors import stream as stream_door
 from ingestion.doors.queries import QUERY_MAX_LENGTH, tracked_queries
-from ingestion.doors.search import PAUSE_KEY, QueryStatus, search_poll
+from ingestion.doors.search import PAUSE_KEY, PollSummary, QueryPoll, QueryStatus, search_poll
 from ingestion.doors.simulator import (
     FakeXTarget,
     account_activity_payloads,
@@ -48,8 +50,15 @@ SETTINGS_BASE = Path(__file__).resolve().parents[2] / "seva" / "settings" / "bas
 
 @pytest.fixture(autouse=True)
 def own_cache_keys(settings):
-    """Real Redis, but keys of this test only: search pauses and inbox kicks never leak between tests."""
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"seva-test-{uuid.uuid4().hex}"}}
+    """Real Redis, but keys of this test only: search pauses and inbox kicks never leak between tests.
+    Removed by prefix afterwards (clearing the cache would flush the whole Redis database)."""
+    prefix = f"seva-test-{uuid.uuid4().hex}"
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": prefix}}
+    yield
+    with redis.Redis.from_url(settings.REDIS_URL) as client:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
 
 
 @pytest.fixture
@@ -94,7 +103,7 @@ def search_requests(fake: FakeXApi, query: str | None = None) -> list[dict[str, 
     ]
 
 
-def poll(query_tag: str, summary) -> object:
+def poll(query_tag: str, summary: PollSummary) -> QueryPoll:
     return next(query for query in summary.queries if query.tag == query_tag)
 
 
@@ -309,6 +318,44 @@ def test_the_stream_gets_one_rule_per_department_and_its_tweets_become_tickets(s
     assert set(InboxTweet.objects.values_list("door", flat=True)) == {Door.STREAM}
     inbox_process_pending()
     assert (ticket_of(bsnl).department.code, ticket_of(posts).department.code) == ("BSNL", "POSTS")
+
+
+@pytest.fixture
+def store_calls(monkeypatch):
+    """(when, how many tweets) of each store the stream consumer makes."""
+    calls = []
+
+    def recording_store(*, tweets, dead_letters, door):
+        calls.append((time.monotonic(), len(tweets)))
+        return inbox_store(tweets=tweets, dead_letters=dead_letters, door=door)
+
+    monkeypatch.setattr(stream_door, "inbox_store", recording_store)
+    return calls
+
+
+def test_a_burst_is_stored_in_batches_of_at_most_200(seeded, fake_x, store_calls):
+    pages = [bsnl_page(f"@BSNLCorporate outage {n} #BSNLSeva") for n in range(450)]
+
+    summary, _ = consume(fake_x, on_connect=[lambda: stream_out(fake_x, *pages)], stop_after=450)
+
+    sizes = [size for _, size in store_calls]
+    assert (summary.new, sum(sizes)) == (450, 450)
+    assert max(sizes) <= 200
+    assert InboxTweet.objects.count() == 450
+
+
+def test_a_lone_tweet_is_stored_within_half_a_second_not_when_the_run_ends(seeded, fake_x, store_calls):
+    pushed_at = []
+
+    def push() -> None:
+        pushed_at.append(time.monotonic())
+        stream_out(fake_x, bsnl_page())
+
+    consume(fake_x, on_connect=[push], stop_after=2, max_seconds=1.5)
+
+    stored_at, size = store_calls[0]
+    assert size == 1
+    assert stored_at - pushed_at[0] < 1.0  # the flush interval is 0.5 s; the run ends after 1.5 s
 
 
 def test_keep_alives_keep_the_connection_open(seeded, fake_x):

@@ -463,3 +463,43 @@ def test_a_supervisor_of_a_unit_works_only_the_unit(seeded, client_for):
     mine, not_mine = ticket_of("BSNL", unit="BSNL_KL"), ticket_of("BSNL")
     assert action(kerala_supervisor, mine.number, "assign", {"user": staff("BSNL_KL").username}).status_code == 200
     assert action(kerala_supervisor, not_mine.number, "claim").status_code == 404
+
+
+# --- odd input is a 4xx, never a 500 (what fuzzing found) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("route", "params"),
+    [
+        ("ticket-list", {"assigned_to": "²"}),  # a Unicode digit int() refuses
+        ("ticket-list", {"tweet": "99999999999999999999"}),  # past bigint
+        ("ticket-list", {"department": "nul\x00"}),
+        ("escalation-list", {"level": "1.5"}),
+        ("feedback-summary", {"department": "nul\x00"}),
+    ],
+)
+def test_odd_query_input_is_400(officer, route, params):
+    assert officer.get(reverse(route), params).status_code == 400
+
+
+@pytest.mark.parametrize("raw", [b'{"text": "\\ud800"}', b'{"text": "a\\u0000b"}', b"[]", b'{"text": ', b"\xff"])
+def test_odd_json_is_400(officer, raw):
+    ticket = ticket_of("BSNL")
+    response = officer.generic("POST", reverse("ticket-note", args=[ticket.number]), raw, "application/json")
+    assert response.status_code == 400
+
+
+def test_the_breached_filter_and_the_dashboard_agree(supervisor):
+    now = timezone.now()
+    late = ticket_of("BSNL", status=Status.IN_PROGRESS, resolution_due_at=now - timezone.timedelta(hours=1))
+    # Paused before its target passed, and rejected ones never breach by staying unresolved.
+    ticket_of(
+        "BSNL",
+        status=Status.AWAITING_CITIZEN,
+        resolution_due_at=now - timezone.timedelta(hours=1),
+        sla_paused_at=now - timezone.timedelta(hours=2),
+    )
+    ticket_of("BSNL", status=Status.REJECTED, resolution_due_at=now - timezone.timedelta(hours=1))
+    listed = supervisor.get(reverse("ticket-list"), {"breached": "true"}).json()["results"]
+    assert [row["number"] for row in listed] == [late.number]
+    assert supervisor.get(reverse("dashboard-summary")).json()["sla"]["breached"] == 1

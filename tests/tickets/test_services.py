@@ -302,7 +302,8 @@ def test_resolving_a_hindi_ticket_tells_the_citizen_in_hindi(bsnl):
     ticket = ticket_of("BSNL", status=Status.IN_PROGRESS, assigned_to=bsnl["officer"], language="hi")
     ticket_transition(actor=bsnl["officer"], number=ticket.number, to=Status.RESOLVED, note="लाइन ठीक कर दी गई है।")
     # Devanagari weighs double on X, so this one is a thread.
-    text = " ".join(TicketMessage.objects.filter(ticket=ticket, direction=Direction.OUT).values_list("text", flat=True))
+    told = TicketMessage.objects.filter(ticket=ticket, direction=Direction.OUT)
+    text = " ".join(told.values_list("text", flat=True))
     assert "लाइन ठीक कर दी गई है।" in text
     assert "रेटिंग" in text
 

@@ -1,10 +1,17 @@
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from tickets.lifecycle import Priority, Status
 from tickets.models import Ticket
-from tickets.selectors import ticket_filter_department, ticket_filter_text, ticket_filter_tweet, tweet_id_from
+from tickets.selectors import (
+    ticket_breached_q,
+    ticket_filter_department,
+    ticket_filter_text,
+    ticket_filter_tweet,
+    tweet_id_from,
+)
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -30,7 +37,7 @@ class TicketFilter(django_filters.FilterSet):
     def filter_assigned_to(self, queryset, name, value):
         if value == "me":
             return queryset.filter(assigned_to=self.request.user)
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise ValidationError({"assigned_to": [_("Give a user id or 'me'.")]})
         return queryset.filter(assigned_to_id=int(value))
 
@@ -38,16 +45,7 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(escalation_level__gt=0) if value else queryset.filter(escalation_level=0)
 
     def filter_breached(self, queryset, name, value):
-        from django.db.models import F, Q
-        from django.utils import timezone
-
-        now = timezone.now()
-        late = (
-            Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
-            | Q(first_responded_at__gt=F("first_response_due_at"))
-            | Q(resolved_at__isnull=True, resolution_due_at__lt=now)
-            | Q(resolved_at__gt=F("resolution_due_at"))
-        )
+        late = ticket_breached_q(timezone.now())
         return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_tweet(self, queryset, name, value):

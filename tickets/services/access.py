@@ -30,7 +30,9 @@ def login_failed_record(*, username: str, ip_address: str | None, path: str) -> 
 
 def api_token_obtain(*, username: str, password: str, request=None) -> str:
     """The user's API token for a username and password; TicketActionError when they do not match
-    an active user. Signals a login, so the LOGIN (or LOGIN_FAILED) event is written as for the admin."""
+    an active user. Signals a login, so the LOGIN (or LOGIN_FAILED) event is written as for the admin.
+
+    Deliberately not one transaction: a refusal must not roll back its LOGIN_FAILED event."""
     user = authenticate(request, username=username, password=password)
     if user is None:
         raise TicketActionError("invalid_credentials", "Unable to sign in with this username and password.")

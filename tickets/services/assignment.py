@@ -82,7 +82,8 @@ def ticket_take_next(*, officer: User) -> Ticket | None:
     """ "Take next": the officer gets the most urgent, oldest unassigned ticket they may work; None when
     there is none (or every one is being handed out by someone else this instant). ActionForbidden for
     someone who works no department's tickets (an auditor)."""
-    if not officer.is_superuser and not officer.memberships.filter(role__in=WORKING_ROLES).exists():
+    works = officer.memberships.filter(role__in=WORKING_ROLES, department__is_active=True).exists()
+    if not officer.is_superuser and not works:
         raise ActionForbidden("Only officers, supervisors and department admins take tickets.")
     tickets = _unassigned()
     if not officer.is_superuser:

@@ -20,11 +20,11 @@ def check_can_work(*, actor, ticket: Ticket) -> None:
         raise ActionForbidden("You may read this ticket but not change it.")
 
 
-def check_can_supervise(*, actor, ticket: Ticket) -> None:
-    """Supervisors and department admins of the ticket's scope."""
-    if not user_has_role(user=actor, department_id=ticket_scope_department_id(ticket), roles=SUPERVISING_ROLES):
-        raise ActionForbidden("Only a supervisor of this ticket's department may do this.")
-
-
 def is_supervisor_of(*, actor, ticket: Ticket) -> bool:
+    """Supervisors and department admins of the ticket's scope."""
     return user_has_role(user=actor, department_id=ticket_scope_department_id(ticket), roles=SUPERVISING_ROLES)
+
+
+def check_can_supervise(*, actor, ticket: Ticket) -> None:
+    if not is_supervisor_of(actor=actor, ticket=ticket):
+        raise ActionForbidden("Only a supervisor of this ticket's department may do this.")

@@ -1,7 +1,9 @@
 """Officers working a ticket: claim, assign, change status, reply, note.
 
-Each action locks the ticket, checks the actor's right on that ticket and the transition, writes
-the change with its one audit event in one transaction, and leaves follow-up work for after commit.
+Each action locks the ticket, checks the actor's right on that ticket and the transition, and writes
+the change with its one audit event in one transaction. The follow-up work, sending what the citizen
+is told, happens after commit: outbox_queue_reply registers the sender's kick with on_commit, so a
+rolled-back action sends nothing.
 """
 
 from datetime import datetime
@@ -34,7 +36,7 @@ def ticket_save(ticket: Ticket, *, fields: list[str], now: datetime) -> None:
 
 def check_open(ticket: Ticket) -> None:
     if ticket.status not in OPEN_STATUSES:
-        raise ActionConflict("ticket_not_open", f"The ticket is {ticket.status}; reopen it first.")
+        raise ActionConflict("ticket_not_open", f"The ticket is {ticket.status}; this is only for open tickets.")
 
 
 def ticket_assign_to(ticket: Ticket, *, assignee: User, actor: User | None, how: str, now: datetime) -> None:

@@ -1,3 +1,5 @@
+import logging
+
 import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -37,6 +39,7 @@ class Command(BaseCommand):
         if rate <= 0 or duration <= 0:
             raise CommandError("--rate and --duration must be positive.")
         base_url = base_url or settings.X_API_BASE_URL
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would bury the progress lines
         with httpx.Client(base_url=base_url, timeout=10.0) as http:
             target: SimulationTarget
             if via == "webhook":
