@@ -196,6 +196,12 @@ class _Batch:
         self.tweets, self.dead_letters, self.oldest = [], [], None
 
 
+def _usage_capped(error: UsageCapped) -> _Ended:
+    # Only an operator can lift a spend cap; reconnecting would only be refused again.
+    logger.error("X usage cap reached; the stream stops and does not reconnect: %s", error)
+    return _Ended(f"X usage cap reached: {error}", fatal=True)
+
+
 def _describe(error: dict) -> str:
     parts = (error.get(key) for key in ("title", "disconnect_type", "connection_issue", "detail"))
     return ": ".join(str(part) for part in parts if part) or str(error)
@@ -233,7 +239,6 @@ class _StreamReader(threading.Thread):
         backoff = StreamBackoff()
         rules_synced = False
         while not self.stop.is_set():
-            usage_cap = None
             try:
                 if not rules_synced:
                     self._sync_rules()
@@ -241,12 +246,9 @@ class _StreamReader(threading.Thread):
                 self._read_connection(backoff)
                 failure, kind = "the stream ended", ReconnectKind.NETWORK
             except UsageCapped as error:
-                usage_cap = error
+                return _usage_capped(error)
             except XApiError as error:
                 failure, kind = str(error), reconnect_kind_for(error)
-            if usage_cap is not None:
-                logger.error("X usage cap reached; the stream stops and does not reconnect: %s", usage_cap)
-                return _Ended(f"X usage cap reached: {usage_cap}", fatal=True)
             if self.stop.is_set():
                 break
             if self.max_reconnects is not None and self.reconnects >= self.max_reconnects:

@@ -1,11 +1,15 @@
 """Test runs: the real PostgreSQL and Redis, fast password hashing."""
 
 from .base import *  # noqa: F403
-from .base import CACHES
+from .base import CACHES, env
 
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests get a Redis database of their own, so a demo's worker never takes a test's tasks.
+REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "seva-test"
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"}}

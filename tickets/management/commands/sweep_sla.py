@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from argparse import ArgumentTypeError
+
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -10,7 +12,7 @@ def parse_moment(value: str):
     """An ISO 8601 moment; without an offset it is India's time (settings.TIME_ZONE)."""
     moment = parse_datetime(value)
     if moment is None:
-        raise CommandError(f"not an ISO 8601 date and time: {value!r}")
+        raise ArgumentTypeError(f"not an ISO 8601 date and time: {value!r}")
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
