@@ -5,18 +5,7 @@ from django.db.models import Q
 
 from accounts.models import User
 from departments.admin_scope import DepartmentScopedAdminMixin, DepartmentScopedInlineMixin
-from departments.models import (
-    BusinessCalendar,
-    Department,
-    Hashtag,
-    Holiday,
-    Membership,
-    OfficialAccount,
-    Role,
-    RoutingRule,
-    SlaPolicy,
-    WorkingPeriod,
-)
+from departments.models import Department, Hashtag, Membership, OfficialAccount, Role, RoutingRule
 from departments.selectors import department_ids_in_scope_sql
 from departments.services import department_check_parent
 
@@ -114,59 +103,3 @@ class StaffUserAdmin(DepartmentScopedAdminMixin, UserAdmin):
             return super().get_readonly_fields(request, obj)
         # A department admin must not be able to grant themselves or others superpowers.
         return ("is_superuser", "is_staff", "groups", "user_permissions", "last_login", "date_joined")
-
-
-class WorkingPeriodInline(DepartmentScopedInlineMixin, admin.TabularInline):
-    model = WorkingPeriod
-    scope_path = "calendar__department"
-    extra = 0
-
-
-class HolidayInline(DepartmentScopedInlineMixin, admin.TabularInline):
-    model = Holiday
-    scope_path = "calendar__department"
-    extra = 0
-
-
-@admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(DepartmentScopedAdminMixin, admin.ModelAdmin):
-    """A unit or department with its own calendar stops using its ancestor's (a state holiday, say)."""
-
-    list_display = ("name", "department", "timezone")
-    search_fields = ("name", "department__code")
-    list_select_related = ("department",)
-    inlines = (WorkingPeriodInline, HolidayInline)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # tickets.sla keeps calendars a minute per process; this one sees the edit at once.
-        from tickets.sla import sla_cache_clear
-
-        sla_cache_clear()
-
-
-class SlaPolicyForm(forms.ModelForm):
-    priority = forms.ChoiceField(choices=[(p, p.upper()) for p in ("p1", "p2", "p3", "p4")])
-
-    class Meta:
-        model = SlaPolicy
-        fields = ("department", "priority", "first_response_minutes", "resolution_minutes")
-
-
-@admin.register(SlaPolicy)
-class SlaPolicyAdmin(DepartmentScopedAdminMixin, admin.ModelAdmin):
-    form = SlaPolicyForm
-    list_display = ("department", "priority", "first_response_minutes", "resolution_minutes")
-    list_filter = ("priority",)
-    search_fields = ("department__code",)
-    list_select_related = ("department",)
-
-    def get_readonly_fields(self, request, obj=None):
-        # Which tickets a policy governs is fixed once saved: moving it is a delete and an add.
-        return ("department", "priority") if obj else ()
-
-    def save_model(self, request, obj, form, change):
-        # The one place departments calls into tickets: a new target moves open tickets' due times.
-        from tickets.sla import sla_policy_save
-
-        sla_policy_save(policy=obj)

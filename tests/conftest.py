@@ -29,9 +29,12 @@ def client_for(db):
     return make
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def celery_worker_running():
-    """A real Celery worker, in this process, consuming from the real Redis broker."""
+    """A real Celery worker, in this process, consuming from the real Redis broker.
+
+    Per test, not per session: a worker left running would take other tests' tasks (the outbox
+    sender, inbox processing) and race them."""
     from celery.contrib.testing.worker import start_worker
 
     from seva.celery import app

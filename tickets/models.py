@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
@@ -28,13 +28,22 @@ class TicketQuerySet(models.QuerySet):
 
 
 class Ticket(models.Model):
-    number = models.CharField(_("number"), max_length=32, unique=True)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="tickets")
-    unit = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="unit_tickets")
+    # Foreign keys below carry no index of their own where a composite or partial index in Meta
+    # already starts with them: every index costs each ingested ticket a write.
+    number = models.CharField(_("number"), max_length=32)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="tickets", db_index=False)
+    unit = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="unit_tickets", db_index=False
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(_("priority"), max_length=2, choices=Priority.choices, default=Priority.P3)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_tickets"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_tickets",
+        db_index=False,
     )
     # The citizen, as X knows them.
     citizen_x_user_id = models.BigIntegerField(_("citizen X user id"), null=True, blank=True)
@@ -46,12 +55,16 @@ class Ticket(models.Model):
     language = models.CharField(_("language"), max_length=12, blank=True)
     # The official account the citizen summoned; replies are sent from it. Null: reply by hand.
     reply_account = models.ForeignKey(
-        OfficialAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        OfficialAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     needs_manual_reply = models.BooleanField(_("needs a manual reply"), default=False)
     # A ticket opened by a tweet in the thread of a ticket resolved long ago points at the old one.
-    follows_ticket = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
+    follows_ticket = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged", db_index=False
+    )
 
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     tweeted_at = models.DateTimeField(_("tweeted"), null=True, blank=True)
@@ -73,6 +86,7 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="ticket_number_unique"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="ticket_status_valid"),
             models.CheckConstraint(condition=Q(priority__in=Priority.values), name="ticket_priority_valid"),
             models.CheckConstraint(condition=Q(escalation_level__lte=3), name="ticket_escalation_level_max_3"),
@@ -91,7 +105,11 @@ class Ticket(models.Model):
             models.Index(
                 fields=["assigned_to", "status"], name="ticket_assignee_status", condition=Q(assigned_to__isnull=False)
             ),
-            models.Index(fields=["created_at"], name="ticket_created_at"),
+            # Tickets are written in time order, so a block-range index answers date ranges at a
+            # fraction of a B-tree's upkeep.
+            BrinIndex(fields=["created_at"], name="ticket_created_at_brin"),
+            models.Index(fields=["status", "-id"], name="ticket_status_id"),
+            models.Index(fields=["merged_into"], name="ticket_merged_into", condition=Q(merged_into__isnull=False)),
             # Full-text search over the subject ("q"); 'simple' so Hindi and Hinglish words index as typed.
             GinIndex(SearchVector("subject", config="simple"), name="ticket_subject_search"),
             # The SLA sweep (tickets/escalation.py) reads only tickets whose clock runs, by due time, so
@@ -152,7 +170,7 @@ class Delivery(models.TextChoices):
 
 
 class TicketMessage(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False)
     direction = models.CharField(max_length=3, choices=Direction.choices)
     kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.TWEET)
     # The tweet on X: the citizen's (in) or ours once posted (out). The current version when edited.
@@ -168,13 +186,13 @@ class TicketMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Outbox (direction "out" only).
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     from_account = models.ForeignKey(
-        OfficialAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        OfficialAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     delivery = models.CharField(max_length=8, choices=Delivery.choices, blank=True)
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -192,6 +210,12 @@ class TicketMessage(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(delivery=Delivery.SENT) | Q(tweet_id__isnull=False), name="message_sent_has_tweet_id"
+            ),
+            # Partial: the citizens' tweets (most rows) have no key and stay out of this index.
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                name="message_idempotency_key_unique",
+                condition=Q(idempotency_key__isnull=False),
             ),
         ]
         indexes = [
@@ -250,20 +274,27 @@ class AuditEvent(models.Model):
     the database refuses it (see the migration), and `verify_audit_chain` finds any tampering."""
 
     kind = models.CharField(max_length=20, choices=EventKind.choices)
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Not unique-indexed: the chain itself proves integrity, and an index over random hashes is the
+    # costliest write of every event.
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["id"]
         indexes = [
             models.Index(fields=["ticket", "id"], name="event_ticket_id", condition=Q(ticket__isnull=False)),
-            models.Index(fields=["kind", "created_at"], name="event_kind_time"),
+            BrinIndex(fields=["created_at"], name="event_created_at_brin"),
+            # Events of no ticket (logins, exports) and what a given person did.
+            models.Index(fields=["kind", "created_at"], name="event_kind_time", condition=Q(ticket__isnull=True)),
+            models.Index(fields=["actor", "id"], name="event_actor_id", condition=Q(actor__isnull=False)),
         ]
 
     def __str__(self) -> str:

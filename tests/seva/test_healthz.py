@@ -13,7 +13,7 @@ def test_healthz_reports_redis_down_as_503(client):
     assert "redis" in body["errors"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # starting a worker closes this thread's connection (Celery's fixup)
 def test_healthz_is_200_with_every_component_up(client, celery_worker_running):
     response = client.get("/healthz")
     assert response.json()["components"] == {"database": "up", "redis": "up", "celery": "up"}
