@@ -123,22 +123,23 @@ class _BatchPlanner:
             ticket_ids = sorted({k.ticket for k in self.known.values()})
             cursor.execute(
                 """
-                WITH found AS (
-                    SELECT id FROM tickets_ticket WHERE conversation_id = ANY(%s::bigint[])
-                    UNION
-                    SELECT unnest(%s::bigint[])
-                ), wanted AS (
-                    SELECT id FROM found
-                    UNION
-                    SELECT t.merged_into_id FROM tickets_ticket t JOIN found USING (id)
-                     WHERE t.merged_into_id IS NOT NULL
+                WITH found AS MATERIALIZED (
+                    SELECT ARRAY(
+                        SELECT id FROM tickets_ticket WHERE conversation_id = ANY(%s::bigint[])
+                        UNION
+                        SELECT unnest(%s::bigint[])
+                    ) AS ids
                 )
+                -- id = ANY(array), not a join: index lookups whatever the planner's row estimates
+                -- (which lag far behind during a bulk load).
                 SELECT id, conversation_id, citizen_x_user_id, status, resolved_at, merged_into_id,
                        department_id, unit_id,
                        EXISTS (SELECT 1 FROM tickets_feedback f
                                 WHERE f.ticket_id = tickets_ticket.id AND f.created_at >= tickets_ticket.resolved_at)
                   FROM tickets_ticket
-                 WHERE id IN (SELECT id FROM wanted)
+                 WHERE id = ANY((SELECT ids FROM found)::bigint[] || ARRAY(
+                           SELECT merged_into_id FROM tickets_ticket
+                            WHERE id = ANY((SELECT ids FROM found)::bigint[]) AND merged_into_id IS NOT NULL))
                  ORDER BY id
                  FOR UPDATE
                 """,
