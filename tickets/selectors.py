@@ -1,12 +1,15 @@
 """Reads of tickets. Every one starts from `Ticket.objects.visible_to(user)`."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from departments.models import CannedResponse, Department
@@ -207,3 +210,127 @@ def dashboard_summary(*, user, now: datetime) -> dict:
         "open_escalations": escalations.count(),
         "volume_last_24h": [{"hour": hour, "count": hourly.get(hour, 0)} for hour in hours],
     }
+
+
+# What the public is told of a ticket in each state: fixed phrases, never an officer's free text
+# (a rejection reason may name the citizen). Resolved and closed tickets show the resolution note.
+PUBLIC_STATUS_NOTES = {
+    Status.NEW: _("Received. It is waiting for an officer of the department to take it up."),
+    Status.ASSIGNED: _("An officer of the department has been assigned to this complaint."),
+    Status.IN_PROGRESS: _("An officer of the department is working on this complaint."),
+    Status.AWAITING_CITIZEN: _(
+        "The department has asked the citizen for more details on X and is waiting for a reply."
+    ),
+    Status.RESOLVED: _("The department has resolved this complaint."),
+    Status.CLOSED: _("This complaint is closed."),
+    Status.REOPENED: _("The complaint was reopened; the department is working on it again."),
+    Status.REJECTED: _("Closed without action: the department found it not actionable."),
+}
+MERGED_STATUS_NOTE = _("This complaint is a duplicate of %(number)s; follow that ticket for updates.")
+
+
+@dataclass(frozen=True)
+class PublicTicketStatus:
+    """What anyone may know of a ticket by its number. Its own type, not the Ticket, so no template
+    or serializer of a public page can reach the citizen, the tweets or the officers."""
+
+    number: str
+    status: str
+    department_code: str
+    department_name_en: str
+    department_name_hi: str
+    unit_code: str | None
+    unit_name_en: str | None
+    unit_name_hi: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_due_at: datetime | None
+    first_responded_at: datetime | None
+    resolution_due_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    resolution_note: str
+    merged_into: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def open311_status(self) -> str:
+        """Open311 knows two states: "closed" once the department is done with it (resolved too)."""
+        return "open" if self.is_open else "closed"
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def status_notes(self) -> str:
+        if self.merged_into:
+            return MERGED_STATUS_NOTE % {"number": self.merged_into}
+        if self.status in (Status.RESOLVED, Status.CLOSED) and self.resolution_note:
+            # Written by officers to be public: the citizen is sent it on X.
+            return self.resolution_note
+        return str(PUBLIC_STATUS_NOTES[self.status])
+
+    @property
+    def agency_name_en(self) -> str:
+        return self.unit_name_en or self.department_name_en
+
+    @property
+    def agency_name_hi(self) -> str:
+        return (self.unit_name_hi if self.unit_code else self.department_name_hi) or self.agency_name_en
+
+    @property
+    def localised_department_name(self) -> str:
+        """The department's name in the active language (English where no Hindi name is set)."""
+        if _hindi_is_active():
+            return self.department_name_hi or self.department_name_en
+        return self.department_name_en
+
+    @property
+    def localised_agency_name(self) -> str:
+        return self.agency_name_hi if _hindi_is_active() else self.agency_name_en
+
+
+def _hindi_is_active() -> bool:
+    return (get_language() or "").startswith("hi")
+
+
+def ticket_number_normalised(text: str) -> str:
+    """A ticket number as a citizen may type it (any case, stray spaces) in its stored form."""
+    return "".join(text.split()).upper()
+
+
+# The columns PublicTicketStatus is built from, by name: nothing personal is even read.
+_PUBLIC_STATUS_COLUMNS = {
+    "number": "number",
+    "status": "status",
+    "department_code": "department__code",
+    "department_name_en": "department__name_en",
+    "department_name_hi": "department__name_hi",
+    "unit_code": "unit__code",
+    "unit_name_en": "unit__name_en",
+    "unit_name_hi": "unit__name_hi",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "first_response_due_at": "first_response_due_at",
+    "first_responded_at": "first_responded_at",
+    "resolution_due_at": "resolution_due_at",
+    "resolved_at": "resolved_at",
+    "closed_at": "closed_at",
+    "resolution_note": "resolution_note",
+    "merged_into": "merged_into__number",
+}
+
+
+def ticket_public_status(*, number: str) -> PublicTicketStatus:
+    """The public facts of one ticket, for anyone (no `visible_to`: the status page is public by
+    design, so this reads only what may be shown). One query; Ticket.DoesNotExist when there is no
+    such ticket or `number` is not shaped like one."""
+    number = ticket_number_normalised(number)
+    if not ticket_number_is_valid(number):
+        raise Ticket.DoesNotExist
+    row = Ticket.objects.filter(number=number).values_list(*_PUBLIC_STATUS_COLUMNS.values()).get()
+    return PublicTicketStatus(**dict(zip(_PUBLIC_STATUS_COLUMNS, row, strict=True)))

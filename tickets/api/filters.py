@@ -15,8 +15,8 @@ from tickets.selectors import (
 
 
 class TicketFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     department = django_filters.CharFilter(method="filter_department", help_text=_("Department or unit code"))
     unit = django_filters.CharFilter(method="filter_department", help_text=_("Unit code"))
     assigned_to = django_filters.CharFilter(method="filter_assigned_to", help_text=_("A user id, or 'me'"))

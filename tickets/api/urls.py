@@ -12,6 +12,7 @@ from tickets.api.actions import (
 )
 from tickets.api.canned_responses import CannedResponseCreateApi, CannedResponseListApi, CannedResponseUpdateApi
 from tickets.api.escalations import EscalationAcknowledgeApi, EscalationListApi
+from tickets.api.public import PublicTicketStatusApi
 from tickets.api.reports import DashboardSummaryApi, FeedbackSummaryApi, TicketFeedbackListApi
 from tickets.api.views import TicketDetailApi, TicketListApi
 
@@ -43,4 +44,5 @@ urlpatterns = [
         name="canned-response-update",
     ),
     path("dashboard/summary/", DashboardSummaryApi.as_view(), name="dashboard-summary"),
+    path("public/status/<str:number>/", PublicTicketStatusApi.as_view(), name="public-ticket-status"),
 ]
