@@ -97,3 +97,20 @@ def department_descendant_ids(*, department_id: int) -> set[int]:
             [department_id],
         )
         return {row[0] for row in cursor.fetchall()}
+
+
+def department_ancestor_ids(*, department_id: int) -> list[int]:
+    """A department and every department above it, nearest first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE up(id, parent_id, depth) AS (
+                SELECT id, parent_id, 0 FROM departments_department WHERE id = %s
+                UNION
+                SELECT d.id, d.parent_id, up.depth + 1 FROM departments_department d JOIN up ON d.id = up.parent_id
+            )
+            SELECT id FROM up ORDER BY depth
+            """,
+            [department_id],
+        )
+        return [row[0] for row in cursor.fetchall()]

@@ -503,3 +503,32 @@ def test_the_breached_filter_and_the_dashboard_agree(supervisor):
     listed = supervisor.get(reverse("ticket-list"), {"breached": "true"}).json()["results"]
     assert [row["number"] for row in listed] == [late.number]
     assert supervisor.get(reverse("dashboard-summary")).json()["sla"]["breached"] == 1
+
+
+def test_a_canned_response_is_sent_with_its_placeholders_filled(db, ingest_lines, client_for):
+    from accounts.models import User
+    from departments.models import CannedResponse, Department
+    from tests.ingestion.factories import BSNL as BSNL_ACCOUNT
+    from tests.ingestion.factories import tweet_id_of, v2_tweet
+    from tickets.models import TicketMessage
+
+    page = v2_tweet("@BSNLCorporate मेरा इंटरनेट बंद है #BSNLSeva", mentions=[BSNL_ACCOUNT], lang="hi")
+    ingest_lines(page)
+    ticket = TicketMessage.objects.get(tweet_id=int(tweet_id_of(page))).ticket
+    canned = CannedResponse.objects.create(
+        department=Department.objects.get(code="MOC"),
+        title="Lineman visit",
+        text_en="{citizen} A lineman will visit for {number}.",
+        text_hi="{citizen} {number} के लिए लाइनमैन आएंगे।",
+    )
+    client = client_for(User.objects.get(username="bsnl_officer"))
+    url = f"/api/v1/tickets/{ticket.number}/reply/"
+    hindi = client.post(url, {"canned_response": canned.pk}, format="json")
+    assert hindi.status_code == 201, hindi.content
+    assert hindi.json()[0]["text"] == f"@citizen_one {ticket.number} के लिए लाइनमैन आएंगे।"
+    english = client.post(url, {"canned_response": canned.pk, "language": "en"}, format="json")
+    assert english.json()[0]["text"] == f"@citizen_one A lineman will visit for {ticket.number}."
+    both = client.post(url, {"canned_response": canned.pk, "text": "hello"}, format="json")
+    assert both.status_code == 400
+    other = CannedResponse.objects.create(department=Department.objects.get(code="POSTS"), title="x", text_en="x")
+    assert client.post(url, {"canned_response": other.pk}, format="json").status_code == 400

@@ -102,7 +102,18 @@ class TicketTransitionApi(APIView):
 
 class TicketReplyApi(APIView):
     class InputSerializer(serializers.Serializer):
-        text = serializers.CharField(max_length=2800, help_text="Split into a numbered thread when long")
+        text = serializers.CharField(
+            max_length=2800, required=False, allow_blank=True, help_text="Split into a numbered thread when long"
+        )
+        canned_response = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=2**63 - 1,
+            help_text="Instead of text: a canned response; {number} and {citizen} are filled in",
+        )
+        language = serializers.ChoiceField(
+            choices=["en", "hi"], required=False, help_text="Of the canned response; default: the tweet's"
+        )
 
         class Meta:
             ref_name = "TicketReplyInput"
@@ -116,7 +127,14 @@ class TicketReplyApi(APIView):
     def post(self, request, number: str) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        messages = ticket_reply(actor=request.user, number=number, text=serializer.validated_data["text"])
+        data = serializer.validated_data
+        messages = ticket_reply(
+            actor=request.user,
+            number=number,
+            text=data.get("text", ""),
+            canned_response_id=data.get("canned_response"),
+            language=data.get("language"),
+        )
         return Response(TicketMessageOutputSerializer(messages, many=True).data, status=status.HTTP_201_CREATED)
 
 

@@ -6,14 +6,15 @@ is told, happens after commit: outbox_queue_reply registers the sender's kick wi
 rolled-back action sends nothing.
 """
 
+import re
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from departments.models import WORKING_ROLES
-from departments.selectors import user_has_role
+from departments.models import WORKING_ROLES, CannedResponse
+from departments.selectors import department_ancestor_ids, user_has_role
 from tickets.audit import EventDraft, audit_event_append
 from tickets.lifecycle import OPEN_STATUSES, Status, transition_allowed
 from tickets.models import EventKind, InternalNote, MessageKind, Ticket, TicketMessage
@@ -201,21 +202,58 @@ def _delivery_summary(messages: list[TicketMessage]) -> dict:
 
 
 @transaction.atomic
-def ticket_reply(*, actor: User, number: str, text: str) -> list[TicketMessage]:
-    """Queue a reply to the citizen in the outbox. It counts as the ticket's first response once it
-    is actually posted (the outbox records that), not now."""
+def ticket_reply(
+    *,
+    actor: User,
+    number: str,
+    text: str = "",
+    canned_response_id: int | None = None,
+    language: str | None = None,
+) -> list[TicketMessage]:
+    """Queue a reply to the citizen in the outbox: free text, or one of the department's canned
+    responses with its placeholders filled in. It counts as the ticket's first response once it is
+    actually posted (the outbox records that), not now."""
     text = text.strip()
-    if not text:
-        raise TicketActionError("text_required", "The reply is empty.", {"text": ["Write the reply."]})
+    if bool(text) == bool(canned_response_id):
+        raise TicketActionError(
+            "text_required",
+            "Write the reply, or choose a canned response (not both).",
+            {"text": ["Write the reply, or choose a canned response."]},
+        )
     ticket = ticket_lock(actor=actor, number=number)
     check_can_work(actor=actor, ticket=ticket)
     if ticket.status in (Status.CLOSED, Status.REJECTED):
         raise ActionConflict("ticket_final", f"The ticket is {ticket.status}; it takes no more replies.")
+    if canned_response_id:
+        text = canned_response_render(ticket=ticket, canned_response_id=canned_response_id, language=language)
     now = timezone.now()
     messages = citizen_tell(ticket=ticket, text=text, actor=actor, field="text")
     ticket_save(ticket, fields=[], now=now)
-    audit_event_append(EventDraft(EventKind.REPLIED, ticket.id, actor.pk, _delivery_summary(messages)))
+    data = _delivery_summary(messages)
+    if canned_response_id:
+        data = {**data, "canned_response_id": canned_response_id}
+    audit_event_append(EventDraft(EventKind.REPLIED, ticket.id, actor.pk, data))
     return messages
+
+
+_PLACEHOLDER = re.compile(r"\{(number|citizen)\}")
+
+
+def canned_response_render(*, ticket: Ticket, canned_response_id: int, language: str | None = None) -> str:
+    """The canned response of the ticket's unit, department or any department above them, in the
+    citizen's language (Hindi when the tweet was Hindi and a Hindi text exists), placeholders filled."""
+    scope = department_ancestor_ids(department_id=ticket.unit_id or ticket.department_id)
+    canned = CannedResponse.objects.filter(id=canned_response_id, department_id__in=scope, is_active=True).first()
+    if canned is None:
+        raise TicketActionError(
+            "unknown_canned_response",
+            "No such canned response for this ticket's department.",
+            {"canned_response": ["Choose one of the department's canned responses."]},
+        )
+    language = language or ("hi" if ticket.language == "hi" else "en")
+    template = canned.text_hi if language == "hi" and canned.text_hi else canned.text_en
+    values = {"number": ticket.number, "citizen": f"@{ticket.citizen_handle}" if ticket.citizen_handle else ""}
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template).strip()
 
 
 @transaction.atomic
