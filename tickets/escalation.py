@@ -69,7 +69,7 @@ raised AS (
     INSERT INTO tickets_escalation (ticket_id, level, reason, notify_department_id, raised_at, target_due_at)
     SELECT ticket_id, level, %(reason)s, notify_department_id, %(now)s, target_due_at
       FROM due ORDER BY ticket_id, level
-        ON CONFLICT (ticket_id, level, reason) DO NOTHING
+        ON CONFLICT (ticket_id, level, reason, notify_department_id) DO NOTHING
     RETURNING id, ticket_id, level, notify_department_id, target_due_at
 ),
 bumped AS (

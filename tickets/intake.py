@@ -166,58 +166,16 @@ def _copy(cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None
             copy.write_row(row)
 
 
-def _inbound_row(ticket_id: int, tweet: InboundTweet) -> tuple:
+def _tweet_row(ticket_id: int, tweet: InboundTweet, *, official_account_id: int | None = None) -> tuple:
+    """A tweet on a ticket: the citizen's (in), or the department's own post on X (out, already sent)."""
+    official = official_account_id is not None
     return (
-        ticket_id,
-        Direction.IN,
-        MessageKind.TWEET,
-        tweet.tweet_id,
-        tweet.previous_tweet_ids,
-        tweet.in_reply_to_tweet_id,
-        tweet.author_x_user_id,
-        tweet.author_handle,
-        tweet.text,
-        tweet.language,
-        orjson.dumps(list(tweet.media)).decode(),
-        tweet.created_at,
-        None,
-        None,
-        "",
-        None,
-        0,
-        None,
-        "",
-        None,
-        1,
-        1,
-    )
-
-
-def _official_row(ticket_id: int, tweet: InboundTweet, account_id: int) -> tuple:
-    return (
-        ticket_id,
-        Direction.OUT,
-        MessageKind.OFFICIAL_TWEET,
-        tweet.tweet_id,
-        tweet.previous_tweet_ids,
-        tweet.in_reply_to_tweet_id,
-        tweet.author_x_user_id,
-        tweet.author_handle,
-        tweet.text,
-        tweet.language,
-        orjson.dumps(list(tweet.media)).decode(),
-        tweet.created_at,
-        None,
-        account_id,
-        Delivery.SENT,
-        None,
-        0,
-        None,
-        "",
-        tweet.created_at,
-        1,
-        1,
-    )
+        ticket_id, Direction.OUT if official else Direction.IN,
+        MessageKind.OFFICIAL_TWEET if official else MessageKind.TWEET, tweet.tweet_id, tweet.previous_tweet_ids,
+        tweet.in_reply_to_tweet_id, tweet.author_x_user_id, tweet.author_handle, tweet.text, tweet.language,
+        orjson.dumps(list(tweet.media)).decode(), tweet.created_at, None, official_account_id,
+        Delivery.SENT if official else "", None, 0, None, "", tweet.created_at if official else None, 1, 1,
+    )  # fmt: skip
 
 
 def _acknowledgement_row(ticket: NewTicket, now: datetime) -> tuple:
@@ -386,7 +344,7 @@ def _insert_feedback(cursor, feedback: list[FeedbackDraft], now: datetime) -> li
                 SELECT v.ticket_id, LEAST(t.escalation_level + 1, 3), %s, v.department_id, %s
                   FROM unnest(%s::bigint[], %s::bigint[]) AS v(ticket_id, department_id)
                   JOIN tickets_ticket t ON t.id = v.ticket_id
-                ON CONFLICT (ticket_id, level, reason) DO NOTHING
+                ON CONFLICT (ticket_id, level, reason, notify_department_id) DO NOTHING
                 RETURNING ticket_id, level, notify_department_id
             )
             UPDATE tickets_ticket t SET escalation_level = GREATEST(t.escalation_level, raised.level)
@@ -443,14 +401,12 @@ def intake_apply(batch: IntakeBatch) -> None:
         appends = [
             (new[a.ticket.index].id if isinstance(a.ticket, NewTicketRef) else a.ticket, a) for a in batch.appends
         ]
-        message_rows = [_inbound_row(t.id, t.opening) for t in new]
+        message_rows = [_tweet_row(t.id, t.opening) for t in new]
         message_rows += [_acknowledgement_row(t, now) for t in new]
-        message_rows += [_inbound_row(f.ticket_id, f.tweet) for f in batch.feedback]
+        message_rows += [_tweet_row(f.ticket_id, f.tweet) for f in batch.feedback]
         message_rows += [
-            _official_row(ticket_id, a.tweet, a.official_account_id) if a.official_account_id
-            else _inbound_row(ticket_id, a.tweet)
-            for ticket_id, a in appends
-        ]  # fmt: skip
+            _tweet_row(ticket_id, a.tweet, official_account_id=a.official_account_id) for ticket_id, a in appends
+        ]
         _insert_messages(cursor, message_rows)
         _touch_tickets(cursor, [(ticket_id, a) for ticket_id, a in appends if not isinstance(a.ticket, NewTicketRef)])
         _apply_edits(cursor, batch.edits)

@@ -343,8 +343,11 @@ class Escalation(models.Model):
     class Meta:
         ordering = ["-raised_at", "-id"]
         constraints = [
-            # Each level once per ticket, whatever runs the sweep and however often.
-            models.UniqueConstraint(fields=["ticket", "level", "reason"], name="escalation_once_per_level"),
+            # Each level once per ticket and notified department, whatever runs the sweep and however
+            # often; a transferred ticket is escalated again, to its new department.
+            models.UniqueConstraint(
+                fields=["ticket", "level", "reason", "notify_department"], name="escalation_once_per_level"
+            ),
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="escalation_level_1_to_3"),
             models.CheckConstraint(
                 condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)

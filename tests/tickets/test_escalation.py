@@ -277,3 +277,28 @@ def test_close_resolved_command(tree):
     out = io.StringIO()
     call_command("close_resolved", "--now", "2026-11-30T12:00:00+05:30", stdout=out)
     assert "Closed 1 resolved tickets." in out.getvalue()
+
+
+def test_a_transferred_ticket_is_escalated_again_to_its_new_department(ingest_lines):
+    from accounts.models import User
+    from tests.ingestion.factories import tweet_id_of, v2_tweet
+    from tickets.models import TicketMessage
+    from tickets.services import ticket_transfer
+
+    page = v2_tweet("No signal for days #BSNLSeva")
+    ingest_lines(page)
+    ticket = TicketMessage.objects.get(tweet_id=int(tweet_id_of(page))).ticket
+    later = ticket.first_response_due_at + timedelta(minutes=1)
+    sla_sweep(now=later)
+    assert list(ticket.escalations.values_list("level", "notify_department__code")) == [(1, "BSNL")]
+
+    ticket_transfer(
+        actor=User.objects.get(username="admin"),
+        number=ticket.number,
+        department_code="POSTS",
+        reason="It is about a parcel",
+    )
+    ticket.refresh_from_db()
+    assert ticket.escalation_level == 0
+    sla_sweep(now=ticket.first_response_due_at + timedelta(minutes=1))
+    assert sorted(ticket.escalations.values_list("level", "notify_department__code")) == [(1, "BSNL"), (1, "POSTS")]

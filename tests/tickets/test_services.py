@@ -438,6 +438,7 @@ def test_a_transfer_starts_the_ticket_again_in_the_other_department_and_tells_th
         "reason": "A parcel, not a line.",
         "previous_status": Status.IN_PROGRESS,
         "previous_assignee_id": bsnl["officer"].pk,
+        "previous_escalation_level": 0,
         "citizen_told": None,
     }
     # Now it is the Department of Posts' ticket, and no longer BSNL's.

@@ -54,7 +54,10 @@ def ticket_transfer(*, actor: User, number: str, department_code: str, reason: s
     if ticket.status == Status.AWAITING_CITIZEN:
         ticket_sla_resume(ticket=ticket, at=now)
     ticket.department, ticket.unit, ticket.status, ticket.assigned_to = target, None, Status.NEW, None
-    fields = ["department", "unit", "status", "assigned_to", "resolution_due_at"]
+    # The receiving department is escalated on its own clock; the old department's escalations stay
+    # on record (they are unique per notified department, so these are new ones).
+    data["previous_escalation_level"], ticket.escalation_level = ticket.escalation_level, 0
+    fields = ["department", "unit", "status", "assigned_to", "resolution_due_at", "escalation_level"]
     # The receiving department's targets count from now; a first response already given stands.
     first_response_due, ticket.resolution_due_at = sla_due_times(
         department_id=target.pk, priority=ticket.priority, start=now
