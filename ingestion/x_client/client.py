@@ -8,26 +8,48 @@ import html
 import ipaddress
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from enum import StrEnum
 from types import TracebackType
 from urllib.parse import urlsplit
 
 import httpx
-import orjson
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+
+from ingestion.x_client.responses import (
+    PostedTweet,
+    RateLimit,
+    RulesChange,
+    RulesSync,
+    SearchPage,
+    StreamDisconnected,
+    StreamStalled,
+    TransientError,
+    XConfigurationError,
+    _json_object,
+    _transient,
+    error_from_response,
+)
 
 USER_AGENT = "SevaDesk/1.0"
+
+
 # What the client sends to a loopback server (the fake X API) when no real token is configured.
 FAKE_APP_TOKEN = "fake-app-token"  # noqa: S105
+
+
 FAKE_USER_TOKEN_PREFIX = "fake-user-token-"  # noqa: S105
 
+
 SEARCH_PATH = "/2/tweets/search/recent"
+
+
 STREAM_PATH = "/2/tweets/search/stream"
+
+
 RULES_PATH = "/2/tweets/search/stream/rules"
+
+
 POST_PATH = "/2/tweets"
+
 
 # X_API.md 2.1 "Recommended request for ingestion": the `tweet`-spelled parameters, which every
 # recorded payload and the stream endpoint use.
@@ -42,201 +64,6 @@ INGESTION_FIELDS = {
 }
 
 
-# --- errors ---------------------------------------------------------------------------------
-
-
-class XConfigurationError(ImproperlyConfigured):
-    """A token the request needs is not configured (and the server is not a loopback fake)."""
-
-
-class XApiError(Exception):
-    """Any failure talking to X. `problem` is the RFC 7807 problem (or the first of `errors[]`)."""
-
-    permanent = True  # trying the same request again cannot succeed
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        problem: dict | None = None,
-        errors: list[dict] | None = None,
-        rate_limit: "RateLimit | None" = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.problem = problem or {}
-        self.errors = errors or []
-        self.rate_limit = rate_limit
-
-
-class RateLimited(XApiError):
-    """429: retry after `reset_at` (None when X sent no x-rate-limit-reset: back off instead)."""
-
-    permanent = False
-
-    def __init__(self, message: str, *, reset_at: datetime | None, **details: object) -> None:
-        super().__init__(message, **details)
-        self.reset_at = reset_at
-
-
-class UsageCapped(XApiError):
-    """429 usage-capped: the app's monthly (or daily) spend cap is reached. Alert; do not retry."""
-
-
-class DuplicateContent(XApiError):
-    """403: this account already posted this text."""
-
-
-class ReplyNotAllowed(XApiError):
-    """403: the author did not mention or quote the replying account, or reply settings forbid it."""
-
-
-class Unauthorized(XApiError):
-    """401: the token is missing, wrong, expired or revoked."""
-
-
-class Forbidden(XApiError):
-    """403 for any other reason (permissions, unsupported authentication, ...)."""
-
-
-class BadRequest(XApiError):
-    """400: the request is malformed; sending it again gives the same answer."""
-
-
-class Conflict(XApiError):
-    """409: on the filtered stream, the app has no rules."""
-
-
-class TransientError(XApiError):
-    """5xx, network errors and timeouts: retry with backoff.
-
-    `may_have_taken_effect` is False only when the request surely never reached X (the connection
-    was not made); a POST that failed otherwise may have been posted and must be reconciled.
-    """
-
-    permanent = False
-
-    def __init__(self, message: str, *, may_have_taken_effect: bool, **details: object) -> None:
-        super().__init__(message, **details)
-        self.may_have_taken_effect = may_have_taken_effect
-
-
-class StreamStalled(TransientError):
-    """No byte, not even a keep-alive, for longer than the read timeout."""
-
-
-class StreamDisconnected(TransientError):
-    """An established stream connection broke."""
-
-
-# --- results --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    limit: int
-    remaining: int
-    reset: datetime  # aware, UTC: when `remaining` is back to `limit`
-
-    @classmethod
-    def from_headers(cls, headers: Mapping[str, str]) -> "RateLimit | None":
-        try:
-            return cls(
-                limit=int(headers["x-rate-limit-limit"]),
-                remaining=int(headers["x-rate-limit-remaining"]),
-                reset=datetime.fromtimestamp(int(headers["x-rate-limit-reset"]), tz=UTC),
-            )
-        except (KeyError, ValueError):
-            return None
-
-
-@dataclass(frozen=True, slots=True)
-class SearchPage:
-    raw: bytes  # the body as received, for the inbox
-    document: dict  # the same body, parsed
-    newest_id: str | None
-    next_token: str | None
-    result_count: int
-    rate_limit: RateLimit | None
-    errors: list[dict]  # partial errors X sent along with the data (HTTP 200)
-
-
-@dataclass(frozen=True, slots=True)
-class PostedTweet:
-    id: str
-    text: str
-    rate_limit: RateLimit | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class RulesChange:
-    rules: list[dict]  # the rules created ({id, value, tag}); empty for a deletion
-    summary: dict  # X's meta.summary: created/not_created/valid/invalid, or deleted/not_deleted
-    errors: list[dict]  # rules X refused (duplicates, not found), with X's reasons
-
-
-@dataclass(frozen=True, slots=True)
-class RulesSync:
-    added: list[dict]
-    deleted: list[dict]
-    unchanged: list[dict]
-    errors: list[dict]
-
-
-def error_from_response(status: int, headers: Mapping[str, str], content: bytes) -> XApiError:
-    """The typed error for an HTTP error answer. Problem types are matched on their path, not host (X_API.md 2.3)."""
-    document = _json_object(content) or {}
-    errors = [error for error in document.get("errors", []) if isinstance(error, dict)]
-    # RFC 7807 at the top level; else the first legacy/partial `errors[]` entry.
-    problem = document if {"title", "type", "detail"} & document.keys() else (errors[0] if errors else {})
-    problems = [problem, *errors]
-    text = " ".join(str(p.get(key, "")) for p in problems for key in ("title", "detail", "message")).lower()
-    types = {str(p.get("type", "")) for p in problems}
-    rate_limit = RateLimit.from_headers(headers)
-    summary = (
-        problem.get("detail")
-        or problem.get("message")
-        or problem.get("title")
-        or content[:200].decode(errors="replace")
-    )
-    message = f"X API answered {status}: {summary}"
-    details = {"status": status, "problem": problem, "errors": errors, "rate_limit": rate_limit}
-    if status == 429:
-        if any(type_.endswith("/problems/usage-capped") for type_ in types):
-            return UsageCapped(message, **details)
-        return RateLimited(message, reset_at=rate_limit.reset if rate_limit else None, **details)
-    if status == 401:
-        return Unauthorized(message, **details)
-    if status == 403:
-        # Code 187 is the legacy (v1.1-style) "Status is a duplicate".
-        if "duplicate content" in text or any(p.get("code") == 187 for p in problems):
-            return DuplicateContent(message, **details)
-        if "reply to this conversation is not allowed" in text or "have not been mentioned" in text:
-            return ReplyNotAllowed(message, **details)
-        return Forbidden(message, **details)
-    if status == 400:
-        return BadRequest(message, **details)
-    if status == 409:
-        return Conflict(message, **details)
-    if status >= 500:
-        return TransientError(message, may_have_taken_effect=True, **details)
-    return XApiError(message, **details)
-
-
-def _json_object(content: bytes) -> dict | None:
-    try:
-        document = orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return None
-    return document if isinstance(document, dict) else None
-
-
-def _transient(error: httpx.TransportError) -> TransientError:
-    never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-    return TransientError(f"X API unreachable: {type(error).__name__}: {error}", may_have_taken_effect=not never_sent)
-
-
 def is_loopback(base_url: str) -> bool:
     host = urlsplit(base_url).hostname or ""
     if host == "localhost":
@@ -245,9 +72,6 @@ def is_loopback(base_url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-# --- the client -----------------------------------------------------------------------------
 
 
 class XClient:
@@ -505,54 +329,3 @@ def _split_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
             yield line.removesuffix(b"\r")
     if pending:
         yield pending.removesuffix(b"\r")
-
-
-# --- reconnecting the stream ----------------------------------------------------------------
-
-
-class ReconnectKind(StrEnum):
-    NETWORK = "network"  # a TCP/IP error, a stall, or an established connection that dropped
-    HTTP = "http"  # the connect was answered with an HTTP error other than 429
-    RATE_LIMITED = "rate_limited"  # the connect was answered 429
-
-
-def reconnect_kind_for(error: XApiError) -> ReconnectKind:
-    if error.status == 429:
-        return ReconnectKind.RATE_LIMITED
-    if error.status is None:
-        return ReconnectKind.NETWORK
-    return ReconnectKind.HTTP
-
-
-class StreamBackoff:
-    """X's reconnect schedule (X_API.md 4.3), as tweepy implements it; pure, so nothing here sleeps.
-
-    Network: 0, 0.25, 0.5, ... up to 16 s: the first reconnect after a drop is immediate.
-    HTTP errors: 5, 10, 20, ... up to 320 s. 429: at least 60 s, then doubling, also capped at 320 s
-    (the docs name no cap for 429; tweepy shares the HTTP one). Call `reset()` once a connection is up.
-    """
-
-    NETWORK_STEP = 0.25
-    NETWORK_MAX = 16.0
-    HTTP_START = 5.0
-    HTTP_MAX = 320.0
-    RATE_LIMITED_START = 60.0
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self._network_wait = 0.0
-        self._http_wait = self.HTTP_START
-
-    def next_delay(self, kind: ReconnectKind) -> float:
-        """Seconds to wait before the next connect attempt after a failure of this kind."""
-        if kind is ReconnectKind.NETWORK:
-            delay = self._network_wait
-            self._network_wait = min(self._network_wait + self.NETWORK_STEP, self.NETWORK_MAX)
-            return delay
-        if kind is ReconnectKind.RATE_LIMITED:
-            self._http_wait = max(self._http_wait, self.RATE_LIMITED_START)
-        delay = self._http_wait
-        self._http_wait = min(self._http_wait * 2, self.HTTP_MAX)
-        return delay
