@@ -3,13 +3,28 @@
 Rights come from memberships, not Django's per-model permissions, so the same rule holds in
 the admin as in the API: a ministry admin (superuser) sees everything, a department admin
 their subtree, and officers and auditors do not get the admin at all.
+
+Two-factor sign-in: a user with a TOTP device gives its one-time code at the admin login, and
+their session must have done so to use the admin. A user whose role is in SEVA_2FA_REQUIRED_ROLES
+and who has no device is sent to enrol one straight after signing in, and kept out until they do.
 """
+
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
-from departments.models import Department, Role
+from accounts.forms import TwoFactorLoginFormMixin
+from accounts.selectors import two_factor_required, user_has_two_factor
+from accounts.sessions import (
+    two_factor_enrolment_due,
+    two_factor_enrolment_due_mark,
+    two_factor_session_satisfied,
+)
+from departments.models import Department, Membership, Role
 from departments.selectors import department_ids_in_scope_sql, user_is_department_admin
 
 
@@ -78,13 +93,38 @@ class SevaAdminSite(admin.AdminSite):
     site_title = "Seva Desk admin"
     index_title = "Departments, routing and staff"
     login_form = None  # set below, once the form class exists
+    login_template = "accounts/admin_login.html"  # Django's, with the one-time code field
 
     def has_permission(self, request):
-        return user_is_department_admin(user=request.user)
+        return user_is_department_admin(user=request.user) and two_factor_session_satisfied(request=request)
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        user = request.user
+        if not (user.is_authenticated and user_is_department_admin(user=user)):
+            return response
+        signed_in_now = request.method == "POST" and isinstance(response, HttpResponseRedirect)
+        if (
+            signed_in_now
+            and not user_has_two_factor(user=user)
+            and two_factor_required(user=user, roles=_role_names(user=user))
+        ):
+            two_factor_enrolment_due_mark(request=request)
+        if two_factor_enrolment_due(request=request):
+            then = response.url if signed_in_now else reverse("admin:index", current_app=self.name)
+            return HttpResponseRedirect(f"{reverse('accounts:two-factor')}?{urlencode({'next': then})}")
+        return response
 
 
-class SevaAdminAuthenticationForm(AdminAuthenticationForm):
-    """The admin lets in whoever administers a department, not Django's `is_staff` flag."""
+def _role_names(*, user) -> set[str]:
+    return set(
+        Membership.objects.filter(user=user, department__is_active=True).values_list("role", flat=True).distinct()
+    )
+
+
+class SevaAdminAuthenticationForm(TwoFactorLoginFormMixin, AdminAuthenticationForm):
+    """The admin lets in whoever administers a department, not Django's `is_staff` flag; a user
+    with a TOTP device also gives its one-time code (`code`)."""
 
     def confirm_login_allowed(self, user):
         if not user_is_department_admin(user=user):

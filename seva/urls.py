@@ -18,9 +18,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhooks/x/", x_webhook, name="x-webhook"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("", include("tickets.urls")),
+    path("desk/", include("tickets.workspace.urls")),
 ]

@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything that varies comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -28,6 +29,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "accounts",
     "departments",
     "tickets",
@@ -42,8 +46,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whether this session gave its one-time code: request.user.is_verified().
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "seva.urls"
@@ -86,6 +94,35 @@ CACHES = {
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username and address is refused before any password is checked.
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Two-factor sign-in (django-otp, TOTP). Holders of these roles (departments.models.Role values),
+# and ministry admins ("superuser"), must enrol a device; anyone may.
+SEVA_2FA_REQUIRED_ROLES = tuple(env.list("SEVA_2FA_REQUIRED_ROLES", default=["department_admin", "superuser"]))
+OTP_TOTP_ISSUER = "Seva Desk"
+# The admin's device pages never show an enrolled device's secret or QR code again.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Lockout against password guessing (django-axes), at every door that authenticates (the admin
+# login, the API token exchange): 5 failures for one username from one address lock that pair
+# out for 15 minutes. Failures are rows in the database (AccessAttempt, visible to ministry admins
+# in the admin, who can delete one to unlock early).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_IPWARE_PROXY_COUNT = env.int("NUM_PROXIES", default=0) or None
+# A successful sign-in clears that pair's failures, so occasional typos never add up.
+AXES_RESET_ON_SUCCESS = True
+# The audit chain already records every login (LOGIN events); no second, mutable log of them.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Never stored with a failed attempt: the password (always), and the one-time code.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "otp"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -113,7 +150,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Reverse proxies in front of the app: client addresses (throttling, login lockout) are read from
+# X-Forwarded-For only this many hops deep; 0 trusts only the socket's address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

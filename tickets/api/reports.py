@@ -1,16 +1,28 @@
-"""Citizens' ratings and the dashboard, over the tickets the user can see."""
+"""Citizens' ratings, the dashboard and the accountability report, over the tickets the user can see."""
 
-from django.http import Http404
+import dataclasses
+import types
+import typing
+from datetime import date, datetime
+
+from django.http import Http404, HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from departments.models import Department
 from seva.api.schema import AUTHENTICATED_ERRORS, READ_ONE_ERRORS, error_responses
 from tickets.models import Feedback, Ticket
+from tickets.reports import MAX_PERIOD_DAYS, AccountabilityReport, DayRow, OfficerRow, ScopeRow, report_period_errors
 from tickets.selectors import dashboard_summary, feedback_summary, ticket_feedback_list
+from tickets.services import REPORT_FORMATS, report_export
+from tickets.services.reports import CONTENT_TYPES
 
 
 class FeedbackOutputSerializer(serializers.ModelSerializer):
@@ -117,3 +129,108 @@ class DashboardSummaryApi(APIView):
     def get(self, request) -> Response:
         summary = dashboard_summary(user=request.user, now=timezone.now())
         return Response(self.OutputSerializer(summary).data)
+
+
+_SERIALIZER_FIELDS = {
+    int: serializers.IntegerField,
+    float: serializers.FloatField,
+    str: serializers.CharField,
+    date: serializers.DateField,
+    datetime: serializers.DateTimeField,
+}
+
+
+def _dataclass_serializer(cls, *, name: str, nested: dict | None = None) -> type[serializers.Serializer]:
+    """The schema of one of the report's dataclasses, read off its fields so the two cannot drift."""
+    declared: dict = {"Meta": type("Meta", (), {"ref_name": name})}
+    for field in dataclasses.fields(cls):
+        if nested and field.name in nested:
+            declared[field.name] = nested[field.name]
+            continue
+        args = typing.get_args(field.type)
+        base = next(arg for arg in args if arg is not types.NoneType) if args else field.type
+        declared[field.name] = _SERIALIZER_FIELDS[base](allow_null=types.NoneType in args)
+    return type(name, (serializers.Serializer,), declared)
+
+
+AccountabilityReportSerializer = _dataclass_serializer(
+    AccountabilityReport,
+    name="AccountabilityReport",
+    nested={
+        "rows": _dataclass_serializer(ScopeRow, name="AccountabilityScopeRow")(
+            many=True, help_text="The total (level total), then each department and unit in tree order"
+        ),
+        "officers": _dataclass_serializer(OfficerRow, name="AccountabilityOfficerRow")(many=True),
+        "daily": _dataclass_serializer(DayRow, name="AccountabilityDayRow")(many=True),
+    },
+)
+
+
+class _FormatNamesTheFile(BaseContentNegotiation):
+    """Here `format` names the report's file type, not a DRF renderer (DRF would answer 404 for a
+    format it has no renderer for). Errors are JSON whatever the format; the file is sent as is."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class AccountabilityReportApi(APIView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _FormatNamesTheFile
+
+    class FilterSerializer(serializers.Serializer):
+        department = serializers.CharField(
+            max_length=16, required=False, help_text="A department or unit code; none: all you may report on"
+        )
+        start = serializers.DateField(help_text="The first day, India's date (YYYY-MM-DD)")
+        end = serializers.DateField(help_text=f"The last day, included; at most {MAX_PERIOD_DAYS} days from start")
+        format = serializers.ChoiceField(choices=REPORT_FORMATS, default="json")
+
+        class Meta:
+            ref_name = "AccountabilityReportFilter"
+
+        def validate(self, attrs: dict) -> dict:
+            errors = report_period_errors(start=attrs["start"], end=attrs["end"])
+            if errors:
+                raise serializers.ValidationError(errors)
+            return attrs
+
+    @extend_schema(
+        summary="The accountability report of a department (or all you may report on) over a period",
+        description=(
+            "Supervisors, department admins and auditors within their scope, and ministry admins. "
+            "Each export is recorded in the audit trail. JSON is the report itself; csv, xlsx and pdf "
+            "are files (Content-Disposition: attachment)."
+        ),
+        parameters=[FilterSerializer],
+        responses={
+            (200, "application/json"): AccountabilityReportSerializer,
+            **{
+                (200, content_type.split(";")[0]): OpenApiTypes.BINARY
+                for fmt, content_type in CONTENT_TYPES.items()
+                if fmt != "json"
+            },
+            **error_responses(400, 401, 403, 404, 429),
+        },
+    )
+    def get(self, request) -> HttpResponse:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        try:
+            export = report_export(
+                user=request.user,
+                department_code=data.get("department"),
+                start=data["start"],
+                end=data["end"],
+                fmt=data["format"],
+            )
+        except Department.DoesNotExist as exc:
+            raise Http404 from exc
+        response = HttpResponse(export.content, content_type=export.content_type)
+        if data["format"] != "json":
+            response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        return response

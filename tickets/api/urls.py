@@ -13,7 +13,12 @@ from tickets.api.actions import (
 from tickets.api.canned_responses import CannedResponseCreateApi, CannedResponseListApi, CannedResponseUpdateApi
 from tickets.api.escalations import EscalationAcknowledgeApi, EscalationListApi
 from tickets.api.public import PublicTicketStatusApi
-from tickets.api.reports import DashboardSummaryApi, FeedbackSummaryApi, TicketFeedbackListApi
+from tickets.api.reports import (
+    AccountabilityReportApi,
+    DashboardSummaryApi,
+    FeedbackSummaryApi,
+    TicketFeedbackListApi,
+)
 from tickets.api.views import TicketDetailApi, TicketListApi
 
 urlpatterns = [
@@ -45,4 +50,5 @@ urlpatterns = [
     ),
     path("dashboard/summary/", DashboardSummaryApi.as_view(), name="dashboard-summary"),
     path("public/status/<str:number>/", PublicTicketStatusApi.as_view(), name="public-ticket-status"),
+    path("reports/accountability/", AccountabilityReportApi.as_view(), name="report-accountability"),
 ]

@@ -1,0 +1,128 @@
+"""Signing in: the API token exchange, the one-time code check, and enrolling a TOTP device.
+
+A sign-in (or a refused one) is announced with Django's `user_logged_in` / `user_login_failed`
+signals and nothing else: tickets' receivers write the LOGIN / LOGIN_FAILED audit events and
+django-axes counts the failures, so every door (the admin, the API) is recorded and locked alike.
+accounts imports neither tickets nor departments.
+"""
+
+import django_otp
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
+
+from accounts.lockout import lockout_cool_off, lockout_minutes
+from accounts.selectors import totp_device_confirmed, totp_device_pending
+
+OTP_REQUIRED = _("Enter the one-time code from your authenticator app.")
+OTP_INVALID = _("That one-time code is wrong or has expired. Wait for the next one and try again.")
+
+
+class SignInRefused(Exception):
+    """A sign-in or an enrolment step that did not succeed; `code` is stable, for programs."""
+
+    def __init__(self, code: str, message: str, *, http_status: int = 400, retry_after: int | None = None) -> None:
+        super().__init__(str(message))
+        self.code = code
+        self.message = str(message)
+        self.http_status = http_status
+        self.retry_after = retry_after
+
+
+def _locked_out(request) -> bool:
+    # django-axes flags the request it was handed when the username and address are locked out.
+    return bool(getattr(request, "axes_locked_out", False))
+
+
+def _locked_out_error(request) -> SignInRefused:
+    return SignInRefused(
+        "locked_out",
+        _("Too many failed sign-ins for this username from this address. Try again in %(minutes)d minutes.")
+        % {"minutes": lockout_minutes(request=request)},
+        http_status=429,
+        retry_after=int(lockout_cool_off(request=request).total_seconds()),
+    )
+
+
+def _login_failed_signal(*, username: str, request) -> None:
+    # As django.contrib.auth.authenticate() announces a wrong password (never with the secret).
+    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+
+
+def two_factor_check(*, user, code: str, request) -> TOTPDevice | None:
+    """Check the one-time code of a user whose password is already right.
+
+    Returns the device that accepted the code, or None when the user has no second factor (nothing
+    to check). Raises SignInRefused `otp_required` (no code) or `otp_invalid`; a wrong code is a
+    failed sign-in, so it is audited and counts towards the lockout like a wrong password."""
+    device = totp_device_confirmed(user=user)
+    if device is None:
+        return None
+    code = (code or "").strip().replace(" ", "")
+    if not code:
+        raise SignInRefused("otp_required", OTP_REQUIRED)
+    # verify_token locks the device row, so one code cannot be spent twice by concurrent requests.
+    verified = django_otp.verify_token(user, device.persistent_id, code)
+    if verified is None:
+        _login_failed_signal(username=user.get_username(), request=request)
+        raise SignInRefused("otp_invalid", OTP_INVALID)
+    return verified
+
+
+def api_token_obtain(*, username: str, password: str, otp: str = "", request) -> str:
+    """The user's API token for a username, a password and, for a user with a TOTP device, a
+    one-time code. Raises SignInRefused: `invalid_credentials`, `otp_required`, `otp_invalid`
+    (HTTP 400) or `locked_out` (HTTP 429, from django-axes, after AXES_FAILURE_LIMIT failures).
+
+    Signals a login, so the LOGIN (or LOGIN_FAILED) event is written as for the admin. Deliberately
+    not one transaction: a refusal must not roll back its LOGIN_FAILED event or its counted failure."""
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        if _locked_out(request):
+            raise _locked_out_error(request)
+        raise SignInRefused("invalid_credentials", _("Unable to sign in with this username and password."))
+    try:
+        two_factor_check(user=user, code=otp, request=request)
+    except SignInRefused:
+        if _locked_out(request):
+            raise _locked_out_error(request) from None
+        raise
+    token, _created = Token.objects.get_or_create(user=user)
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return token.key
+
+
+@transaction.atomic
+def totp_device_start(*, user) -> TOTPDevice:
+    """The device a user is enrolling, made once and shown until confirmed (reloading the page must
+    not change the secret the user has just scanned)."""
+    # The user's row is the lock: two tabs opening the page at once make one device, not two.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    device = totp_device_pending(user=user)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=str(_("Authenticator app")), confirmed=False)
+    return device
+
+
+def totp_device_confirm(*, user, code: str) -> TOTPDevice:
+    """Turn two-factor sign-in on: the first code from the app proves it holds the secret.
+
+    Raises SignInRefused `two_factor_on` (already enrolled), `otp_required` or `otp_invalid`."""
+    code = (code or "").strip().replace(" ", "")
+    if not code:
+        raise SignInRefused("otp_required", OTP_REQUIRED)
+    with transaction.atomic():
+        if totp_device_confirmed(user=user) is not None:
+            raise SignInRefused("two_factor_on", _("Two-factor sign-in is already on for your account."))
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
+        verified = device is not None and device.verify_token(code)
+        if verified:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+    # Raised after the block commits, so a wrong code still counts towards django-otp's own throttle.
+    if not verified:
+        raise SignInRefused("otp_invalid", OTP_INVALID)
+    return device

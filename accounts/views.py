@@ -1,0 +1,64 @@
+"""Staff pages of accounts: turning on two-factor sign-in."""
+
+from base64 import b32encode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import TotpConfirmForm
+from accounts.qr import qr_code_svg
+from accounts.selectors import totp_device_confirmed
+from accounts.services import SignInRefused, totp_device_confirm, totp_device_start
+from accounts.sessions import two_factor_session_verify
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure())
+    return candidate if allowed else ""
+
+
+def _grouped(secret: str) -> str:
+    # For typing the key in by hand: "ABCD EFGH ...", as authenticator apps show it.
+    return " ".join(secret[index : index + 4] for index in range(0, len(secret), 4))
+
+
+@never_cache  # the page carries the secret: no browser or proxy may keep a copy
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    next_url = _next_url(request)
+    if totp_device_confirmed(user=request.user) is not None:
+        return render(request, "accounts/two_factor.html", {"enrolled": True, "next": next_url})
+
+    device = totp_device_start(user=request.user)
+    form = TotpConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = totp_device_confirm(user=request.user, code=form.cleaned_data["code"])
+        except SignInRefused as refused:
+            form.add_error("code", refused.message)
+        else:
+            two_factor_session_verify(request=request, device=device)
+            messages.success(request, _("Two-factor sign-in is on. From now on, sign in with a one-time code too."))
+            return redirect(next_url or reverse("accounts:two-factor"))
+
+    otpauth_uri = device.config_url
+    context = {
+        "enrolled": False,
+        "form": form,
+        "next": next_url,
+        "otpauth_uri": otpauth_uri,
+        # Drawn here from our own data; the SVG writer escapes it. No external image, no script.
+        "qr_svg": mark_safe(qr_code_svg(data=otpauth_uri)),  # noqa: S308
+        "secret": _grouped(b32encode(device.bin_key).decode()),
+    }
+    return render(request, "accounts/two_factor.html", context)

@@ -1,0 +1,133 @@
+"""The workspace's forms: what each action takes, shaped for HTML. They check the shape of the input
+only; whether the action is allowed, and what a missing note means, is the services' to say (their
+errors are put on these forms by `form_add_service_error`)."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from departments.models import CannedResponse, Department
+from tickets.api.filters import TicketFilter
+from tickets.lifecycle import OPEN_STATUSES, TRANSITIONS, Status
+from tickets.selectors import ticket_filter_text, ticket_filter_tweet, tweet_id_from
+from tickets.services import TicketActionError
+from tickets.workspace.presenters import service_message
+
+TEXTAREA_ROWS = 4
+
+
+class QueueFilter(TicketFilter):
+    """The API's ticket filters, plus what the queue's quick filters need."""
+
+    unassigned = django_filters.BooleanFilter(method="filter_unassigned")
+    search = django_filters.CharFilter(method="filter_search")
+
+    def filter_unassigned(self, queryset, name, value):
+        return queryset.filter(assigned_to__isnull=True, status__in=OPEN_STATUSES) if value else queryset
+
+    def filter_search(self, queryset, name, value):
+        """One box for a ticket number, a tweet (its id or link) or words of the subject."""
+        tweet_id = tweet_id_from(value)
+        if tweet_id is not None:
+            return ticket_filter_tweet(queryset, tweet_id)
+        return ticket_filter_text(queryset, value)
+
+
+def form_add_service_error(form: forms.Form, error: TicketActionError) -> None:
+    """Put a service's error on the form: on the fields it names where the form has them, else on top."""
+    placed = False
+    for name, messages in error.fields.items():
+        if name in form.fields:
+            for message in messages:
+                form.add_error(name, service_message(error, message))
+            placed = True
+    if not placed:
+        form.add_error(None, service_message(error))
+
+
+def _user_label(user: User) -> str:
+    return f"{user.display_name} ({user.username})" if user.display_name else user.username
+
+
+class AssignForm(forms.Form):
+    user = forms.ChoiceField(label=_("Officer"))
+
+    def __init__(self, *args, assignees: list[User], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [("", _("Choose an officer")), *((u.pk, _user_label(u)) for u in assignees)]
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"))
+    note = forms.CharField(
+        label=_("Note or reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": TEXTAREA_ROWS}),
+        help_text=_("Resolving needs a resolution note, which the citizen is sent. Rejecting needs a reason."),
+    )
+
+    def __init__(self, *args, from_status: str, hidden_statuses: frozenset[str] = frozenset(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = TRANSITIONS.get(from_status, frozenset()) - hidden_statuses
+        self.fields["to"].choices = [
+            ("", _("Choose a status")),
+            *((value, label) for value, label in Status.choices if value in allowed),
+        ]
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your reply"),
+        required=False,
+        max_length=2800,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Posted on X from the department's account. A long reply becomes a numbered thread."),
+    )
+
+
+class CannedResponsePickForm(forms.Form):
+    canned_response = forms.ChoiceField(label=_("Insert a canned response"), required=False)
+    language = forms.ChoiceField(label=_("In"), choices=[("en", "English"), ("hi", "हिन्दी")], required=False)
+
+    def __init__(self, *args, responses: list[CannedResponse], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["canned_response"].choices = [
+            ("", _("Choose a canned response")),
+            *((response.pk, f"{response.title} · {response.department.code}") for response in responses),
+        ]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Text of the note"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": TEXTAREA_ROWS}),
+        help_text=_("Seen only by staff, never by the citizen."),
+    )
+
+
+class TransferForm(forms.Form):
+    department = forms.ChoiceField(label=_("Department"))
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, departments: list[Department], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [
+            ("", _("Choose a department")),
+            *((department.code, f"{department.code} · {department.name_en}") for department in departments),
+        ]
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(
+        label=_("Duplicate of ticket"),
+        max_length=32,
+        required=False,
+        help_text=_("This ticket is closed as a duplicate of the one you name."),
+        widget=forms.TextInput(attrs={"placeholder": "BSNL-2611-000123", "autocomplete": "off"}),
+    )

@@ -1,0 +1,155 @@
+"""Reads the workspace pages need beyond tickets.selectors. Tickets are read through
+`Ticket.objects.visible_to(user)` (via ticket_get and ticket_list) and nothing else."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from departments.models import SUPERVISING_ROLES, WORKING_ROLES, CannedResponse, Department, Role
+from departments.selectors import department_ancestor_ids, department_roles
+from tickets.models import Escalation, InternalNote, Ticket, TicketMessage
+from tickets.selectors import escalation_list, ticket_get
+from tickets.services.rights import ticket_scope_department_id
+
+# Roles that may download the accountability reports.
+REPORTING_ROLES = frozenset({*SUPERVISING_ROLES, Role.AUDITOR})
+
+
+@dataclass(frozen=True)
+class StaffRoles:
+    """What the signed-in user holds where: {department id: {role, ...}} from one query, so a page asks
+    "may they work this ticket?" of many tickets without a query each."""
+
+    is_superuser: bool
+    by_department: dict[int, set[str]]
+
+    def holds(self, department_id: int, roles) -> bool:
+        return self.is_superuser or bool(self.by_department.get(department_id, set()) & set(roles))
+
+    @property
+    def works_tickets(self) -> bool:
+        return self.is_superuser or any(roles & set(WORKING_ROLES) for roles in self.by_department.values())
+
+    @property
+    def reads_reports(self) -> bool:
+        return self.is_superuser or any(roles & REPORTING_ROLES for roles in self.by_department.values())
+
+    def can_work(self, ticket: Ticket) -> bool:
+        return self.holds(ticket_scope_department_id(ticket), WORKING_ROLES)
+
+    def can_supervise(self, ticket: Ticket) -> bool:
+        return self.holds(ticket_scope_department_id(ticket), SUPERVISING_ROLES)
+
+    def can_acknowledge(self, escalation: Escalation) -> bool:
+        return self.holds(escalation.notify_department_id, SUPERVISING_ROLES)
+
+
+def staff_roles(*, user: User) -> StaffRoles:
+    return StaffRoles(is_superuser=user.is_superuser, by_department=department_roles(user=user))
+
+
+def queue_page(*, tickets: QuerySet[Ticket], before_id: int | None, size: int) -> tuple[list[Ticket], int | None]:
+    """One page of a newest-first ticket list (keyset on id: stable while tickets arrive, and as fast at
+    page 100 as at page 1), and the id to continue before, or None on the last page."""
+    if before_id is not None:
+        tickets = tickets.filter(id__lt=before_id)
+    rows = list(tickets.order_by("-id")[: size + 1])
+    if len(rows) > size:
+        return rows[:size], rows[size - 1].id
+    return rows, None
+
+
+@dataclass(frozen=True)
+class ThreadItem:
+    """One entry of a ticket's conversation: a message (in or out) or a staff-only note."""
+
+    created_at: datetime
+    message: TicketMessage | None = None
+    note: InternalNote | None = None
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    ticket: Ticket
+    thread: list[ThreadItem]
+    merged_into_number: str | None
+    follows_ticket_number: str | None
+
+
+def ticket_page_get(*, user: User, number: str) -> TicketPage:
+    """The ticket with its messages, notes and events, and the numbers of the tickets it points to
+    (those the user can see). A fixed number of queries, however long the ticket's history.
+    Ticket.DoesNotExist when absent or not visible."""
+    ticket = ticket_get(user=user, number=number)
+    notes = InternalNote.objects.filter(ticket_id=ticket.id).select_related("author").order_by("created_at", "id")
+    linked_ids = [ticket_id for ticket_id in (ticket.merged_into_id, ticket.follows_ticket_id) if ticket_id]
+    linked = dict(Ticket.objects.visible_to(user).filter(id__in=linked_ids).values_list("id", "number"))
+    thread = [ThreadItem(created_at=message.created_at, message=message) for message in ticket.messages.all()]
+    thread += [ThreadItem(created_at=note.created_at, note=note) for note in notes]
+    thread.sort(key=lambda item: item.created_at)
+    return TicketPage(
+        ticket=ticket,
+        thread=thread,
+        merged_into_number=linked.get(ticket.merged_into_id),
+        follows_ticket_number=linked.get(ticket.follows_ticket_id),
+    )
+
+
+def ticket_for_action(*, user: User, number: str) -> Ticket:
+    """The ticket an action form is about, as the user sees it (Ticket.DoesNotExist otherwise)."""
+    return Ticket.objects.visible_to(user).select_related("department", "unit").get(number=number)
+
+
+def ticket_scope_ancestor_ids(*, ticket: Ticket) -> list[int]:
+    """The ticket's unit (else department) and every department above it: whose members work it and
+    whose canned responses it may use."""
+    return department_ancestor_ids(department_id=ticket_scope_department_id(ticket))
+
+
+def assignee_choices(*, scope_ids: list[int]) -> list[User]:
+    """Active staff who may be given a ticket of this scope: a working role on it or above it."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__department_id__in=scope_ids,
+            memberships__department__is_active=True,
+            memberships__role__in=WORKING_ROLES,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def canned_response_choices(*, scope_ids: list[int]) -> list[CannedResponse]:
+    """The active canned responses a reply on this ticket may use (its unit's, department's or above)."""
+    return list(
+        CannedResponse.objects.filter(department_id__in=scope_ids, is_active=True)
+        .select_related("department")
+        .order_by("department__code", "title")
+    )
+
+
+def transfer_department_choices(*, ticket: Ticket) -> list[Department]:
+    """Departments (not units) a ticket may be sent to: every active one but its own."""
+    return list(
+        Department.objects.filter(is_active=True, is_unit=False).exclude(id=ticket.department_id).order_by("code")
+    )
+
+
+def open_escalation_list(*, user: User, limit: int) -> tuple[list[Escalation], int]:
+    """The newest `limit` unacknowledged escalations in the user's scope, and how many there are."""
+    escalations = escalation_list(user=user).filter(acknowledged_at__isnull=True)
+    rows = list(escalations.select_related("ticket__unit", "ticket__assigned_to")[:limit])
+    total = len(rows) if len(rows) < limit else escalations.count()
+    return rows, total
+
+
+def escalation_get(*, user: User, escalation_id: int) -> Escalation:
+    """One escalation in the user's scope, for re-drawing its row (Escalation.DoesNotExist otherwise)."""
+    return escalation_list(user=user).select_related("ticket__unit", "ticket__assigned_to").get(id=escalation_id)
+
+
+def department_names(*, codes: list[str]) -> dict[str, Department]:
+    return {department.code: department for department in Department.objects.filter(code__in=codes)}

@@ -1,0 +1,37 @@
+"""The staff workspace, under /desk/."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from accounts.forms import StaffAuthenticationForm
+from tickets.workspace import actions, views
+
+app_name = "workspace"
+
+urlpatterns = [
+    # Django's sign-in with the one-time code of staff who turned two-factor sign-in on.
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=StaffAuthenticationForm,
+            template_name="workspace/login.html",
+            redirect_authenticated_user=True,
+            next_page=reverse_lazy("workspace:queue"),
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page=reverse_lazy("workspace:login")), name="logout"),
+    path("", views.queue, name="queue"),
+    path("take-next/", views.take_next, name="take-next"),
+    path("reply-length/", views.reply_length, name="reply-length"),
+    path("escalations/", views.escalations, name="escalations"),
+    path(
+        "escalations/<int:escalation_id>/acknowledge/",
+        views.escalation_acknowledge_view,
+        name="escalation-acknowledge",
+    ),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("t/<str:number>/", views.ticket_detail, name="ticket"),
+    path("t/<str:number>/canned-response/", views.canned_response_insert, name="canned-response-insert"),
+    path("t/<str:number>/<slug:name>/", actions.ticket_action, name="ticket-action"),
+]

@@ -1,0 +1,251 @@
+"""The workspace's pages: the queue, a ticket, the escalation queue and the dashboard. Thin: each reads
+through the selectors and hands presenters' output to a template. The ticket actions are in actions.py."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+from rest_framework.exceptions import ValidationError
+
+from departments.selectors import department_list_visible
+from tickets.lifecycle import OPEN_STATUSES, Status
+from tickets.models import Escalation, Ticket
+from tickets.selectors import dashboard_summary, ticket_list
+from tickets.services import (
+    ActionForbidden,
+    ObjectNotFound,
+    TicketActionError,
+    escalation_acknowledge,
+    ticket_take_next,
+)
+from tickets.services.working import canned_response_render
+from tickets.workspace import charts
+from tickets.workspace.forms import QueueFilter, ReplyForm
+from tickets.workspace.http import QUEUE_PAGE_SIZE, id_param, is_htmx, staff_login_required
+from tickets.workspace.presenters import queue_rows, reply_length_context, service_message
+from tickets.workspace.selectors import (
+    department_names,
+    escalation_get,
+    open_escalation_list,
+    queue_page,
+    staff_roles,
+    ticket_for_action,
+    ticket_page_get,
+)
+from tickets.workspace.ticket_page import ticket_page_context
+
+# Quick filters of the queue: (label, the query they set).
+QUICK_FILTERS = [
+    (gettext_lazy("All tickets"), {}),
+    (gettext_lazy("My tickets"), {"assigned_to": "me"}),
+    (gettext_lazy("Unassigned"), {"unassigned": "true"}),
+    (gettext_lazy("Escalated"), {"escalated": "true"}),
+    (gettext_lazy("Breached"), {"breached": "true"}),
+]
+QUICK_FILTER_KEYS = ("assigned_to", "unassigned", "escalated", "breached")
+ESCALATIONS_SHOWN = 200
+# Below this share of tickets meeting their SLA targets, the dashboard's tile turns amber.
+SLA_COMPLIANCE_TARGET_PERCENT = 90
+# Where the accountability reports are downloaded (tickets/api/reports.py), with the session.
+ACCOUNTABILITY_REPORT_PATH = "/api/v1/reports/accountability/"
+
+
+def _quick_filters(request: HttpRequest) -> list[dict]:
+    """The quick filters, each marked active when the request's query is exactly what it sets."""
+    chosen = {key: request.GET.get(key) for key in QUICK_FILTER_KEYS}
+    return [
+        {"label": label, "query": query, "active": chosen == {key: query.get(key) for key in QUICK_FILTER_KEYS}}
+        for label, query in QUICK_FILTERS
+    ]
+
+
+@require_safe
+@staff_login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """The tickets the user can see, newest first, filtered; "load more" pages by keyset on the id."""
+    queue_filter = QueueFilter(request.GET, queryset=ticket_list(user=request.user), request=request)
+    filter_errors: list[str] = []
+    before_id = id_param(request.GET.get("before"))
+    try:
+        tickets, next_before = queue_page(tickets=queue_filter.qs, before_id=before_id, size=QUEUE_PAGE_SIZE)
+    except ValidationError as exc:
+        tickets, next_before = [], None
+        filter_errors = [str(message) for messages_ in exc.detail.values() for message in messages_]
+    filter_errors += [str(message) for messages_ in queue_filter.errors.values() for message in messages_]
+    more_query = None
+    if next_before is not None:
+        params = request.GET.copy()
+        params["before"] = str(next_before)
+        more_query = params.urlencode()
+    context = {"rows": queue_rows(tickets, timezone.now()), "more_query": more_query}
+    if is_htmx(request) and before_id is not None:
+        return render(request, "workspace/_queue_rows.html", context)
+    roles = staff_roles(user=request.user)
+    context |= {
+        "nav": "queue",
+        "quick_filters": _quick_filters(request),
+        "filter_errors": filter_errors,
+        "departments": department_list_visible(user=request.user),
+        "statuses": Status.choices,
+        "chosen_status": request.GET.get("status", ""),
+        "chosen_department": request.GET.get("department", ""),
+        "search": request.GET.get("search", ""),
+        "kept_quick_filter": {key: request.GET[key] for key in QUICK_FILTER_KEYS if key in request.GET},
+        "can_take_next": roles.works_tickets,
+    }
+    return render(request, "workspace/queue.html", context)
+
+
+@require_POST
+@staff_login_required
+def take_next(request: HttpRequest) -> HttpResponse:
+    try:
+        ticket = ticket_take_next(officer=request.user)
+    except ActionForbidden as error:
+        return render(request, "workspace/forbidden.html", {"message": service_message(error)}, status=403)
+    if ticket is None:
+        messages.info(request, _("Nothing is waiting: every ticket you may take has an officer."))
+        return redirect("workspace:queue")
+    messages.success(request, _("Ticket %(number)s is yours now.") % {"number": ticket.number})
+    return redirect("workspace:ticket", number=ticket.number)
+
+
+@require_safe
+@staff_login_required
+def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        page = ticket_page_get(user=request.user, number=number)
+    except Ticket.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "workspace/ticket.html", ticket_page_context(request, page))
+
+
+@require_POST
+@staff_login_required
+def reply_length(request: HttpRequest) -> HttpResponse:
+    """The live count under the reply box: weighted as X counts it (tickets.outbox), and how many posts."""
+    text = request.POST.get("text", "")[:10_000]
+    return render(request, "workspace/ticket/_reply_length.html", {"reply_length": reply_length_context(text)})
+
+
+@require_safe
+@staff_login_required
+def canned_response_insert(request: HttpRequest, number: str) -> HttpResponse:
+    """The reply box with the chosen canned response filled in for this ticket, in the chosen language
+    (editable before sending)."""
+    try:
+        ticket = ticket_for_action(user=request.user, number=number)
+    except Ticket.DoesNotExist as exc:
+        raise Http404 from exc
+    canned_response_id = id_param(request.GET.get("canned_response"))
+    if canned_response_id is None:
+        # "Choose a canned response" again: leave what the officer wrote as it is.
+        return HttpResponse(status=204)
+    language = request.GET.get("language") if request.GET.get("language") in ("en", "hi") else None
+    text, error_message = "", None
+    try:
+        text = canned_response_render(ticket=ticket, canned_response_id=canned_response_id, language=language)
+    except TicketActionError as error:
+        error_message = service_message(error)
+    if error_message:
+        form = ReplyForm({"text": text}, auto_id="reply_%s")
+        form.is_valid()
+        form.add_error("text", error_message)
+    else:
+        form = ReplyForm(initial={"text": text}, auto_id="reply_%s")
+    context = {"ticket": ticket, "reply_form": form, "reply_length": reply_length_context(text)}
+    return render(request, "workspace/ticket/_reply_compose.html", context)
+
+
+@require_safe
+@staff_login_required
+def escalations(request: HttpRequest) -> HttpResponse:
+    return _escalations_page(request)
+
+
+def _escalations_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+    escalations, total = open_escalation_list(user=request.user, limit=ESCALATIONS_SHOWN)
+    roles = staff_roles(user=request.user)
+    rows = [{"escalation": e, "can_acknowledge": roles.can_acknowledge(e)} for e in escalations]
+    context = {"nav": "escalations", "rows": rows, "total": total}
+    return render(request, "workspace/escalations.html", context, status=status)
+
+
+@require_POST
+@staff_login_required
+def escalation_acknowledge_view(request: HttpRequest, escalation_id: int) -> HttpResponse:
+    """Acknowledge one escalation; with htmx its row is redrawn (acknowledged, or with the refusal)."""
+    error_message, status = None, 200
+    try:
+        escalation_acknowledge(actor=request.user, escalation_id=escalation_id)
+    except ObjectNotFound as exc:
+        raise Http404 from exc
+    except TicketActionError as error:
+        error_message, status = service_message(error), error.http_status
+    if error_message is None:
+        messages.success(request, _("Escalation acknowledged."))
+    elif not is_htmx(request):
+        messages.error(request, error_message)
+    if not is_htmx(request):
+        return redirect("workspace:escalations") if status == 200 else _escalations_page(request, status=status)
+    try:
+        escalation = escalation_get(user=request.user, escalation_id=escalation_id)
+    except Escalation.DoesNotExist as exc:
+        raise Http404 from exc
+    context = {
+        "escalation": escalation,
+        "can_acknowledge": staff_roles(user=request.user).can_acknowledge(escalation),
+        "error_message": error_message,
+        "oob_flash": True,
+    }
+    return render(request, "workspace/_escalation_row.html", context, status=status)
+
+
+@require_safe
+@staff_login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Counts by department and status, SLA compliance, open escalations, and two charts drawn as SVG."""
+    now = timezone.now()
+    summary = dashboard_summary(user=request.user, now=now)
+    codes = [row["department"] for row in summary["by_department"]]
+    departments = department_names(codes=codes)
+    hindi = (request.LANGUAGE_CODE or "").startswith("hi")
+    names = {
+        code: (department.name_hi if hindi and department.name_hi else department.name_en)
+        for code, department in departments.items()
+    }
+    status_labels = {value: str(label) for value, label in Status.choices}
+    compliance = summary["sla"]["compliance_percent"]
+    open_total = sum(row["by_status"].get(status, 0) for row in summary["by_department"] for status in OPEN_STATUSES)
+    roles = staff_roles(user=request.user)
+    context = {
+        "nav": "dashboard",
+        "summary": summary,
+        "names": names,
+        "total": sum(row["total"] for row in summary["by_department"]),
+        "open_total": open_total,
+        "sla_below_target": compliance is not None and compliance < SLA_COMPLIANCE_TARGET_PERCENT,
+        "statuses": [
+            {"value": value, "label": label, "fill": charts.STATUS_FILLS[value]} for value, label in Status.choices
+        ],
+        "table_rows": [
+            {
+                "code": row["department"],
+                "name": names.get(row["department"], row["department"]),
+                "counts": [row["by_status"].get(value, 0) for value in Status.values],
+                "total": row["total"],
+            }
+            for row in summary["by_department"]
+        ],
+        "hourly_chart": charts.hourly_volume_chart(summary["volume_last_24h"]),
+        "status_chart": charts.status_by_department_chart(
+            summary["by_department"], names=names, status_labels=status_labels
+        ),
+        "reads_reports": roles.reads_reports,
+        "report_path": ACCOUNTABILITY_REPORT_PATH,
+        "report_departments": department_list_visible(user=request.user) if roles.reads_reports else [],
+    }
+    return render(request, "workspace/dashboard.html", context)
