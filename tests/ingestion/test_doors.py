@@ -417,7 +417,10 @@ def test_an_error_only_line_is_logged_and_the_stream_reconnected(seeded, fake_x,
 
     summary, sleeps = consume(fake_x, on_connect=[lambda: None, lambda: stream_out(fake_x, page)], stop_after=2)
 
-    assert sleeps == [0.0]
+    # Reconnected at once; on a loaded machine the fake may still be closing the old connection, and
+    # the network backoff's next step (0.25 s) follows.
+    assert sleeps[:1] == [0.0]
+    assert set(sleeps[1:]) <= {0.25, 0.5}
     assert (summary.api_errors, summary.new, summary.dead_letters) == (1, 1, 0)
     assert any(
         record.levelname == "WARNING" and "operational-disconnect" in record.getMessage() for record in caplog.records
