@@ -121,7 +121,11 @@ def escalation_list(*, user) -> QuerySet[Escalation]:
     ).order_by("-id")
     if user.is_superuser:
         return escalations
-    return escalations.filter(notify_department_id__in=department_ids_in_scope_sql(user=user))
+    scope = department_ids_in_scope_sql(user=user)
+    # And whose ticket is still theirs to see: a transferred ticket's old escalations leave the queue.
+    return escalations.filter(
+        Q(notify_department_id__in=scope) & (Q(ticket__department_id__in=scope) | Q(ticket__unit_id__in=scope))
+    )
 
 
 def canned_response_list(*, user) -> QuerySet[CannedResponse]:

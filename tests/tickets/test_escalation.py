@@ -302,3 +302,11 @@ def test_a_transferred_ticket_is_escalated_again_to_its_new_department(ingest_li
     assert ticket.escalation_level == 0
     sla_sweep(now=ticket.first_response_due_at + timedelta(minutes=1))
     assert sorted(ticket.escalations.values_list("level", "notify_department__code")) == [(1, "BSNL"), (1, "POSTS")]
+    from tickets.selectors import escalation_list
+
+    # The old department's supervisors no longer see it in their queue; the new department's do.
+    assert not escalation_list(user=User.objects.get(username="bsnl_supervisor")).filter(ticket=ticket).exists()
+    posts_supervisor = member(department=ticket.department, role=Role.SUPERVISOR)
+    assert list(
+        escalation_list(user=posts_supervisor).filter(ticket=ticket).values_list("notify_department__code", flat=True)
+    ) == ["POSTS"]

@@ -22,9 +22,8 @@ from tickets.outbox import (
     outbox_queue_reply,
     outbox_release,
     outbox_sender_kick,
-    reply_thread_parts,
-    weighted_length,
 )
+from tickets.post_text import reply_thread_parts, weighted_length
 
 # An English sentence of 42 characters and a Hindi one of 37, each followed by a space.
 SENTENCE = "We have checked your line at the exchange. "
