@@ -140,3 +140,15 @@ def test_dead_letters_are_for_supervisors(ingest_lines, client_for):
     assert supervisor.status_code == 200
     assert "not valid JSON" in supervisor.json()["results"][0]["reason"]
     assert as_user(client_for, "bsnl_officer").get(reverse("dead-letter-list")).status_code == 403
+
+
+def test_filter_unassigned_open_tickets(tickets, client_for):
+    from accounts.models import User as StaffUser
+
+    officer = StaffUser.objects.get(username="bsnl_officer")
+    Ticket.objects.filter(pk=tickets["bsnl_pune"].pk).update(assigned_to=officer, status="assigned")
+    Ticket.objects.filter(pk=tickets["bsnl_kochi"].pk).update(status="rejected")
+    client = as_user(client_for, "bsnl_officer")
+    assert numbers(client.get(reverse("ticket-list"), {"unassigned": "true"})) == set()
+    Ticket.objects.filter(pk=tickets["bsnl_kochi"].pk).update(status="new")
+    assert numbers(client.get(reverse("ticket-list"), {"unassigned": "true"})) == {tickets["bsnl_kochi"].number}

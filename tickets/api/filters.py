@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
-from tickets.lifecycle import Priority, Status
+from tickets.lifecycle import OPEN_STATUSES, Priority, Status
 from tickets.models import Ticket
 from tickets.selectors import (
     ticket_breached_q,
@@ -20,6 +20,7 @@ class TicketFilter(django_filters.FilterSet):
     department = django_filters.CharFilter(method="filter_department", help_text=_("Department or unit code"))
     unit = django_filters.CharFilter(method="filter_department", help_text=_("Unit code"))
     assigned_to = django_filters.CharFilter(method="filter_assigned_to", help_text=_("A user id, or 'me'"))
+    unassigned = django_filters.BooleanFilter(method="filter_unassigned", help_text=_("Open and nobody's yet"))
     escalated = django_filters.BooleanFilter(method="filter_escalated")
     breached = django_filters.BooleanFilter(method="filter_breached")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -40,6 +41,9 @@ class TicketFilter(django_filters.FilterSet):
         if not (value.isascii() and value.isdigit()):
             raise ValidationError({"assigned_to": [_("Give a user id or 'me'.")]})
         return queryset.filter(assigned_to_id=int(value))
+
+    def filter_unassigned(self, queryset, name, value):
+        return queryset.filter(assigned_to__isnull=True, status__in=OPEN_STATUSES) if value else queryset
 
     def filter_escalated(self, queryset, name, value):
         return queryset.filter(escalation_level__gt=0) if value else queryset.filter(escalation_level=0)

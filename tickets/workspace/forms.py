@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from departments.models import CannedResponse, Department
 from tickets.api.filters import TicketFilter
-from tickets.lifecycle import OPEN_STATUSES, TRANSITIONS, Status
+from tickets.lifecycle import TRANSITIONS, Status
 from tickets.selectors import ticket_filter_text, ticket_filter_tweet, tweet_id_from
 from tickets.services import TicketActionError
 from tickets.workspace.presenters import service_message
@@ -20,11 +20,7 @@ TEXTAREA_ROWS = 4
 class QueueFilter(TicketFilter):
     """The API's ticket filters, plus what the queue's quick filters need."""
 
-    unassigned = django_filters.BooleanFilter(method="filter_unassigned")
     search = django_filters.CharFilter(method="filter_search")
-
-    def filter_unassigned(self, queryset, name, value):
-        return queryset.filter(assigned_to__isnull=True, status__in=OPEN_STATUSES) if value else queryset
 
     def filter_search(self, queryset, name, value):
         """One box for a ticket number, a tweet (its id or link) or words of the subject."""
