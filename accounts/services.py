@@ -7,6 +7,7 @@ accounts imports neither tickets nor departments.
 """
 
 import django_otp
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
@@ -126,3 +127,14 @@ def totp_device_confirm(*, user, code: str) -> TOTPDevice:
     if not verified:
         raise SignInRefused("otp_invalid", OTP_INVALID)
     return device
+
+
+def user_language_save(*, user, language: str) -> bool:
+    """Remember the language a staff member chose, so their next sign-in opens in it. False when the
+    language is not one Seva Desk speaks."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    if user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+    return True

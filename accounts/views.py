@@ -2,8 +2,10 @@
 
 from base64 import b32encode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,11 +14,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django.views.i18n import set_language
 
-from accounts.forms import TotpConfirmForm
+from accounts.forms import StaffAuthenticationForm, TotpConfirmForm
 from accounts.qr import qr_code_svg
 from accounts.selectors import totp_device_confirmed
-from accounts.services import SignInRefused, totp_device_confirm, totp_device_start
+from accounts.services import SignInRefused, totp_device_confirm, totp_device_start, user_language_save
 from accounts.sessions import two_factor_session_verify
 
 
@@ -62,3 +65,33 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "secret": _grouped(b32encode(device.bin_key).decode()),
     }
     return render(request, "accounts/two_factor.html", context)
+
+
+@require_http_methods(["POST"])
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also remembers a signed-in staff member's choice."""
+    if request.user.is_authenticated:
+        user_language_save(user=request.user, language=request.POST.get("language", ""))
+    return set_language(request)
+
+
+class StaffLoginView(LoginView):
+    """Sign-in with the one-time code; the page then speaks the language last chosen: the one picked
+    on the sign-in page if any (and remembered), else the one saved with the account."""
+
+    authentication_form = StaffAuthenticationForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen and user_language_save(user=user, language=chosen):
+            return response
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.preferred_language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        return response

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts import views as accounts_views
 from ingestion.webhook import x_webhook
 from seva.api.auth import AuthTokenApi
 from seva.health import healthz
@@ -17,7 +18,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("webhooks/x/", x_webhook, name="x-webhook"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, remembering a signed-in staff member's choice.
+    path("i18n/setlang/", accounts_views.language_set, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -3,17 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts.forms import StaffAuthenticationForm
+from accounts.views import StaffLoginView
 from tickets.workspace import actions, views
 
 app_name = "workspace"
 
 urlpatterns = [
-    # Django's sign-in with the one-time code of staff who turned two-factor sign-in on.
+    # Sign-in with the one-time code of staff who turned two-factor sign-in on, in their language.
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=StaffAuthenticationForm,
+        StaffLoginView.as_view(
             template_name="workspace/login.html",
             redirect_authenticated_user=True,
             next_page=reverse_lazy("workspace:queue"),
