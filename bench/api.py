@@ -19,10 +19,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchdb import bench_database_url  # noqa: E402 - after the path is set
 
 _FILL_SQL = """
 INSERT INTO tickets_ticket (
@@ -50,11 +51,6 @@ CASES = {
     "auditor (all departments), status in_progress": ("auditor", {"status": "in_progress"}),
     "auditor, full-text q=Kochi": ("auditor", {"q": "Kochi"}),
 }
-
-
-def bench_database_url() -> str:
-    url = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/seva"))
-    return url._replace(path="/seva_bench_api").geturl()
 
 
 def run_one(count: int, requests: int) -> dict:
@@ -125,7 +121,12 @@ def main() -> None:
     if args.run:
         print(json.dumps(run_one(args.tickets, args.requests)))
         return
-    env = {**os.environ, "DATABASE_URL": bench_database_url(), "LOG_LEVEL": "WARNING", "DEBUG": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_database_url("seva_bench_api"),
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "false",
+    }
     subprocess.run([sys.executable, str(ROOT / "scripts" / "createdb.py")], env=env, check=True)
     print(f"filling {args.tickets:,} tickets (skipped when the database already has them) ...", file=sys.stderr)
     out = subprocess.run(

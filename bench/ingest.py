@@ -19,15 +19,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def bench_database_url() -> str:
-    url = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/seva"))
-    return url._replace(path="/seva_bench").geturl()
+from benchdb import bench_database_url  # noqa: E402 - after the path is set
 
 
 def generate(path: Path, count: int) -> None:
@@ -86,7 +82,7 @@ def main() -> None:
         return
 
     # DEBUG off: Django's debug cursor would format and keep every statement of the run.
-    env = {**os.environ, "DATABASE_URL": bench_database_url(), "LOG_LEVEL": "WARNING", "DEBUG": "false"}
+    env = {**os.environ, "DATABASE_URL": bench_database_url("seva_bench"), "LOG_LEVEL": "WARNING", "DEBUG": "false"}
     subprocess.run([sys.executable, str(ROOT / "scripts" / "createdb.py")], env=env, check=True)
     print(f"{'tweets':>8} {'seconds':>8} {'tweets/s':>9} {'peak MB':>8}  outcome")
     for size in args.sizes:

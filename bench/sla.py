@@ -23,10 +23,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchdb import bench_database_url  # noqa: E402 - after the path is set
 
 # What each generated ticket is, by its number g (per 1,000,000: 7,000 L1, 2,000 L2, 1,000 L3 due;
 # 5,000 at L2 waiting for L3; 50,000 paused; the rest opened in the last 7 hours, half answered).
@@ -64,11 +65,6 @@ SELECT 'BENCH-' || g, (%(departments)s::bigint[])[1 + g %% %(routes)s], (%(units
            WHEN 'paused' THEN now() - interval '30 days'      -- long overdue, but its clock is stopped
            ELSE now() - (g %% 420) * interval '1 minute' END AS created) AS c
 """
-
-
-def bench_database_url() -> str:
-    url = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/seva"))
-    return url._replace(path="/seva_bench_sla").geturl()
 
 
 def run_one(count: int, fillfactor: int | None) -> dict:
@@ -163,7 +159,7 @@ def main() -> None:
     # DEBUG off: Django's debug cursor would keep every statement; mails go to memory, not stdout.
     env = {
         **os.environ,
-        "DATABASE_URL": bench_database_url(),
+        "DATABASE_URL": bench_database_url("seva_bench_sla"),
         "LOG_LEVEL": "WARNING",
         "DEBUG": "false",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",

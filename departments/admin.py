@@ -4,9 +4,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Q
 
 from accounts.models import User
-from departments.admin_scope import DepartmentScopedAdminMixin, DepartmentScopedInlineMixin
-from departments.models import Department, Hashtag, Membership, OfficialAccount, Role, RoutingRule
-from departments.selectors import department_ids_in_scope_sql
+from departments.admin_scope import DepartmentScopedAdminMixin, DepartmentScopedInlineMixin, admin_scope_ids
+from departments.models import Department, Hashtag, Membership, OfficialAccount, RoutingRule
 from departments.services import department_check_parent
 
 
@@ -93,9 +92,7 @@ class StaffUserAdmin(DepartmentScopedAdminMixin, UserAdmin):
         if request.user.is_superuser:
             return queryset
         # Staff with a membership in the admin's subtree, and new staff with no membership yet.
-        in_scope = Membership.objects.filter(
-            department_id__in=department_ids_in_scope_sql(user=request.user, roles=[Role.DEPARTMENT_ADMIN])
-        ).values("user_id")
+        in_scope = Membership.objects.filter(department_id__in=admin_scope_ids(request)).values("user_id")
         return queryset.filter(Q(id__in=in_scope) | Q(memberships__isnull=True)).distinct()
 
     def get_readonly_fields(self, request, obj=None):

@@ -28,23 +28,29 @@ from departments.models import Department, Membership, Role
 from departments.selectors import department_ids_in_scope_sql, user_is_department_admin
 
 
+def admin_scope_ids(request):
+    """The departments the signed-in department admin administers (an SQL subquery)."""
+    return department_ids_in_scope_sql(user=request.user, roles=[Role.DEPARTMENT_ADMIN])
+
+
+def admin_scoped(queryset, *, request, scope_path: str):
+    """`queryset` limited to the admin's departments; `scope_path` leads from the model to its department."""
+    if request.user.is_superuser:
+        return queryset
+    field = f"{scope_path}__id__in" if scope_path else "id__in"
+    return queryset.filter(**{field: admin_scope_ids(request)})
+
+
 class DepartmentScopedAdminMixin:
     # The lookup from this model to the department that scopes it; "" for Department itself.
     scope_path = "department"
 
-    def _scope_ids(self, request):
-        return department_ids_in_scope_sql(user=request.user, roles=[Role.DEPARTMENT_ADMIN])
-
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        field = f"{self.scope_path}__id__in" if self.scope_path else "id__in"
-        return queryset.filter(**{field: self._scope_ids(request)})
+        return admin_scoped(super().get_queryset(request), request=request, scope_path=self.scope_path)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Department and not request.user.is_superuser:
-            kwargs["queryset"] = Department.objects.filter(id__in=self._scope_ids(request))
+            kwargs["queryset"] = Department.objects.filter(id__in=admin_scope_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request):
@@ -76,11 +82,7 @@ class DepartmentScopedInlineMixin:
     scope_path = "department"
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        scope = department_ids_in_scope_sql(user=request.user, roles=[Role.DEPARTMENT_ADMIN])
-        return queryset.filter(**{f"{self.scope_path}__id__in": scope})
+        return admin_scoped(super().get_queryset(request), request=request, scope_path=self.scope_path)
 
     def _is_admin(self, request, obj=None, *args) -> bool:
         return user_is_department_admin(user=request.user)

@@ -2,8 +2,9 @@
 
 import re
 
+from tickets.post_text import without_leading_mentions
+
 # "5", "4/5", "3 out of 5", "rating: 2", "⭐⭐⭐⭐", Devanagari digits ("४"), after any @mentions.
-_LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+")
 _RATING = re.compile(
     r"^\s*(?:(?:rating|rate|rated|my rating|रेटिंग)\s*[:=-]?\s*)?([1-5१-५])(?:\s*(?:/|out of|में से)\s*[5५])?"
     # "2 days later, still broken" is a complaint, not a rating.
@@ -19,7 +20,7 @@ APPEAL_AT_OR_BELOW = 2
 
 def rating_from_text(text: str) -> tuple[int, str] | None:
     """(rating 1-5, the rest of the text as a comment), or None when the reply is not a rating."""
-    body = _LEADING_MENTIONS.sub("", text, count=1)
+    body = without_leading_mentions(text)
     match = _RATING.match(body)
     if match:
         return int(match.group(1).translate(_DEVANAGARI_DIGITS)), body[match.end() :].strip(" .,:-!")

@@ -123,3 +123,12 @@ def reply_thread_parts(text: str, *, limit: int = POST_LIMIT) -> list[str]:
         if len(bodies) < 10**digits:
             return [f"{body} ({number}/{len(bodies)})" for number, body in enumerate(bodies, start=1)]
         digits += 1
+
+
+# The @mentions X puts at the start of a reply.
+_LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+\s*")
+
+
+def without_leading_mentions(text: str) -> str:
+    """A post's own words: its text without the @mentions it starts with."""
+    return _LEADING_MENTIONS.sub("", text, count=1)

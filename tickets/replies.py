@@ -1,15 +1,14 @@
 """Texts Seva Desk posts to citizens."""
 
 from departments.models import Department
+from tickets.post_text import without_leading_mentions
 
 ACKNOWLEDGEMENT_OPENINGS = ("Thank you. Your complaint is registered with ", "धन्यवाद। आपकी शिकायत ")
 
 
 def is_acknowledgement(text: str) -> bool:
     """Whether a post of ours is the automatic acknowledgement (which is no response to the citizen)."""
-    return text.lstrip("@ ").split(" ", 1)[-1].startswith(ACKNOWLEDGEMENT_OPENINGS) or text.startswith(
-        ACKNOWLEDGEMENT_OPENINGS
-    )
+    return without_leading_mentions(text).startswith(ACKNOWLEDGEMENT_OPENINGS)
 
 
 def acknowledgement_text(*, number: str, department: Department, language: str) -> str:
