@@ -267,6 +267,14 @@ class EventKind(models.TextChoices):
     EXPORTED = "exported", _("Exported")
     LOGIN = "login", _("Logged in")
     LOGIN_FAILED = "login_failed", _("Failed login")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    TOKEN_ISSUED = "token_issued", _("API token issued")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    OTP_ENROLLED = "otp_enrolled", _("Two-factor sign-in enrolled")
+    ROLE_GRANTED = "role_granted", _("Role granted")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    ROLE_REVOKED = "role_revoked", _("Role revoked")
+    CONFIG_CHANGED = "config_changed", _("Configuration changed")
 
 
 class AuditEvent(models.Model):

@@ -2,12 +2,14 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+# Recorded and sample data carried by the repository (tests/fixtures/, with READMEs naming sources).
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SAMPLE_STREAM = FIXTURES / "sample_stream"
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    return SHARED_DATA
+def sample_stream_dir() -> Path:
+    return SAMPLE_STREAM
 
 
 @pytest.fixture
@@ -15,6 +17,6 @@ def ingest_sample(seeded):
     from ingestion.files import ingest_path
 
     def ingest(**options):
-        return ingest_path(SHARED_DATA / "sample_tweets.jsonl", **options)
+        return ingest_path(SAMPLE_STREAM / "sample_tweets.jsonl", **options)
 
     return ingest

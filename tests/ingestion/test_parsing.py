@@ -1,4 +1,4 @@
-"""The one parser: every shape X sends, the shared sample data, dead letters and the envelope round trip."""
+"""The one parser: every shape X sends, the recorded samples, the sample stream, dead letters, envelopes."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,9 +9,9 @@ import pytest
 from ingestion.normalized import Mention, NormalizedTweet, ParseError, PayloadFormat
 from ingestion.parsing import parse_document, parse_envelope
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-SAMPLES = SHARED_DATA / "x-api-samples"
-SAMPLE_TWEETS = SHARED_DATA / "sample_tweets.jsonl"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SAMPLES = FIXTURES / "x"
+SAMPLE_TWEETS = FIXTURES / "sample_stream" / "sample_tweets.jsonl"
 
 # How many tweets each recorded X API body holds.
 TWEETS_PER_SAMPLE = {
@@ -84,7 +84,7 @@ def sample_lines() -> list[bytes]:
 
 
 def expected_tweet_ids() -> set[int]:
-    rows = (SHARED_DATA / "sample_expected.tsv").read_text().splitlines()[1:]
+    rows = (FIXTURES / "sample_stream" / "sample_expected.tsv").read_text().splitlines()[1:]
     return {int(row.split("\t")[0]) for row in rows}
 
 
@@ -97,7 +97,7 @@ def all_sample_tweets() -> list[NormalizedTweet]:
     return [tweet for document in documents for tweet in parse_document(document).tweets]
 
 
-# The shared sample data
+# The sample stream
 
 
 @pytest.mark.parametrize("name", sorted(TWEETS_PER_SAMPLE))

@@ -1,4 +1,4 @@
-"""The shared sample stream: every expectation of sample_expected.tsv holds after ingesting it."""
+"""The sample stream (tests/fixtures): every expectation of sample_expected.tsv holds after ingesting it."""
 
 import csv
 
@@ -12,8 +12,8 @@ from tickets.numbering import number_period
 pytestmark = pytest.mark.django_db
 
 
-def _expectations(shared_data) -> dict[int, str]:
-    with (shared_data / "sample_expected.tsv").open() as handle:
+def _expectations(sample_stream_dir) -> dict[int, str]:
+    with (sample_stream_dir / "sample_expected.tsv").open() as handle:
         return {int(row["tweet_id"]): row["expectation"] for row in csv.DictReader(handle, delimiter="\t")}
 
 
@@ -28,9 +28,9 @@ def _ticket_of(tweet_id: int) -> Ticket | None:
     return message.ticket if message else None
 
 
-def test_every_expectation_of_the_sample_holds(ingest_sample, shared_data):
+def test_every_expectation_of_the_sample_holds(ingest_sample, sample_stream_dir):
     ingest_sample()
-    expectations = _expectations(shared_data)
+    expectations = _expectations(sample_stream_dir)
     failures = []
     for tweet_id, expectation in expectations.items():
         kind, _, value = expectation.partition(":")
