@@ -500,6 +500,19 @@ def test_a_merge_into_a_ticket_the_actor_cannot_see_is_bad_input(bsnl):
     assert row(duplicate)["status"] == Status.NEW
 
 
+def test_a_merge_into_a_ticket_the_actor_may_only_read_is_forbidden(bsnl):
+    """An officer of the Kerala circle who audits all of BSNL sees BSNL's tickets but works only
+    Kerala's: they may not make a BSNL ticket the survivor of a merge."""
+    officer = staff("BSNL_KL", Role.OFFICER, username="kl_officer_bsnl_auditor")
+    MembershipFactory(user=officer, department=department("BSNL"), role=Role.AUDITOR)
+    duplicate = ticket_of("BSNL", unit="BSNL_KL")
+    read_only = ticket_of("BSNL")
+    with pytest.raises(ActionForbidden):
+        ticket_merge(actor=officer, number=duplicate.number, into_number=read_only.number)
+    assert row(duplicate)["status"] == Status.NEW
+    assert not events_of(read_only)
+
+
 def test_a_merge_into_itself_or_a_rejected_ticket_is_refused(bsnl):
     ticket = ticket_of("BSNL")
     rejected = ticket_of("BSNL", status=Status.REJECTED)
