@@ -20,6 +20,7 @@ import redis
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import RequestFactory
 from django.utils import timezone
 
 from departments.models import Department, Hashtag
@@ -39,7 +40,7 @@ from ingestion.inbox import inbox_process_pending, inbox_store
 from ingestion.models import DeadLetter, Door, InboxTweet, PollCursor
 from ingestion.parsing import parse_document
 from ingestion.simulation import TweetGenerator
-from ingestion.webhook import SIGNATURE_HEADER
+from ingestion.webhook import SIGNATURE_HEADER, x_webhook
 from ingestion.x_client import XClient
 from tests.ingestion.factories import BSNL, MINISTER, POSTS, tweet_id_of, v2_tweet
 from tickets.models import Ticket, TicketMessage
@@ -506,6 +507,66 @@ def test_the_crc_challenge_is_answered_as_x_documents(client, settings, secret, 
 
     assert response.status_code == 200
     assert response.json() == {"response_token": response_token}
+
+
+@pytest.mark.parametrize(
+    "crc_token",
+    [
+        '{"for_user_id":"1","tweet_create_events":[]}',  # a JSON body: it must never be signed
+        "a" * 129,  # longer than any token X sends
+        "token with spaces",
+        "tökén",
+    ],
+)
+def test_the_crc_challenge_refuses_a_token_that_could_be_a_payload(client, settings, crc_token):
+    settings.X_API_CONSUMER_SECRET = "test"
+
+    response = client.get("/webhooks/x/", {"crc_token": crc_token})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "crc_token_invalid"
+    assert "response_token" not in response.json()
+
+
+def test_a_real_crc_token_of_the_longest_allowed_kind_is_answered(client, settings):
+    settings.X_API_CONSUMER_SECRET = "test"
+    crc_token = ("AbC-_+/=09" * 13)[:128]
+
+    response = client.get("/webhooks/x/", {"crc_token": crc_token})
+
+    assert response.status_code == 200
+    assert response.json() == {"response_token": webhook_signature(crc_token.encode(), "test")}
+
+
+def test_a_body_signed_through_the_crc_answer_is_refused_and_nothing_is_stored(client, settings, seeded):
+    """The old forgery: ask the CRC endpoint to sign a JSON body, then POST it with that answer."""
+    settings.X_API_CONSUMER_SECRET = "test"
+    body = orjson.dumps(account_activity_payloads([bsnl_page()])[0])
+
+    crc = client.get("/webhooks/x/", {"crc_token": body.decode()})
+    forged = crc.json().get("response_token", webhook_signature(body, "guess"))
+    response = signed_post(client, body, forged)
+    inbox_process_pending()
+
+    assert crc.status_code == 400
+    assert response.status_code == 401
+    assert (InboxTweet.objects.count(), DeadLetter.objects.count(), Ticket.objects.count()) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("signature", ["sha256=ünïcode", "sha256=\u2603", "sha256=\x00\xff"])
+def test_a_non_ascii_signature_header_is_a_401_not_a_500(settings, db, signature):
+    settings.X_API_CONSUMER_SECRET = "test"
+    body = orjson.dumps(account_activity_payloads([bsnl_page()])[0])
+    # Django's test client refuses non-ASCII headers itself; build the WSGI request by hand.
+    factory = RequestFactory()
+    request = factory.post("/webhooks/x/", data=body, content_type="application/json")
+    request.META["HTTP_X_TWITTER_WEBHOOKS_SIGNATURE"] = signature
+
+    response = x_webhook(request)
+
+    assert response.status_code == 401
+    assert orjson.loads(response.content)["error"]["code"] == "bad_signature"
+    assert (InboxTweet.objects.count(), DeadLetter.objects.count()) == (0, 0)
 
 
 def test_a_signed_delivery_is_stored_and_becomes_a_ticket(client, settings, seeded):
