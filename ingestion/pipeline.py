@@ -194,7 +194,7 @@ class _BatchPlanner:
         if earlier_versions:
             # X says who wrote a tweet; only that author's new version is an edit of it. Anyone else
             # naming it in edit_history_tweet_ids is forging an edit: kept aside, the message untouched.
-            foreign = [i for i, known in earlier_versions if tweet.author_id is None or known.author != tweet.author_id]
+            foreign = [i for i, known in earlier_versions if known.author is None or known.author != tweet.author_id]
             if foreign:
                 self._refuse_edit(tweet, foreign, earlier_versions[0][1])
                 return

@@ -393,9 +393,7 @@ def _insert_feedback(cursor, feedback: list[FeedbackDraft], now: datetime) -> li
     return events
 
 
-def _events(
-    batch: IntakeBatch, appends: list[tuple[int, Append]], replaced: dict[int, _Replaced]
-) -> list[EventDraft]:
+def _events(batch: IntakeBatch, appends: list[tuple[int, Append]], replaced: dict[int, _Replaced]) -> list[EventDraft]:
     events = [
         EventDraft(EventKind.CREATED, t.id, data={
             "number": t.number,

@@ -244,7 +244,8 @@ def test_an_edit_from_another_author_leaves_the_message_as_it_was_and_is_a_dead_
     assert not message.ticket.events.filter(kind="edited").exists()
     letter = DeadLetter.objects.get()
     assert letter.tweet_id == tweet_id_of(forged)
-    assert "edit" in letter.reason and "author" in letter.reason
+    assert "edit refused" in letter.reason
+    assert "another author" in letter.reason
     assert tweet_id_of(original) in letter.reason
     assert InboxTweet.objects.get(tweet_id=int(tweet_id_of(forged))).outcome == "dead"
 
