@@ -115,7 +115,8 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_IPWARE_PROXY_COUNT = env.int("NUM_PROXIES", default=0) or None
+# The client's address behind NUM_PROXIES proxies, as the throttles read it (not the proxy's).
+AXES_CLIENT_IP_CALLABLE = "seva.client_address.client_address"
 # A successful sign-in clears that pair's failures, so occasional typos never add up.
 AXES_RESET_ON_SUCCESS = True
 # The audit chain already records every login (LOGIN events); no second, mutable log of them.
@@ -166,8 +167,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "seva.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's, counting per seva.client_address.client_address.
+        "seva.api.throttling.AnonRateThrottle",
+        "seva.api.throttling.UserRateThrottle",
     ],
     # auth_token: password attempts per client address at /api/v1/auth/token/ (seva.api.throttling).
     "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "6000/minute", "auth_token": "10/minute"},
