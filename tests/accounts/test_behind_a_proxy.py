@@ -23,9 +23,7 @@ def behind_one_proxy(settings, seeded):
 def sign_in(client, username: str, password: str, *, address: str):
     body = {"username": username, "password": password}
     # The client's own X-Forwarded-For text comes first; our proxy appends the address it saw.
-    return client.post(
-        reverse("workspace:login"), body, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"6.6.6.6, {address}"
-    )
+    return client.post(reverse("workspace:login"), body, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"6.6.6.6, {address}")
 
 
 def test_five_bad_passwords_lock_out_that_username_from_that_address_only(client):
