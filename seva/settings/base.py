@@ -43,6 +43,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Sign-in attempts per client address at the login pages (SEVA_SIGN_IN_RATE), before any view.
+    "seva.page_throttling.SignInThrottleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -150,6 +152,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+
+# Sign-in attempts (POSTs to /desk/login/ and /admin/login/) per client address, whoever they are
+# for, counted in the cache (seva.page_throttling.SignInThrottleMiddleware); over it, a 429 page.
+SEVA_SIGN_IN_RATE = env("SEVA_SIGN_IN_RATE", default="20/minute")
 
 # Reverse proxies in front of the app: client addresses (throttling, login lockout) are read from
 # X-Forwarded-For only this many hops deep; 0 trusts only the socket's address.
