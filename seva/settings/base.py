@@ -238,6 +238,10 @@ if X_API_BEARER_TOKEN or X_SEARCH_POLL_ENABLED:
         "options": {"expires": 60.0},
     }
 
+# /healthz tells which component is down to signed-in staff, and to callers sending this as the
+# X-Healthz-Token header (monitoring); empty: to staff only. Anyone else gets only ok / degraded.
+HEALTHZ_TOKEN = env("HEALTHZ_TOKEN", default="")
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sevadesk@localhost")
 
