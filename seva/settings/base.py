@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    # Seva's own receivers (session timeouts); no models.
+    "seva.apps.SevaConfig",
     "accounts",
     "departments",
     "tickets",
@@ -46,8 +48,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # A signed-in session ends SESSION_ABSOLUTE_TIMEOUT after its sign-in, however busy.
-    "seva.sessions.AbsoluteSessionTimeoutMiddleware",
+    # A signed-in session ends when idle (SESSION_COOKIE_AGE) or SESSION_ABSOLUTE_TIMEOUT after its sign-in.
+    "seva.sessions.SessionTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Sign-in attempts per client address at the login pages (SEVA_SIGN_IN_RATE), before any view.
     "seva.page_throttling.SignInThrottleMiddleware",
@@ -100,10 +102,9 @@ CACHES = {
     }
 }
 
-# Sessions: one ends after SESSION_IDLE_TIMEOUT_MINUTES without a request (every request moves
-# the expiry on), and SESSION_ABSOLUTE_TIMEOUT_HOURS after its sign-in in any case.
+# Sessions: one ends after SESSION_IDLE_TIMEOUT_MINUTES without a request, and
+# SESSION_ABSOLUTE_TIMEOUT_HOURS after its sign-in in any case (seva.sessions).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env.int("SESSION_ABSOLUTE_TIMEOUT_HOURS", default=12))
 
 # Content-Security-Policy (django-csp 4): no inline script or style anywhere in our templates, so
