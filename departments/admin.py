@@ -198,7 +198,9 @@ class DepartmentAdmin(ActorFormAdminMixin, DepartmentScopedAdminMixin, admin.Mod
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Membership:
-            return  # read-only here (see MembershipInline)
+            # Read-only here (see MembershipInline): nothing of it is saved.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
         if formset.model is not Hashtag:
             raise TypeError(f"no service saves {formset.model} inline")
         changed = formset.save(commit=False)
