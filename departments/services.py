@@ -31,7 +31,7 @@ from departments.selectors import (
     user_list_manageable,
 )
 from tickets.audit import EventDraft, audit_events_append
-from tickets.models import EventKind
+from tickets.models import EventKind, Ticket
 
 X_HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")  # X's rule for usernames
 
@@ -298,6 +298,13 @@ def hashtag_delete(*, actor, hashtag: Hashtag) -> None:
     _config_delete(actor=actor, instance=hashtag)
 
 
+def _is_a_citizen(*, handle: str, x_user_id: str) -> bool:
+    """Whether the account has opened a ticket (the admin's occasional check may scan tickets)."""
+    fits = (x_user_id or "").isdigit() and int(x_user_id) < 2**63  # the column is a bigint
+    by_id = Q(citizen_x_user_id=int(x_user_id)) if fits else Q(pk__in=[])
+    return Ticket.objects.filter(by_id | Q(citizen_handle__iexact=handle)).exists()
+
+
 def official_account_check(
     *,
     actor,
@@ -313,6 +320,8 @@ def official_account_check(
     if not department_administered_by(actor=actor, department=department):
         errors["department"] = _not_yours(department)
     others = OfficialAccount.objects.exclude(pk=official_account_id).select_related("department")
+    stored = OfficialAccount.objects.filter(pk=official_account_id).first() if official_account_id else None
+    renamed = stored is None or stored.handle.lower() != (handle or "").lower() or stored.x_user_id != x_user_id
     if not X_HANDLE.fullmatch(handle or ""):
         errors["handle"] = _("An X handle is up to 15 letters, digits or underscores, without the @.")
     elif taken := others.filter(handle__iexact=handle).first():
@@ -320,6 +329,11 @@ def official_account_check(
             "handle": taken.handle,
             "code": taken.department.code,
         }
+    elif renamed and not user_is_ministry_admin(user=actor) and _is_a_citizen(handle=handle, x_user_id=x_user_id):
+        # An official account's posts are never tickets: this citizen's next complaints would vanish.
+        errors["handle"] = _(
+            "This account has complained to the ministry as a citizen; only the ministry may register it."
+        )
     if taken := others.filter(x_user_id=x_user_id).first():
         errors["x_user_id"] = _("This X user id is already @%(handle)s of %(code)s.") % {
             "handle": taken.handle,

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from departments import services
 from departments.models import Department, Hashtag, OfficialAccount, RoutingRule
+from tests.factories.ticket_factory import ticket_of
 from tickets.models import AuditEvent, EventKind
 
 pytestmark = pytest.mark.django_db
@@ -162,6 +163,18 @@ def test_a_handle_another_department_has_is_a_form_error(bsnl_admin_client):
     )
     assert "handle" in form_errors(response)
     assert OfficialAccount.objects.filter(handle__iexact="postofficeindia").count() == 1
+
+
+@pytest.mark.parametrize("same", ["handle", "x_user_id"])
+def test_a_citizens_account_cannot_be_made_official_by_a_department_admin(bsnl_admin_client, same):
+    # An official account's tweets are never tickets: registering a citizen would silence them.
+    ticket = ticket_of("BSNL", citizen_handle="ravi_kumar", citizen_x_user_id=3_200_000_001)
+    fields = {"handle": ticket.citizen_handle.upper()} if same == "handle" else {"x_user_id": "3200000001"}
+    response = bsnl_admin_client.post(
+        reverse("admin:departments_officialaccount_add"), official_account_form(**fields)
+    )
+    assert "handle" in form_errors(response)
+    assert not OfficialAccount.objects.filter(department__code="BSNL_KL").exists()
 
 
 def test_department_admin_cannot_mark_the_ministers_account(bsnl_admin_client):

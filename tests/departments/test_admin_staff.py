@@ -210,3 +210,30 @@ def test_deleting_a_staff_user_revokes_their_roles_with_events(bsnl_admin_client
     assert response.status_code == 302
     assert not User.objects.filter(pk=officer.pk).exists()
     assert AuditEvent.objects.get(kind=EventKind.ROLE_REVOKED).data["username"] == "bsnl_officer"
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:accounts_user_add",
+        "admin:departments_membership_add",
+        "admin:departments_hashtag_add",
+        "admin:departments_officialaccount_add",
+        "admin:departments_routingrule_add",
+        "admin:departments_department_add",
+    ],
+)
+def test_department_admins_add_pages_open(bsnl_admin_client, url_name):
+    assert bsnl_admin_client.get(reverse(url_name)).status_code == 200
+
+
+def test_department_admin_opens_their_own_department_and_its_staff(bsnl_admin_client):
+    officer = User.objects.get(username="bsnl_officer")
+    membership = officer.memberships.get()
+    for url in (
+        reverse("admin:departments_department_change", args=[dept("BSNL").pk]),
+        reverse("admin:accounts_user_change", args=[officer.pk]),
+        reverse("admin:auth_user_password_change", args=[officer.pk]),
+        reverse("admin:departments_membership_change", args=[membership.pk]),
+    ):
+        assert bsnl_admin_client.get(url).status_code == 200, url
