@@ -16,12 +16,12 @@ import re
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from departments.models import Department, Hashtag, Membership, OfficialAccount, Role, RoutingRule
 from departments.selectors import (
     department_administered_by,
@@ -36,7 +36,7 @@ from tickets.models import EventKind, Ticket
 X_HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")  # X's rule for usernames
 
 
-def _require_administers(*, actor, department: Department) -> None:
+def _require_administers(*, actor: User, department: Department) -> None:
     if not department_administered_by(actor=actor, department=department):
         raise PermissionDenied(_("You do not administer %(code)s.") % {"code": department.code})
 
@@ -47,7 +47,7 @@ def _not_yours(department: Department) -> str:
     }
 
 
-def _outside_scope(*, actor) -> models.QuerySet[Department]:
+def _outside_scope(*, actor: User) -> models.QuerySet[Department]:
     """The departments `actor` does not administer (nothing for a superuser)."""
     if actor.is_superuser:
         return Department.objects.none()
@@ -58,7 +58,7 @@ def _outside_scope(*, actor) -> models.QuerySet[Department]:
 
 
 def membership_check(
-    *, actor, user: AbstractBaseUser, department: Department, role: str, membership_id: int | None = None
+    *, actor: User, user: User, department: Department, role: str, membership_id: int | None = None
 ) -> None:
     """Whether `actor` may give `user` the role `role` on `department` (or change membership
     `membership_id` to that)."""
@@ -94,7 +94,7 @@ def _membership_data(membership: Membership) -> dict:
     }
 
 
-def _membership_insert(*, actor, user, department: Department, role: str, on_duty: bool) -> Membership:
+def _membership_insert(*, actor: User, user: User, department: Department, role: str, on_duty: bool) -> Membership:
     membership = Membership.objects.create(user=user, department=department, role=role, on_duty=on_duty)
     audit_events_append(
         [EventDraft(kind=EventKind.ROLE_GRANTED, actor_id=actor.pk, data=_membership_data(membership))]
@@ -104,7 +104,7 @@ def _membership_insert(*, actor, user, department: Department, role: str, on_dut
 
 @transaction.atomic
 def membership_grant(
-    *, actor, user: AbstractBaseUser, department: Department, role: str, on_duty: bool = True
+    *, actor: User, user: User, department: Department, role: str, on_duty: bool = True
 ) -> Membership:
     _require_administers(actor=actor, department=department)
     membership_check(actor=actor, user=user, department=department, role=role)
@@ -113,7 +113,7 @@ def membership_grant(
 
 @transaction.atomic
 def membership_change(
-    *, actor, membership: Membership, department: Department, role: str, on_duty: bool
+    *, actor: User, membership: Membership, department: Department, role: str, on_duty: bool
 ) -> Membership:
     """Move membership `membership` (by its id; its user stays) to `department`, `role`, `on_duty`."""
     stored = Membership.objects.select_for_update().select_related("user", "department").get(pk=membership.pk)
@@ -132,20 +132,20 @@ def membership_change(
     return stored
 
 
-def _membership_delete(*, actor, membership: Membership) -> None:
+def _membership_delete(*, actor: User, membership: Membership) -> None:
     data = _membership_data(membership)
     membership.delete()
     audit_events_append([EventDraft(kind=EventKind.ROLE_REVOKED, actor_id=actor.pk, data=data)])
 
 
 @transaction.atomic
-def membership_revoke(*, actor, membership: Membership) -> None:
+def membership_revoke(*, actor: User, membership: Membership) -> None:
     stored = Membership.objects.select_for_update().select_related("user", "department").get(pk=membership.pk)
     _require_administers(actor=actor, department=stored.department)
     _membership_delete(actor=actor, membership=stored)
 
 
-def staff_user_check(*, actor, department: Department | None, role: str | None) -> None:
+def staff_user_check(*, actor: User, department: Department | None, role: str | None) -> None:
     """A department admin creates a user together with their first role in their subtree, so the
     new account is theirs to manage (and nobody's orphan) from the moment it exists."""
     if actor.is_superuser and department is None and not role:
@@ -162,7 +162,7 @@ def staff_user_check(*, actor, department: Department | None, role: str | None) 
 
 
 @transaction.atomic
-def staff_user_create(*, actor, user: AbstractBaseUser, department: Department | None, role: str | None):
+def staff_user_create(*, actor: User, user: User, department: Department | None, role: str | None) -> User:
     """Save the new `user` (password already set) and grant them `role` on `department`."""
     if not actor.is_superuser and (user.is_superuser or user.is_staff):
         raise PermissionDenied(_("Only a ministry admin may create superusers."))
@@ -176,7 +176,7 @@ def staff_user_create(*, actor, user: AbstractBaseUser, department: Department |
 
 
 @transaction.atomic
-def staff_user_delete(*, actor, user: AbstractBaseUser) -> None:
+def staff_user_delete(*, actor: User, user: User) -> None:
     """Delete a staff account; each of its roles is revoked with its event first."""
     if not user_list_manageable(actor=actor).filter(pk=user.pk).exists():
         raise PermissionDenied(_("This account is not yours to manage."))
@@ -197,7 +197,9 @@ def _field_values(instance: models.Model) -> dict:
     }
 
 
-def _config_event(*, actor, instance: models.Model, object_id: int, action: str, before, after) -> EventDraft | None:
+def _config_event(
+    *, actor: User, instance: models.Model, object_id: int, action: str, before, after
+) -> EventDraft | None:
     keys = (after or before).keys()
     changes = {
         key: [before[key] if before else None, after[key] if after else None]
@@ -216,7 +218,7 @@ def _config_event(*, actor, instance: models.Model, object_id: int, action: str,
     return EventDraft(kind=EventKind.CONFIG_CHANGED, actor_id=actor.pk, data=data)
 
 
-def _config_save(*, actor, instance: models.Model, check: Callable[[], None]) -> models.Model:
+def _config_save(*, actor: User, instance: models.Model, check: Callable[[], None]) -> models.Model:
     """Save `instance` (its new values set), after checking the actor's right on its department
     before and after, and record what changed."""
     model = type(instance)
@@ -239,13 +241,13 @@ def _config_save(*, actor, instance: models.Model, check: Callable[[], None]) ->
     return instance
 
 
-def _config_delete(*, actor, instance: models.Model) -> None:
+def _config_delete(*, actor: User, instance: models.Model) -> None:
     stored = type(instance).objects.select_for_update().get(pk=instance.pk)
     _require_administers(actor=actor, department=stored.department)
     _config_delete_unchecked(actor=actor, instance=stored)
 
 
-def _config_delete_unchecked(*, actor, instance: models.Model) -> None:
+def _config_delete_unchecked(*, actor: User, instance: models.Model) -> None:
     object_id, before, label = instance.pk, _field_values(instance), str(instance)
     instance.delete()
     event = _config_event(
@@ -255,7 +257,7 @@ def _config_delete_unchecked(*, actor, instance: models.Model) -> None:
     audit_events_append([event])
 
 
-def _names_another_department(*, actor, name: str) -> Department | None:
+def _names_another_department(*, actor: User, name: str) -> Department | None:
     """The department outside `actor`'s subtree whose code, ticket prefix or X handle is `name`:
     a hashtag so named would beat that department's own mentions (hashtags route first)."""
     outside = _outside_scope(actor=actor)
@@ -266,7 +268,7 @@ def _names_another_department(*, actor, name: str) -> Department | None:
     return account.department if account else None
 
 
-def hashtag_check(*, actor, tag: str, department: Department, hashtag_id: int | None = None) -> None:
+def hashtag_check(*, actor: User, tag: str, department: Department, hashtag_id: int | None = None) -> None:
     errors = {}
     if not department_administered_by(actor=actor, department=department):
         errors["department"] = _not_yours(department)
@@ -286,7 +288,7 @@ def hashtag_check(*, actor, tag: str, department: Department, hashtag_id: int | 
 
 
 @transaction.atomic
-def hashtag_save(*, actor, hashtag: Hashtag) -> Hashtag:
+def hashtag_save(*, actor: User, hashtag: Hashtag) -> Hashtag:
     def check():
         hashtag_check(actor=actor, tag=hashtag.tag, department=hashtag.department, hashtag_id=hashtag.pk)
 
@@ -294,7 +296,7 @@ def hashtag_save(*, actor, hashtag: Hashtag) -> Hashtag:
 
 
 @transaction.atomic
-def hashtag_delete(*, actor, hashtag: Hashtag) -> None:
+def hashtag_delete(*, actor: User, hashtag: Hashtag) -> None:
     _config_delete(actor=actor, instance=hashtag)
 
 
@@ -307,7 +309,7 @@ def _is_a_citizen(*, handle: str, x_user_id: str) -> bool:
 
 def official_account_check(
     *,
-    actor,
+    actor: User,
     handle: str,
     x_user_id: str,
     department: Department,
@@ -349,7 +351,7 @@ def official_account_check(
 
 
 @transaction.atomic
-def official_account_save(*, actor, official_account: OfficialAccount) -> OfficialAccount:
+def official_account_save(*, actor: User, official_account: OfficialAccount) -> OfficialAccount:
     def check():
         official_account_check(
             actor=actor,
@@ -364,14 +366,14 @@ def official_account_save(*, actor, official_account: OfficialAccount) -> Offici
 
 
 @transaction.atomic
-def official_account_delete(*, actor, official_account: OfficialAccount) -> None:
+def official_account_delete(*, actor: User, official_account: OfficialAccount) -> None:
     if official_account.is_minister and not user_is_ministry_admin(user=actor):
         raise PermissionDenied(_("Only a ministry admin removes the minister's account."))
     _config_delete(actor=actor, instance=official_account)
 
 
 def routing_rule_check(
-    *, actor, kind: str, pattern: str, department: Department, routing_rule_id: int | None = None
+    *, actor: User, kind: str, pattern: str, department: Department, routing_rule_id: int | None = None
 ) -> None:
     errors = {}
     if not department_administered_by(actor=actor, department=department):
@@ -392,7 +394,7 @@ def routing_rule_check(
 
 
 @transaction.atomic
-def routing_rule_save(*, actor, routing_rule: RoutingRule) -> RoutingRule:
+def routing_rule_save(*, actor: User, routing_rule: RoutingRule) -> RoutingRule:
     def check():
         routing_rule_check(
             actor=actor,
@@ -406,7 +408,7 @@ def routing_rule_save(*, actor, routing_rule: RoutingRule) -> RoutingRule:
 
 
 @transaction.atomic
-def routing_rule_delete(*, actor, routing_rule: RoutingRule) -> None:
+def routing_rule_delete(*, actor: User, routing_rule: RoutingRule) -> None:
     _config_delete(actor=actor, instance=routing_rule)
 
 
@@ -446,7 +448,7 @@ def department_check_prefix(*, department_id: int | None, code: str, ticket_pref
 
 
 def department_check(
-    *, actor, code: str, ticket_prefix: str, parent: Department | None, department_id: int | None = None
+    *, actor: User, code: str, ticket_prefix: str, parent: Department | None, department_id: int | None = None
 ) -> None:
     errors = {}
     stored_parent_id = (
@@ -490,7 +492,7 @@ def department_set_parent(*, department: Department, parent: Department | None) 
 
 
 @transaction.atomic
-def department_save(*, actor, department: Department) -> Department:
+def department_save(*, actor: User, department: Department) -> Department:
     _lock_tree()
     stored = Department.objects.select_for_update().get(pk=department.pk) if department.pk else None
     if stored is not None:
@@ -519,7 +521,7 @@ def department_save(*, actor, department: Department) -> Department:
 
 
 @transaction.atomic
-def department_delete(*, actor, department: Department) -> None:
+def department_delete(*, actor: User, department: Department) -> None:
     """Delete a department; its memberships, hashtags and rules go with it, each with its event."""
     stored = Department.objects.select_for_update().get(pk=department.pk)
     _require_administers(actor=actor, department=stored)

@@ -3,7 +3,7 @@ official accounts, keywords, the minister's account, ticket prefixes), and every
 routing configuration made in the admin is a CONFIG_CHANGED audit event."""
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -249,3 +249,19 @@ def test_a_unit_with_its_own_prefix_is_added_with_an_event(bsnl_admin_client, bs
     assert event.actor_id == bsnl_admin.pk
     assert event.data["model"] == "departments.department"
     assert event.data["changes"]["ticket_prefix"] == [None, "BTN"]
+
+
+def test_the_services_refuse_another_departments_configuration_whoever_calls_them(bsnl_admin):
+    # The admin's forms run the same checks; a caller that skips the form still meets the service.
+    posts = dept("POSTS")
+    with pytest.raises(PermissionDenied):
+        services.hashtag_save(actor=bsnl_admin, hashtag=Hashtag(tag="ParcelHelp", department=posts))
+    with pytest.raises(PermissionDenied):
+        services.routing_rule_delete(actor=bsnl_admin, routing_rule=RoutingRule.objects.filter(department=posts)[0])
+    with pytest.raises(PermissionDenied):
+        services.official_account_save(
+            actor=bsnl_admin, official_account=OfficialAccount(handle="x1", x_user_id="2000009", department=posts)
+        )
+    assert not Hashtag.objects.filter(tag="ParcelHelp").exists()
+    assert RoutingRule.objects.filter(department=posts).count() == 5
+    assert not config_events().exists()

@@ -2,9 +2,11 @@
 change and revocation of a role is an audit event."""
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from accounts.models import User
+from departments import services
 from departments.models import Department, Membership, Role
 from tests.factories import MembershipFactory, UserFactory, member
 from tickets.models import AuditEvent, EventKind
@@ -237,3 +239,15 @@ def test_department_admin_opens_their_own_department_and_its_staff(bsnl_admin_cl
         reverse("admin:departments_membership_change", args=[membership.pk]),
     ):
         assert bsnl_admin_client.get(url).status_code == 200, url
+
+
+def test_the_grant_service_refuses_a_department_outside_the_subtree(bsnl_admin):
+    officer = User.objects.get(username="bsnl_officer")
+    with pytest.raises(PermissionDenied):
+        services.membership_grant(actor=bsnl_admin, user=officer, department=dept("POSTS"), role=Role.OFFICER)
+    with pytest.raises(ValidationError):
+        services.membership_grant(
+            actor=bsnl_admin, user=User.objects.get(username="admin"), department=dept("BSNL"), role=Role.OFFICER
+        )
+    assert not Membership.objects.filter(department__code="POSTS", user=officer).exists()
+    assert not AuditEvent.objects.exists()
