@@ -198,7 +198,7 @@ def _field_values(instance: models.Model) -> dict:
 
 
 def _config_event(
-    *, actor: User, instance: models.Model, object_id: int, action: str, before, after
+    *, actor: User, instance: models.Model, object_id: int, label: str, action: str, before, after
 ) -> EventDraft | None:
     keys = (after or before).keys()
     changes = {
@@ -211,7 +211,7 @@ def _config_event(
     data = {
         "model": instance._meta.label_lower,
         "object_id": object_id,
-        "object": str(instance),
+        "object": label,
         "action": action,
         "changes": changes,
     }
@@ -233,6 +233,7 @@ def _config_save(*, actor: User, instance: models.Model, check: Callable[[], Non
         actor=actor,
         instance=instance,
         object_id=instance.pk,
+        label=str(instance),
         action="change" if stored is not None else "add",
         before=before,
         after=_field_values(instance),
@@ -251,9 +252,8 @@ def _config_delete_unchecked(*, actor: User, instance: models.Model) -> None:
     object_id, before, label = instance.pk, _field_values(instance), str(instance)
     instance.delete()
     event = _config_event(
-        actor=actor, instance=instance, object_id=object_id, action="delete", before=before, after=None
+        actor=actor, instance=instance, object_id=object_id, label=label, action="delete", before=before, after=None
     )
-    event.data["object"] = label
     audit_events_append([event])
 
 
@@ -512,6 +512,7 @@ def department_save(*, actor: User, department: Department) -> Department:
         actor=actor,
         instance=department,
         object_id=department.pk,
+        label=str(department),
         action="change" if stored is not None else "add",
         before=before,
         after=_field_values(department),

@@ -265,3 +265,13 @@ def test_the_services_refuse_another_departments_configuration_whoever_calls_the
     assert not Hashtag.objects.filter(tag="ParcelHelp").exists()
     assert RoutingRule.objects.filter(department=posts).count() == 5
     assert not config_events().exists()
+
+
+def test_deleting_a_unit_records_it_and_the_rules_that_go_with_it(bsnl_admin_client):
+    unit = dept("BSNL_UP")
+    rules = set(unit.routing_rules.values_list("pk", flat=True))
+    response = bsnl_admin_client.post(reverse("admin:departments_department_delete", args=[unit.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Department.objects.filter(code="BSNL_UP").exists()
+    deleted = {(e.data["model"], e.data["object_id"]) for e in config_events().filter(data__action="delete")}
+    assert deleted == {("departments.department", unit.pk)} | {("departments.routingrule", pk) for pk in rules}
