@@ -7,9 +7,10 @@ routing rules (model, object, action and each changed field as [old, new]).
 
 The `*_check` functions raise a ValidationError keyed by field. The admin's forms run them first,
 so a refusal is a form error; the services run them again, so no other caller skips them.
-Rights: a ministry admin (superuser) may do everything; a department admin acts only inside their
-subtree, manages only the users `user_list_manageable` gives them, and may not take a name that
-routes another department's tweets (hashtag, handle, keyword) or mark the minister's account.
+Rights: a superuser may do everything. Anyone else acts only inside the subtree they administer,
+manages only the users `user_list_manageable` gives them, and may not take a name that routes the
+tweets of a department outside it (hashtag, handle, keyword, ticket prefix) or a citizen's account;
+only a superuser or a ministry's admin (of a root department) marks the minister's account.
 """
 
 import re
@@ -278,8 +279,8 @@ def hashtag_check(*, actor: User, tag: str, department: Department, hashtag_id: 
             "tag": taken.tag,
             "code": taken.department.code,
         }
-    elif not user_is_ministry_admin(user=actor) and (named := _names_another_department(actor=actor, name=tag)):
-        errors["tag"] = _("#%(tag)s names %(code)s; only the ministry may register it.") % {
+    elif named := _names_another_department(actor=actor, name=tag):
+        errors["tag"] = _("#%(tag)s names %(code)s, which you do not administer.") % {
             "tag": tag,
             "code": named.code,
         }
@@ -331,10 +332,10 @@ def official_account_check(
             "handle": taken.handle,
             "code": taken.department.code,
         }
-    elif renamed and not user_is_ministry_admin(user=actor) and _is_a_citizen(handle=handle, x_user_id=x_user_id):
+    elif renamed and not actor.is_superuser and _is_a_citizen(handle=handle, x_user_id=x_user_id):
         # An official account's posts are never tickets: this citizen's next complaints would vanish.
         errors["handle"] = _(
-            "This account has complained to the ministry as a citizen; only the ministry may register it."
+            "This account has complained to the ministry as a citizen; only a superuser may register it."
         )
     if taken := others.filter(x_user_id=x_user_id).first():
         errors["x_user_id"] = _("This X user id is already @%(handle)s of %(code)s.") % {
@@ -381,11 +382,14 @@ def routing_rule_check(
     others = RoutingRule.objects.filter(pattern__iexact=(pattern or "").strip()).exclude(pk=routing_rule_id)
     if others.filter(kind=kind, department=department).exists():
         errors["pattern"] = _("%(code)s already has this rule.") % {"code": department.code}
-    elif not user_is_ministry_admin(user=actor):
-        # A lower order number would take another department's word away from it.
+    else:
+        # A lower order number would take another department's word away from it. (Outside the
+        # actor's subtree: nothing for a superuser; another ministry for a ministry's admin.)
         taken = others.filter(department__in=_outside_scope(actor=actor)).select_related("department").first()
         if taken is not None:
-            errors["pattern"] = _("“%(pattern)s” already routes to %(code)s; only the ministry may change that.") % {
+            errors["pattern"] = _(
+                "“%(pattern)s” already routes to %(code)s; only its administrators may change that."
+            ) % {
                 "pattern": taken.pattern,
                 "code": taken.department.code,
             }

@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from departments import services
-from departments.models import Department, Hashtag, OfficialAccount, RoutingRule
+from departments.models import Department, Hashtag, OfficialAccount, Role, RoutingRule
+from tests.factories import member
 from tests.factories.ticket_factory import ticket_of
 from tickets.models import AuditEvent, EventKind
 
@@ -275,3 +276,14 @@ def test_deleting_a_unit_records_it_and_the_rules_that_go_with_it(bsnl_admin_cli
     assert not Department.objects.filter(code="BSNL_UP").exists()
     deleted = {(e.data["model"], e.data["object_id"]) for e in config_events().filter(data__action="delete")}
     assert deleted == {("departments.department", unit.pk)} | {("departments.routingrule", pk) for pk in rules}
+
+
+def test_the_ministrys_own_admin_may_mark_the_ministers_account(client, settings, seeded):
+    settings.SEVA_2FA_REQUIRED_ROLES = ()
+    client.force_login(member(department=dept("MOC"), role=Role.DEPARTMENT_ADMIN, username="moc_admin"))
+    response = client.post(
+        reverse("admin:departments_officialaccount_add"),
+        official_account_form(handle="MoSComms", department=dept("MOC").pk, is_minister="on"),
+    )
+    assert response.status_code == 302
+    assert OfficialAccount.objects.get(handle="MoSComms").is_minister
