@@ -6,7 +6,7 @@ A membership on a department grants its role on that department and every descen
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext_lazy as _
 
 
@@ -51,6 +51,13 @@ class Department(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ticket_prefix="") | models.Q(ticket_prefix__regex=r"^[A-Z0-9]+$"),
                 name="department_prefix_upper",
+            ),
+            # Ticket numbers start with the prefix, or the code when it is empty (`number_prefix`):
+            # one department's numbers must never look like another's. Both are upper case.
+            models.UniqueConstraint(
+                Coalesce(NullIf("ticket_prefix", models.Value("")), "code"),
+                name="department_number_prefix_unique",
+                violation_error_message=_("Another department's ticket numbers already start with this prefix."),
             ),
         ]
 

@@ -2,11 +2,12 @@
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
-from departments.models import Department, Role
+from departments.models import Department, Membership, Role
 
 # Every (department, role) a user holds: a membership on D covers D and each descendant.
 # UNION (not UNION ALL) also stops at a cycle, should one ever reach the table.
@@ -80,6 +81,43 @@ def user_is_department_admin(*, user) -> bool:
     if user.is_superuser:
         return True
     return user.memberships.filter(role=Role.DEPARTMENT_ADMIN, department__is_active=True).exists()
+
+
+def user_is_ministry_admin(*, user) -> bool:
+    """A superuser, or a department admin of a root department (DESIGN.md: a membership on the
+    ministry gives the whole tree). They arbitrate between departments: the minister's account."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.memberships.filter(
+        role=Role.DEPARTMENT_ADMIN, department__is_active=True, department__parent__isnull=True
+    ).exists()
+
+
+def department_administered_by(*, actor, department: Department) -> bool:
+    """Whether `actor` administers `department`; one not saved yet counts by its parent."""
+    if actor.is_superuser:
+        return actor.is_active
+    if department.pk is None:
+        return department.parent_id is not None and user_has_role(
+            user=actor, department_id=department.parent_id, roles=[Role.DEPARTMENT_ADMIN]
+        )
+    return user_has_role(user=actor, department_id=department.pk, roles=[Role.DEPARTMENT_ADMIN])
+
+
+def user_list_manageable(*, actor) -> QuerySet:
+    """The staff accounts `actor` may manage in the admin (open, edit, set the password of, grant
+    roles to). A ministry admin with `is_superuser`: everyone. A department admin: users with at
+    least one membership in their subtree and none outside it, never a superuser; so a user made
+    with `createsuperuser`, or one who also works for another department, is not theirs to touch."""
+    users = get_user_model().objects.all()
+    if actor.is_superuser:
+        return users
+    scope = department_ids_in_scope_sql(user=actor, roles=[Role.DEPARTMENT_ADMIN])
+    inside = Membership.objects.filter(user_id=OuterRef("pk"), department_id__in=scope)
+    outside = Membership.objects.filter(user_id=OuterRef("pk")).exclude(department_id__in=scope)
+    return users.filter(Exists(inside), ~Exists(outside), is_superuser=False)
 
 
 def department_descendant_ids(*, department_id: int) -> set[int]:
