@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Q
 
+from accounts.forms import AdminPasswordSetForm, password_set_by
 from accounts.models import User
 from departments.admin_scope import DepartmentScopedAdminMixin, DepartmentScopedInlineMixin, admin_scope_ids
 from departments.models import Department, Hashtag, Membership, OfficialAccount, RoutingRule
@@ -100,3 +101,11 @@ class StaffUserAdmin(DepartmentScopedAdminMixin, UserAdmin):
             return super().get_readonly_fields(request, obj)
         # A department admin must not be able to grant themselves or others superpowers.
         return ("is_superuser", "is_staff", "groups", "user_permissions", "last_login", "date_joined")
+
+    # Setting a password here goes through accounts.services.user_password_change: the user's API
+    # tokens are revoked and PASSWORD_CHANGED names the admin who did it.
+    change_password_form = AdminPasswordSetForm
+
+    def user_change_password(self, request, id, form_url=""):  # noqa: A002 (Django's signature)
+        with password_set_by(request.user):
+            return super().user_change_password(request, id, form_url)

@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from departments.models import Department, Role
+from departments.models import Department, Membership, Role
 
 # Every (department, role) a user holds: a membership on D covers D and each descendant.
 # UNION (not UNION ALL) also stops at a cycle, should one ever reach the table.
@@ -114,3 +114,13 @@ def department_ancestor_ids(*, department_id: int) -> list[int]:
             [department_id],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def user_role_names(*, user) -> set[str]:
+    """The roles a user holds in active departments (whatever the department), e.g. for deciding
+    whether their roles demand two-factor sign-in."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(user=user, department__is_active=True).values_list("role", flat=True).distinct()
+    )

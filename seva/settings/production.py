@@ -23,3 +23,12 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 30
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
+
+# Two-factor sign-in: in production every staff role must use it; SEVA_2FA_REQUIRED_ROLES still
+# overrides (a demo may set it empty to turn it off).
+SEVA_2FA_REQUIRED_ROLES = tuple(
+    env.list(
+        "SEVA_2FA_REQUIRED_ROLES",
+        default=["officer", "supervisor", "department_admin", "auditor", "superuser"],
+    )
+)
