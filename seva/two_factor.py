@@ -13,10 +13,14 @@ Here, not in accounts, because the rule needs the user's roles, which department
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.selectors import two_factor_required, user_has_two_factor
+from accounts.selectors import SUPERUSER, two_factor_required, user_has_two_factor
+from departments.models import Membership
 from departments.selectors import user_role_names
 
 VERIFY = "verify"
@@ -59,11 +63,24 @@ def two_factor_step_due(*, request: HttpRequest) -> str | None:
         return None
     if _session_verified(user):
         return None
-    if user_has_two_factor(user=user):
+    has_device, roles_require = _second_factor_facts(user)
+    if has_device:
         return VERIFY
-    if two_factor_enrolment_required(user):
+    if roles_require:
         return ENROL
     return None
+
+
+def _second_factor_facts(user) -> tuple[bool, bool]:
+    """(has a confirmed device, a role demands one): one query, as this runs on every request of a
+    session that has not given a code (staff for whom no role requires it, mostly)."""
+    required = set(settings.SEVA_2FA_REQUIRED_ROLES)
+    if user.is_superuser and SUPERUSER in required:
+        return user_has_two_factor(user=user), True
+    devices = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
+    roles = Membership.objects.filter(user_id=OuterRef("pk"), department__is_active=True, role__in=required)
+    facts = get_user_model().objects.filter(pk=user.pk).values_list(Exists(devices), Exists(roles)).first()
+    return (bool(facts[0]), bool(facts[1])) if facts else (False, False)
 
 
 def two_factor_step_url(*, step: str, next_url: str) -> str:
