@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.selectors import SUPERUSER, two_factor_required, user_has_two_factor
@@ -92,9 +93,9 @@ def _refusal(request: HttpRequest, step: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         # The API's error shape (seva.api.errors), as the token exchange answers it.
         code, message = (
-            ("otp_required", "This session has not given its one-time code.")
+            ("otp_required", _("This session has not given its one-time code."))
             if step == VERIFY
-            else ("otp_enrolment_required", "Your role requires two-factor sign-in; set it up first.")
+            else ("otp_enrolment_required", _("Your role requires two-factor sign-in; set it up first."))
         )
         return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=403)
     next_url = request.get_full_path() if request.method in ("GET", "HEAD") else ""

@@ -113,6 +113,10 @@ class AuthTokenRevokeApi(APIView):
 
 
 class AuthTokenRevokeAllApi(APIView):
+    # With a token, as a program signs out everywhere; in the browser, a password change does it.
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
     @extend_schema(
         summary="Revoke every API token of the signed-in user",
         description="All the user's tokens stop working at once, including the one this request is sent with.",

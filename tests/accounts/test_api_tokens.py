@@ -139,3 +139,13 @@ def test_issue_token_prints_a_working_token(api_client, officer):
     assert "Authorization: Token <token>" in err.getvalue()
     issued = AuditEvent.objects.get(kind=EventKind.TOKEN_ISSUED)
     assert (issued.actor, issued.data["user"]) == (None, officer.pk)
+
+
+def test_the_schema_documents_revoking(api_client):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path in ("/api/v1/auth/token/revoke/", "/api/v1/auth/token/revoke-all/"):
+        operation = schema["paths"][path]["post"]
+        assert set(operation["responses"]) == {"204", "401", "429"}
+        assert operation["security"] == [{"tokenAuth": []}]
