@@ -8,7 +8,7 @@ export DJANGO_SETTINGS_MODULE ?= seva.settings.local
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/seva
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format setup services venv db clean
+.PHONY: run test lint format setup services venv db clean check-deploy
 
 # The virtual environment is rebuilt whenever the requirements change.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -39,11 +39,22 @@ run: setup
 
 test: venv services
 	@DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/seva} $(BIN)/python scripts/createdb.py
+	@$(MAKE) --no-print-directory check-deploy
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Django's deployment checklist against the production settings, with stand-in values for the
+# secrets they insist on (nothing is connected to; the key is made up for this run only).
+check-deploy: venv
+	DJANGO_SETTINGS_MODULE=seva.settings.production \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=seva.example.invalid DATABASE_URL=postgres://check@127.0.0.1:5432/check \
+	REDIS_URL=redis://127.0.0.1:6379/0 X_API_BEARER_TOKEN=check X_API_CONSUMER_KEY=check \
+	X_API_CONSUMER_SECRET=check $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r . --severity-level medium
 
 format: venv
 	$(BIN)/ruff check --fix .

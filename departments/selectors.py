@@ -36,8 +36,8 @@ def department_ids_in_scope_sql(*, user, roles: Iterable[str] | None = None) -> 
     Use it as `field__in=department_ids_in_scope_sql(...)`; it is the one place scope is computed.
     """
     where, params = _roles_filter(roles)
-    sql = _SCOPE_CTE + "SELECT department_id FROM scope" + where  # noqa: S608 - constant text; values are params
-    return RawSQL(sql, [user.pk, *params])  # noqa: S611
+    sql = _SCOPE_CTE + "SELECT department_id FROM scope" + where  # noqa: S608 - constants; values are params  # nosec B608
+    return RawSQL(sql, [user.pk, *params])  # noqa: S611 - constant text  # nosec B611
 
 
 def department_list_visible(*, user) -> QuerySet[Department]:
@@ -53,7 +53,7 @@ def department_roles(*, user) -> dict[int, set[str]]:
     if not user.is_authenticated:
         return {}
     with connection.cursor() as cursor:
-        cursor.execute(_SCOPE_CTE + "SELECT department_id, role FROM scope", [user.pk])  # noqa: S608
+        cursor.execute(_SCOPE_CTE + "SELECT department_id, role FROM scope", [user.pk])  # noqa: S608  # nosec B608
         roles: dict[int, set[str]] = {}
         for department_id, role in cursor.fetchall():
             roles.setdefault(department_id, set()).add(role)
@@ -67,7 +67,7 @@ def user_has_role(*, user, department_id: int, roles: Iterable[str]) -> bool:
     where, params = _roles_filter(roles)
     with connection.cursor() as cursor:
         cursor.execute(
-            _SCOPE_CTE + "SELECT 1 FROM scope" + (where or " WHERE TRUE") + " AND department_id = %s LIMIT 1",  # noqa: S608
+            _SCOPE_CTE + "SELECT 1 FROM scope" + (where or " WHERE TRUE") + " AND department_id = %s LIMIT 1",  # noqa: S608  # nosec B608
             [user.pk, *params, department_id],
         )
         return cursor.fetchone() is not None

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from departments.selectors import user_is_department_admin
 from ingestion.models import DeadLetter, InboxTweet, PollCursor
+from ingestion.selectors import dead_letters_visible
 
 
 class MinistryOnlyAdmin(admin.ModelAdmin):
@@ -24,9 +26,23 @@ class MinistryOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(DeadLetter)
 class DeadLetterAdmin(MinistryOnlyAdmin):
-    list_display = ("id", "received_at", "door", "reason", "tweet_id", "replayed_at")
+    """Read-only; a department admin sees their departments' dead letters (the API's own scope),
+    those that route nowhere stay with ministry admins."""
+
+    list_display = ("id", "received_at", "door", "department", "reason", "tweet_id", "replayed_at")
     list_filter = ("door",)
     search_fields = ("reason", "tweet_id", "raw")
+
+    def get_queryset(self, request):
+        return dead_letters_visible(user=request.user)
+
+    def has_module_permission(self, request):
+        return user_is_department_admin(user=request.user)
+
+    def has_view_permission(self, request, obj=None):
+        if not user_is_department_admin(user=request.user):
+            return False
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
 
 
 @admin.register(InboxTweet)

@@ -17,7 +17,7 @@ from ingestion.models import Door, InboxState, Outcome
 from ingestion.normalized import DeadLetterDraft, NormalizedTweet, ParseError
 from ingestion.parsing import parse_envelope
 from ingestion.pipeline import PIPELINE_LOCK_SQL, BatchResult, tweets_process
-from ingestion.routing import RoutingConfig
+from ingestion.routing import RoutingConfig, dead_letter_departments
 
 DEFAULT_BATCH_SIZE = 2000
 
@@ -30,27 +30,38 @@ class StoreResult:
 
 
 def dead_letters_store(drafts: Sequence[DeadLetterDraft], *, door: str) -> int:
-    """Keep each unreadable payload with its reason, once; returns how many were new."""
+    """Keep each unreadable payload with its reason, once; returns how many were new.
+
+    Each is filed under the department it belongs to (the draft's, else what its hashtags and
+    mentions route to), so only that department's supervisors read it; None leaves it to the ministry.
+    """
     if not drafts:
         return 0
     unique = {}
     for draft in drafts:
         raw = draft.raw.replace("\x00", "")
         unique.setdefault(hashlib.sha256(raw.encode()).hexdigest(), (raw, draft))
+    letters = list(unique.values())
+    unrouted = [raw for raw, draft in letters if draft.department_id is None]
+    routed = iter(dead_letter_departments(unrouted))
+    departments = [draft.department_id if draft.department_id is not None else next(routed) for _, draft in letters]
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO ingestion_deadletter (door, raw, fingerprint, reason, tweet_id, received_at, replay_result)
-            SELECT %s, raw, fingerprint, reason, tweet_id, now(), ''
-              FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS v(raw, fingerprint, reason, tweet_id)
+            INSERT INTO ingestion_deadletter
+                   (door, raw, fingerprint, reason, tweet_id, department_id, received_at, replay_result)
+            SELECT %s, raw, fingerprint, reason, tweet_id, department_id, now(), ''
+              FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[])
+                   AS v(raw, fingerprint, reason, tweet_id, department_id)
             ON CONFLICT (fingerprint) DO NOTHING
             """,
             [
                 door,
-                [raw for raw, _ in unique.values()],
+                [raw for raw, _ in letters],
                 list(unique),
-                [draft.reason for _, draft in unique.values()],
-                [draft.tweet_id[:40] for _, draft in unique.values()],
+                [draft.reason for _, draft in letters],
+                [draft.tweet_id[:40] for _, draft in letters],
+                departments,
             ],
         )
         return cursor.rowcount
@@ -126,14 +137,24 @@ def inbox_process_tweets(tweets: Sequence[NormalizedTweet], *, config: RoutingCo
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(PIPELINE_LOCK_SQL)
         cursor.execute(
-            "SELECT tweet_id FROM ingestion_inboxtweet WHERE tweet_id = ANY(%s::bigint[]) AND state = %s "
+            "SELECT tweet_id, door FROM ingestion_inboxtweet WHERE tweet_id = ANY(%s::bigint[]) AND state = %s "
             "FOR UPDATE SKIP LOCKED",
             [[t.id for t in tweets], InboxState.PENDING],
         )
-        pending = {row[0] for row in cursor.fetchall()}
+        pending = dict(cursor.fetchall())
         result = tweets_process([t for t in tweets if t.id in pending], config=config)
+        _store_refused(result, pending)
         _mark_done(cursor, result)
     return result
+
+
+def _store_refused(result: BatchResult, doors: dict[int, str]) -> None:
+    """The tweets the pipeline refused (forged edits) become dead letters of the door they came by."""
+    by_door: dict[str, list[DeadLetterDraft]] = {}
+    for draft in result.dead_letters:
+        by_door.setdefault(doors.get(int(draft.tweet_id), Door.REPLAY), []).append(draft)
+    for door, drafts in by_door.items():
+        dead_letters_store(drafts, door=door)
 
 
 def inbox_process_pending(*, limit: int = DEFAULT_BATCH_SIZE) -> BatchResult:
@@ -156,6 +177,7 @@ def inbox_process_pending(*, limit: int = DEFAULT_BATCH_SIZE) -> BatchResult:
         for door in {d for d, _ in dead}:
             dead_letters_store([draft for d, draft in dead if d == door], door=door)
         result = tweets_process(tweets)
+        _store_refused(result, {tweet_id: door for tweet_id, _, door in rows})
         _mark_done(cursor, result, dead_ids)
     return result
 

@@ -63,6 +63,16 @@ class DeadLetter(models.Model):
     fingerprint = models.CharField(max_length=64, unique=True)
     reason = models.TextField()
     tweet_id = models.CharField(max_length=40, blank=True)
+    # Whose it is: the department its hashtags or mentions route to (or the ticket a refused edit
+    # named), set when it is stored. Null: it routes nowhere, so only ministry admins read it.
+    department = models.ForeignKey(
+        "departments.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("department"),
+    )
     received_at = models.DateTimeField(default=timezone.now)
     replayed_at = models.DateTimeField(null=True, blank=True)
     replay_result = models.TextField(blank=True)

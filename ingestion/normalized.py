@@ -56,6 +56,9 @@ class DeadLetterDraft:
     raw: str  # the payload as received (the whole line, or the one tweet object re-serialised)
     reason: str  # for a person: what is wrong, e.g. "tweet has no id", "line is not JSON: ..."
     tweet_id: str = ""  # when one could be read
+    # The department it belongs to, when the pipeline knows (e.g. the ticket a refused edit names);
+    # else the inbox works it out from the payload's hashtags and mentions, if they route.
+    department_id: int | None = None
 
 
 @dataclass(slots=True)

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
 from django.db import connection
 from django.utils import timezone
 
 from ingestion.models import Outcome
-from ingestion.normalized import NormalizedTweet
+from ingestion.normalized import DeadLetterDraft, NormalizedTweet
 from ingestion.routing import RoutingConfig
 from tickets.feedback import APPEAL_AT_OR_BELOW, rating_from_text
 from tickets.intake import (
@@ -57,11 +58,18 @@ class _KnownTweet:
     ticket: TicketRef
     message_id: int | None  # None: written in this batch
     inbound: InboundTweet | None = None  # this batch's message object, for edits within the batch
+    author_x_user_id: int | None = None  # who wrote it: only they may edit it
+
+    @property
+    def author(self) -> int | None:
+        return self.inbound.author_x_user_id if self.inbound is not None else self.author_x_user_id
 
 
 @dataclass(slots=True)
 class BatchResult:
     outcomes: dict[int, tuple[str, int | None]] = field(default_factory=dict)  # tweet id -> (outcome, ticket id)
+    # Tweets refused after parsing (an edit by someone other than the author): the caller stores them.
+    dead_letters: list[DeadLetterDraft] = field(default_factory=list)
 
     def counts(self) -> Counter:
         return Counter(outcome for outcome, _ in self.outcomes.values())
@@ -95,6 +103,7 @@ class _BatchPlanner:
         self.by_conversation: dict[int, list[TicketRef]] = {}
         self.edits: dict[int, Edit] = {}
         self.outcomes: dict[int, tuple[str, TicketRef | None]] = {}
+        self.dead_letters: list[DeadLetterDraft] = []
         self._load(tweets)
 
     def _load(self, tweets: Sequence[NormalizedTweet]) -> None:
@@ -104,21 +113,21 @@ class _BatchPlanner:
         with connection.cursor() as cursor:
             cursor.execute(
                 """
-                SELECT m.id, m.tweet_id, m.previous_tweet_ids, m.ticket_id
+                SELECT m.id, m.tweet_id, m.previous_tweet_ids, m.ticket_id, m.author_x_user_id
                   FROM tickets_ticketmessage m
                  WHERE m.tweet_id = ANY(%s::bigint[])
                 UNION
-                SELECT m.id, m.tweet_id, m.previous_tweet_ids, m.ticket_id
+                SELECT m.id, m.tweet_id, m.previous_tweet_ids, m.ticket_id, m.author_x_user_id
                   FROM tickets_previoustweetversion p
                   JOIN tickets_ticketmessage m ON m.id = p.message_id
                  WHERE p.tweet_id = ANY(%s::bigint[])
                 """,
                 [ids, ids],
             )
-            for message_id, tweet_id, previous_ids, ticket_id in cursor.fetchall():
+            for message_id, tweet_id, previous_ids, ticket_id, author in cursor.fetchall():
                 for known_id in (tweet_id, *previous_ids):
                     if known_id is not None:
-                        self.known[known_id] = _KnownTweet(ticket_id, message_id)
+                        self.known[known_id] = _KnownTweet(ticket_id, message_id, author_x_user_id=author)
             conversations = sorted({t.conversation_id for t in tweets if t.conversation_id})
             ticket_ids = sorted({k.ticket for k in self.known.values()})
             cursor.execute(
@@ -181,9 +190,15 @@ class _BatchPlanner:
             self.outcomes[tweet.id] = (Outcome.IGNORED, None)
             return
         inbound = _inbound(tweet, received_at=self.now)
-        earlier = next((self.known[i] for i in inbound.previous_tweet_ids if i in self.known), None)
-        if earlier is not None:
-            self._plan_edit(tweet, inbound, earlier)
+        earlier_versions = [(i, self.known[i]) for i in inbound.previous_tweet_ids if i in self.known]
+        if earlier_versions:
+            # X says who wrote a tweet; only that author's new version is an edit of it. Anyone else
+            # naming it in edit_history_tweet_ids is forging an edit: kept aside, the message untouched.
+            foreign = [i for i, known in earlier_versions if known.author is None or known.author != tweet.author_id]
+            if foreign:
+                self._refuse_edit(tweet, foreign, earlier_versions[0][1])
+                return
+            self._plan_edit(tweet, inbound, earlier_versions[0][1])
             return
 
         parent = self.known[tweet.in_reply_to_tweet_id].ticket if tweet.in_reply_to_tweet_id in self.known else None
@@ -246,24 +261,56 @@ class _BatchPlanner:
         department = self.config.departments.get(state.department_id)
         return (department.parent_id if department else None) or self.config.triage_id
 
+    def _refuse_edit(self, tweet: NormalizedTweet, foreign: list[int], earlier: _KnownTweet) -> None:
+        state = self.tickets.get(_key(earlier.ticket))
+        names = ", ".join(map(str, foreign))
+        self.dead_letters.append(
+            DeadLetterDraft(
+                # The envelope as the inbox keeps it, keys sorted: the same tweet is the same dead letter.
+                raw=orjson.dumps(tweet.envelope, option=orjson.OPT_SORT_KEYS).decode(),
+                reason=f"edit refused: tweet {tweet.id} by user {tweet.author_id} names tweet(s) {names} "
+                "in edit_history_tweet_ids, but another author wrote them",
+                tweet_id=str(tweet.id),
+                # The department of the ticket it tried to rewrite: its supervisors see the attempt.
+                department_id=state.department_id if state is not None else None,
+            )
+        )
+        self.outcomes[tweet.id] = (Outcome.DEAD, None)
+
     def _plan_edit(self, tweet: NormalizedTweet, inbound: InboundTweet, earlier: _KnownTweet) -> None:
         if earlier.inbound is not None:
-            # The earlier version is being written in this very batch: write the newest text instead.
-            earlier.inbound.previous_tweet_ids = sorted(
-                {*earlier.inbound.previous_tweet_ids, earlier.inbound.tweet_id, *inbound.previous_tweet_ids}
-                - {tweet.id}
+            # The earlier version is being written in this very batch: write the newest text instead,
+            # keeping the replaced version's text beside its id.
+            replaced = earlier.inbound
+            replaced.previous_texts = {
+                **inbound.previous_texts,
+                **replaced.previous_texts,
+                replaced.tweet_id: replaced.text,
+            }
+            replaced.previous_tweet_ids = sorted(
+                {*replaced.previous_tweet_ids, replaced.tweet_id, *inbound.previous_tweet_ids} - {tweet.id}
             )
-            earlier.inbound.tweet_id, earlier.inbound.text = tweet.id, inbound.text
+            replaced.tweet_id, replaced.text = tweet.id, inbound.text
             self.known[tweet.id] = earlier
         else:
             previous = self.edits.get(earlier.message_id)
             if previous is None or previous.tweet.tweet_id < tweet.id:
                 if previous is not None:
+                    # Two edits of one stored message in a batch: the newest wins, the other's text is kept.
                     inbound.previous_tweet_ids = sorted(
                         {*inbound.previous_tweet_ids, *previous.tweet.previous_tweet_ids, previous.tweet.tweet_id}
                     )
+                    inbound.previous_texts = {
+                        **previous.tweet.previous_texts,
+                        previous.tweet.tweet_id: previous.tweet.text,
+                    }
                 self.edits[earlier.message_id] = Edit(earlier.message_id, earlier.ticket, inbound)
-            self.known[tweet.id] = _KnownTweet(earlier.ticket, earlier.message_id)
+            else:
+                previous.tweet.previous_texts.setdefault(tweet.id, inbound.text)
+                previous.tweet.previous_tweet_ids = sorted({*previous.tweet.previous_tweet_ids, tweet.id})
+            self.known[tweet.id] = _KnownTweet(
+                earlier.ticket, earlier.message_id, author_x_user_id=earlier.author_x_user_id
+            )
         self.outcomes[tweet.id] = (Outcome.EDITED, earlier.ticket)
 
     def _plan_new_ticket(self, tweet, inbound, conversation_id: int, follows: int | None) -> None:
@@ -294,7 +341,7 @@ class _BatchPlanner:
     def write(self) -> BatchResult:
         self.batch.edits = list(self.edits.values())
         intake_apply(self.batch)
-        result = BatchResult()
+        result = BatchResult(dead_letters=self.dead_letters)
         for tweet_id, (outcome, ref) in self.outcomes.items():
             ticket_id = self.batch.new_tickets[ref.index].id if isinstance(ref, NewTicketRef) else ref
             result.outcomes[tweet_id] = (outcome, ticket_id)

@@ -1,5 +1,6 @@
 """Replaying dead letters after a fix: parse each again; what parses now goes through the inbox."""
 
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -8,6 +9,10 @@ from django.utils import timezone
 from ingestion.inbox import inbox_process_tweets, inbox_store
 from ingestion.models import DeadLetter, Door
 from ingestion.parsing import parse_document
+from ingestion.selectors import dead_letters_visible
+from tickets.services.errors import ObjectNotFound
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -40,3 +45,14 @@ def dead_letters_replay(*, ids: list[int] | None = None) -> ReplayResult:
             inbox_process_tweets(stored.new)
         result.replayed += 1
     return result
+
+
+def dead_letter_replay(*, actor, dead_letter_id: int) -> DeadLetter:
+    """Replay one dead letter for a member of staff who may read it (else: not found, never "forbidden",
+    so another department's letters do not show that they exist). The tickets it recovers get their
+    own audit events from the inbox; who asked is logged."""
+    if not dead_letters_visible(user=actor).filter(id=dead_letter_id).exists():
+        raise ObjectNotFound("No such dead letter.")
+    dead_letters_replay(ids=[dead_letter_id])
+    logger.info("dead letter %s replayed by user %s", dead_letter_id, actor.pk)
+    return dead_letters_visible(user=actor).get(id=dead_letter_id)

@@ -7,10 +7,14 @@ The configuration is read once per batch with a fixed number of queries.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import orjson
 
 from departments.models import Department, Hashtag, OfficialAccount, RoutingRule
 from ingestion.normalized import NormalizedTweet
+from ingestion.parsing.tweets import _DIGITS_AND_UNDERSCORE, _TAG_OR_MENTION
 
 TRIAGE_CODE = "MOC"
 
@@ -143,3 +147,90 @@ class RoutingConfig:
             if account.is_minister:
                 return account
         return mentioned[0]
+
+
+# Where a payload that failed to parse may still carry a tweet's own text; the skipped keys hold
+# other people's words (profiles, quoted and referenced tweets, stream rules), which route nothing.
+_TEXT_KEYS = frozenset({"text", "full_text"})
+_NOT_THE_TWEET = frozenset(
+    {"includes", "users", "user", "tweets", "quoted_status", "retweeted_status", "referenced_tweets", "matching_rules"}
+)
+_WALK_DEPTH = 12
+
+
+def _tweet_texts(node: object, texts: list[str], depth: int = 0) -> None:
+    if depth > _WALK_DEPTH:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _NOT_THE_TWEET:
+                continue
+            if key in _TEXT_KEYS and isinstance(value, str):
+                texts.append(value)
+            else:
+                _tweet_texts(value, texts, depth + 1)
+    elif isinstance(node, list):
+        for item in node:
+            _tweet_texts(item, texts, depth + 1)
+
+
+def _tags_and_handles(text: str) -> tuple[list[str], list[str]]:
+    tags, handles = [], []
+    for match in _TAG_OR_MENTION.finditer(text):
+        if match.group(1) is not None:
+            if match.group(1).strip(_DIGITS_AND_UNDERSCORE):
+                tags.append(match.group(1).lower())
+        else:
+            handles.append(match.group(2).lower())
+    return tags, handles
+
+
+def dead_letter_departments(raws: Sequence[str]) -> list[int | None]:
+    """The department each unreadable payload belongs to, as far as it can be told; None: the ministry's.
+
+    A payload belongs to a department when its tweet text (read as JSON) names that department's
+    hashtag, else mentions its official account, as routing would decide; a payload whose texts
+    point at more than one department, or at none, or that is no JSON at all, stays with the ministry
+    (its raw text may be anyone's, so no department sees it by guesswork). Two queries at most.
+    """
+    hints: list[list[tuple[list[str], list[str]]]] = []
+    for raw in raws:
+        try:
+            document = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            hints.append([])
+            continue
+        texts: list[str] = []
+        _tweet_texts(document, texts)
+        hints.append([_tags_and_handles(text) for text in texts])
+    all_tags = {tag for per_raw in hints for tags, _ in per_raw for tag in tags}
+    all_handles = {handle for per_raw in hints for _, handles in per_raw for handle in handles}
+    by_tag = by_handle = {}
+    if all_tags:
+        by_tag = {
+            tag.lower(): department_id
+            for tag, department_id in Hashtag.objects.filter(department__is_active=True).values_list(
+                "tag", "department_id"
+            )
+            if tag.lower() in all_tags
+        }
+    if all_handles:
+        # The minister's account is everyone's: mentioning it names no department.
+        by_handle = {
+            handle.lower(): department_id
+            for handle, department_id in OfficialAccount.objects.filter(
+                is_minister=False, department__is_active=True
+            ).values_list("handle", "department_id")
+            if handle.lower() in all_handles
+        }
+    departments: list[int | None] = []
+    for per_raw in hints:
+        found = set()
+        for tags, handles in per_raw:
+            department_id = next((by_tag[t] for t in tags if t in by_tag), None)
+            if department_id is None:
+                department_id = next((by_handle[h] for h in handles if h in by_handle), None)
+            if department_id is not None:
+                found.add(department_id)
+        departments.append(found.pop() if len(found) == 1 else None)
+    return departments

@@ -6,9 +6,14 @@ Deterministic for a given seed.
 """
 
 import random
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+# X's rule for a username (screen name): 1 to 15 letters, digits and underscores.
+USERNAME_MAX_LENGTH = 15
+USERNAME_RE = re.compile(r"[A-Za-z0-9_]{1,15}")
 
 OFFICIALS = {
     "MOC": ("manojsinhabjp", "1000001"),
@@ -134,6 +139,9 @@ class TweetGenerator:
     start: datetime = field(default_factory=lambda: datetime.now(tz=UTC) - timedelta(hours=1))
     first_id: int = 900_000_000_000_000_000
     citizens: int = 50_000
+    # No tweet is dated after the moment it is handed out (X never sends a tweet from the future, and
+    # a future date would sort the tweet after our acknowledgement of it): its clock stops at now().
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(tz=UTC), repr=False)
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.seed)
@@ -150,7 +158,11 @@ class TweetGenerator:
     def _citizen(self) -> tuple[str, str]:
         n = self.random.randrange(self.citizens)
         rnd = random.Random(n)
-        return f"{rnd.choice(FIRST_NAMES)}_{rnd.choice(LAST_NAMES)}{n % 1000}", str(3_000_000_000 + n)
+        # A name and the citizen's number, the name cut to fit X's 15 characters. The number makes it
+        # unique: the name part has no digits, so where it ends is never in doubt.
+        number = str(n)
+        name = f"{rnd.choice(FIRST_NAMES)}_{rnd.choice(LAST_NAMES)}"[: USERNAME_MAX_LENGTH - len(number)]
+        return f"{name.rstrip('_')}{number}", str(3_000_000_000 + n)
 
     def _page(
         self,
@@ -165,7 +177,9 @@ class TweetGenerator:
         mentions: list[tuple[str, str]] = (),
     ) -> dict:
         tweet_id = self._id()
-        self.clock += timedelta(milliseconds=self.random.randint(50, 2_000))
+        step = timedelta(milliseconds=self.random.randint(50, 2_000))
+        # Never later than now, never earlier than the tweet before: a burst shares the current moment.
+        self.clock = max(self.clock, min(self.clock + step, self.now()))
         tweet = {
             "id": tweet_id,
             "text": text,

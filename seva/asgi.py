@@ -1,6 +1,6 @@
-import os
-
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seva.settings.local")
+from seva.startup import settings_module_required
+
+settings_module_required()
 application = get_asgi_application()

@@ -1,6 +1,6 @@
-import os
-
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seva.settings.local")
+from seva.startup import settings_module_required
+
+settings_module_required()
 application = get_wsgi_application()

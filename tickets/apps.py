@@ -1,25 +1,23 @@
 from django.apps import AppConfig
 
 
-def _client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
-
-
 def _request_path(request) -> str:
     return request.path if request is not None else ""
 
 
 def _on_user_logged_in(sender, request=None, user=None, **kwargs) -> None:
+    from seva.client_address import client_address
     from tickets.services import login_record
 
-    login_record(user=user, ip_address=_client_address(request), path=_request_path(request))
+    login_record(user=user, ip_address=client_address(request), path=_request_path(request))
 
 
 def _on_user_login_failed(sender, credentials=None, request=None, **kwargs) -> None:
+    from seva.client_address import client_address
     from tickets.services import login_failed_record
 
     username = str((credentials or {}).get("username", ""))
-    login_failed_record(username=username, ip_address=_client_address(request), path=_request_path(request))
+    login_failed_record(username=username, ip_address=client_address(request), path=_request_path(request))
 
 
 def _on_password_changed(sender, user=None, actor=None, tokens_revoked=0, **kwargs) -> None:

@@ -82,7 +82,7 @@ SELECT r.id, r.ticket_id, due.number, r.level, r.notify_department_id, d.code, r
   JOIN due ON due.ticket_id = r.ticket_id AND due.level = r.level
   JOIN departments_department d ON d.id = r.notify_department_id
  ORDER BY r.ticket_id, r.level
-"""  # noqa: S608 - constant text; values are parameters
+"""  # noqa: S608 - constant text; values are parameters  # nosec B608
 
 # The supervisors of each department: a supervising membership on it or on any ancestor.
 _SUPERVISORS_SQL = """

@@ -39,6 +39,8 @@ class InboundTweet:
     language: str = ""
     media: Sequence[dict] = ()
     previous_tweet_ids: list[int] = field(default_factory=list)
+    # The text of each earlier version seen in the same batch (earlier id -> text).
+    previous_texts: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -255,65 +257,93 @@ def _touch_tickets(cursor, appends: list[tuple[int, Append]]) -> None:
     )
 
 
-def _insert_messages(cursor, rows: list[tuple]) -> None:
-    """COPY the messages with ids allocated up front, so earlier versions of edited tweets can point at them."""
-    if not rows:
+def _insert_messages(cursor, messages: list[tuple[tuple, InboundTweet | None]]) -> None:
+    """COPY the messages with ids allocated up front, so earlier versions of edited tweets can point at them.
+
+    `messages` pairs each row with its tweet (None for our acknowledgements), whose earlier versions'
+    texts are kept beside their ids."""
+    if not messages:
         return
-    cursor.execute("SELECT nextval('tickets_ticketmessage_id_seq') FROM generate_series(1, %s)", [len(rows)])
+    cursor.execute("SELECT nextval('tickets_ticketmessage_id_seq') FROM generate_series(1, %s)", [len(messages)])
     ids = [message_id for (message_id,) in cursor.fetchall()]
     _copy(
         cursor,
         "tickets_ticketmessage",
         ("id", *_MESSAGE_COLUMNS),
-        [(i, *row) for i, row in zip(ids, rows, strict=True)],
+        [(i, *row) for i, (row, _) in zip(ids, messages, strict=True)],
     )
-    previous = _PREVIOUS_IDS_COLUMN
     _insert_previous_versions(
-        cursor, [(earlier, i) for i, row in zip(ids, rows, strict=True) for earlier in row[previous]]
+        cursor,
+        [
+            (earlier, i, tweet.previous_texts.get(earlier, ""))
+            for i, (_, tweet) in zip(ids, messages, strict=True)
+            if tweet is not None
+            for earlier in tweet.previous_tweet_ids
+        ],
     )
 
 
-# Where previous_tweet_ids sits in a message row.
-_PREVIOUS_IDS_COLUMN = _MESSAGE_COLUMNS.index("previous_tweet_ids")
+def _insert_previous_versions(cursor, versions: list[tuple[int, int, str]]) -> None:
+    """(earlier tweet id, message id, its text) for every earlier version of an edited tweet.
 
-
-def _insert_previous_versions(cursor, pairs: list[tuple[int, int]]) -> None:
-    """(earlier tweet id, message id) for every earlier version of an edited tweet."""
-    if not pairs:
+    A text once known is never replaced by "" (a later edit names the same id without its text)."""
+    if not versions:
         return
     cursor.execute(
         """
-        INSERT INTO tickets_previoustweetversion (tweet_id, message_id)
-        SELECT * FROM unnest(%s::bigint[], %s::bigint[])
-        ON CONFLICT (tweet_id) DO UPDATE SET message_id = EXCLUDED.message_id
+        INSERT INTO tickets_previoustweetversion (tweet_id, message_id, text)
+        SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[])
+        ON CONFLICT (tweet_id) DO UPDATE SET
+            message_id = EXCLUDED.message_id,
+            text = CASE WHEN EXCLUDED.text = '' THEN tickets_previoustweetversion.text ELSE EXCLUDED.text END
         """,
-        [[tweet_id for tweet_id, _ in pairs], [message_id for _, message_id in pairs]],
+        [[v[0] for v in versions], [v[1] for v in versions], [v[2] for v in versions]],
     )
 
 
-def _apply_edits(cursor, edits: list[Edit]) -> None:
+@dataclass(slots=True)
+class _Replaced:
+    """What an edit replaced: the message's version before it."""
+
+    tweet_id: int | None
+    text: str
+
+
+def _apply_edits(cursor, edits: list[Edit]) -> dict[int, _Replaced]:
+    """One UPDATE for every edited message; returns each message's replaced version, by message id."""
     if not edits:
-        return
-    _insert_previous_versions(
-        cursor, [(earlier, e.message_id) for e in edits for earlier in e.tweet.previous_tweet_ids]
-    )
+        return {}
+    # The CTE reads the rows as they were before this statement's UPDATE: that is the replaced version.
     cursor.execute(
         """
+        WITH before AS (
+            SELECT m.id, m.tweet_id, m.text FROM tickets_ticketmessage m WHERE m.id = ANY(%s::bigint[])
+        )
         UPDATE tickets_ticketmessage m SET
             tweet_id = v.tweet_id, text = v.text,
             previous_tweet_ids = ARRAY(
                 SELECT DISTINCT x FROM unnest(m.previous_tweet_ids || v.previous::bigint[]) x ORDER BY x
             )
-        FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v(id, tweet_id, text, previous)
-        WHERE m.id = v.id
+        FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v(id, tweet_id, text, previous), before
+        WHERE m.id = v.id AND before.id = v.id
+        RETURNING m.id, before.tweet_id, before.text
         """,
         [
+            [e.message_id for e in edits],
             [e.message_id for e in edits],
             [e.tweet.tweet_id for e in edits],
             [e.tweet.text for e in edits],
             ["{" + ",".join(map(str, e.tweet.previous_tweet_ids)) + "}" for e in edits],
         ],
     )
+    replaced = {message_id: _Replaced(tweet_id, text) for message_id, tweet_id, text in cursor.fetchall()}
+    versions = []
+    for e in edits:
+        old = replaced.get(e.message_id)
+        texts = {**e.tweet.previous_texts, **({old.tweet_id: old.text} if old and old.tweet_id else {})}
+        versions += [(earlier, e.message_id, texts.get(earlier, "")) for earlier in e.tweet.previous_tweet_ids]
+    _insert_previous_versions(cursor, versions)
+    return replaced
 
 
 def _insert_feedback(cursor, feedback: list[FeedbackDraft], now: datetime) -> list[EventDraft]:
@@ -363,7 +393,7 @@ def _insert_feedback(cursor, feedback: list[FeedbackDraft], now: datetime) -> li
     return events
 
 
-def _events(batch: IntakeBatch, appends: list[tuple[int, Append]]) -> list[EventDraft]:
+def _events(batch: IntakeBatch, appends: list[tuple[int, Append]], replaced: dict[int, _Replaced]) -> list[EventDraft]:
     events = [
         EventDraft(EventKind.CREATED, t.id, data={
             "number": t.number,
@@ -381,8 +411,11 @@ def _events(batch: IntakeBatch, appends: list[tuple[int, Append]]) -> list[Event
             kind = EventKind.REOPENED if append.reopen else EventKind.THREADED
         events.append(EventDraft(kind, ticket_id, data={"tweet_id": str(append.tweet.tweet_id)}))
     events.extend(
+        # The replaced version's text is in the chain too: an edit can never erase what was written.
         EventDraft(EventKind.EDITED, e.ticket_id, data={
             "tweet_id": str(e.tweet.tweet_id), "previous_tweet_ids": [str(i) for i in e.tweet.previous_tweet_ids],
+            "previous_tweet_id": str(replaced[e.message_id].tweet_id) if e.message_id in replaced else None,
+            "previous_text": replaced[e.message_id].text if e.message_id in replaced else "",
         })
         for e in batch.edits
     )  # fmt: skip
@@ -401,14 +434,15 @@ def intake_apply(batch: IntakeBatch) -> None:
         appends = [
             (new[a.ticket.index].id if isinstance(a.ticket, NewTicketRef) else a.ticket, a) for a in batch.appends
         ]
-        message_rows = [_tweet_row(t.id, t.opening) for t in new]
-        message_rows += [_acknowledgement_row(t, now) for t in new]
-        message_rows += [_tweet_row(f.ticket_id, f.tweet) for f in batch.feedback]
-        message_rows += [
-            _tweet_row(ticket_id, a.tweet, official_account_id=a.official_account_id) for ticket_id, a in appends
+        messages = [(_tweet_row(t.id, t.opening), t.opening) for t in new]
+        messages += [(_acknowledgement_row(t, now), None) for t in new]
+        messages += [(_tweet_row(f.ticket_id, f.tweet), f.tweet) for f in batch.feedback]
+        messages += [
+            (_tweet_row(ticket_id, a.tweet, official_account_id=a.official_account_id), a.tweet)
+            for ticket_id, a in appends
         ]
-        _insert_messages(cursor, message_rows)
+        _insert_messages(cursor, messages)
         _touch_tickets(cursor, [(ticket_id, a) for ticket_id, a in appends if not isinstance(a.ticket, NewTicketRef)])
-        _apply_edits(cursor, batch.edits)
+        replaced = _apply_edits(cursor, batch.edits)
         feedback_events = _insert_feedback(cursor, batch.feedback, now)
-    audit_events_append(_events(batch, appends) + feedback_events)
+    audit_events_append(_events(batch, appends, replaced) + feedback_events)

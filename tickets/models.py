@@ -415,6 +415,9 @@ class PreviousTweetVersion(models.Model):
 
     tweet_id = models.BigIntegerField(primary_key=True)
     message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="previous_versions")
+    # That version's text, so an edit never loses what the citizen first wrote; "" for a version
+    # no door ever delivered (X names every earlier id, but we may not have seen them all).
+    text = models.TextField(blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.tweet_id} -> {self.message_id}"

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from seva.api.throttling import StatusPageRateThrottle
+from seva.page_throttling import page_throttle
 from tickets.models import Ticket
 from tickets.selectors import ticket_number_is_valid, ticket_number_normalised, ticket_public_status
 
@@ -55,6 +57,8 @@ def public_status_lookup(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @noindex
+# Ticket numbers are sequential: each address gets the public API's anonymous rate, shared with it.
+@page_throttle(StatusPageRateThrottle, template="tickets/public_status_throttled.html")
 def public_status(request: HttpRequest, number: str) -> HttpResponse:
     try:
         ticket = ticket_public_status(number=number)

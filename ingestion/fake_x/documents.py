@@ -112,10 +112,18 @@ def problem(status: int, title: str, detail: str, type_: str = "about:blank", **
     return {"title": title, "detail": detail, "type": type_, "status": status, **extra}
 
 
-def invalid_request(messages: Iterable[str] = (), *, errors: Iterable[dict] = (), **extra: object) -> dict:
-    """X's 400 body: `errors` holds one entry per problem (a message, or a richer object such as a rule's)."""
+def invalid_request(
+    messages: Iterable[str] = (),
+    *,
+    errors: Iterable[dict] = (),
+    parameters: dict[str, list[str]] | None = None,
+    **extra: object,
+) -> dict:
+    """X's 400 body: `errors` holds one entry per problem (a message, or a richer object such as a rule's);
+    a bad query parameter's entry names it and the value given (`parameters`), as X's do."""
+    named = {"parameters": parameters} if parameters else {}
     return {
-        "errors": [{"message": message} for message in messages] + list(errors),
+        "errors": [{**named, "message": message} for message in messages] + list(errors),
         "title": "Invalid Request",
         "detail": "One or more parameters to your request was invalid.",
         "type": INVALID_REQUEST_TYPE,

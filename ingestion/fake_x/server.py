@@ -4,7 +4,7 @@ API endpoints (real v2 paths and shapes):
     GET  /2/tweets/search/recent          app or user token
     GET  /2/tweets/search/stream          app token; chunked JSON lines, \\r\\n keep-alives
     GET  /2/tweets/search/stream/rules    app token
-    POST /2/tweets/search/stream/rules    app token; add / delete (ids or values), ?dry_run=true
+    POST /2/tweets/search/stream/rules    app token; add / delete (ids or values), ?dry_run=true (or True)
     POST /2/tweets                        user token ("fake-user-token-<handle>" or one of `user_tokens`)
     GET  /2/users/me                      user token: the posting account
     GET  /2/users/:id/tweets              the account's posts, newest first: the outbox's reconciliation lookup
@@ -38,6 +38,29 @@ logger = logging.getLogger(__name__)
 
 _USER_TWEETS_PATH = re.compile(r"/2/users/(\d{1,19})/tweets")
 _APP, _USER = "app", "user"
+
+# X answers errors as RFC 7807 problems, labelled so; successes (partial errors included) as JSON.
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class BadBoolean(ValueError):
+    """A boolean query parameter with a value X does not take."""
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__(f"The `{name}` query parameter value [{value}] is not one of [true,false]")
+        self.name, self.value = name, value
+
+
+def query_bool(params: dict[str, str], name: str) -> bool:
+    """A boolean query parameter as X reads it: `true` / `false` in any case (tweepy and X's own SDK
+    send Python's `True`); absent is false."""
+    value = params.get(name)
+    if value is None:
+        return False
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise BadBoolean(name, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,8 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._serve(Endpoint.RULES, {_APP}, lambda _: fake.state.rules())
             elif (method, path) == ("POST", "/2/tweets/search/stream/rules"):
                 body = _json_or_none(raw_body)
-                dry_run = params.get("dry_run") == "true"
-                self._serve(Endpoint.RULES, {_APP}, lambda _: fake.state.change_rules(body, dry_run))
+                self._serve(Endpoint.RULES, {_APP}, lambda _: self._change_rules(body, params))
             elif (method, path) == ("POST", "/2/tweets"):
                 self._post_tweet(raw_body)
             elif (method, path) == ("GET", "/2/users/me"):
@@ -286,10 +308,17 @@ class _Handler(BaseHTTPRequestHandler):
             answer = produce(admission)
             self._send(Answer(answer.status, answer.body, {**admission.rate_headers, **answer.headers}))
 
+    def _change_rules(self, body: object, params: dict[str, str]) -> Answer:
+        try:
+            dry_run = query_bool(params, "dry_run")
+        except BadBoolean as error:
+            return Answer(400, documents.invalid_request([str(error)], parameters={error.name: [error.value]}))
+        return self.server.fake.state.change_rules(body, dry_run)
+
     def _send(self, answer: Answer) -> None:
         payload = b"" if answer.body is None else orjson.dumps(answer.body)
         self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", PROBLEM_CONTENT_TYPE if answer.status >= 400 else JSON_CONTENT_TYPE)
         self.send_header("Content-Length", str(len(payload)))
         for name, value in answer.headers.items():
             self.send_header(name, value)

@@ -125,14 +125,16 @@ class FakeXState:
         if not raw_max.isdigit() or not low <= int(raw_max) <= high:
             return Answer(400, invalid_request([
                 f"The `max_results` query parameter value [{raw_max}] is not between {low} and {high}"
-            ]))  # fmt: skip
+            ], parameters={"max_results": [raw_max]}))  # fmt: skip
         bounds = {name: params.get(name) for name in ("since_id", "until_id")}
         token = params.get("next_token") or params.get("pagination_token")
         if token is not None:
             bounds["until_id"] = token.removeprefix(_NEXT_TOKEN_PREFIX)
         for name, value in bounds.items():
             if value is not None and not value.isdigit():
-                return Answer(400, invalid_request([f"The `{name}` query parameter value [{value}] is not valid"]))
+                return Answer(400, invalid_request(
+                    [f"The `{name}` query parameter value [{value}] is not valid"], parameters={name: [value]}
+                ))  # fmt: skip
         since_id, until_id = (int(bounds[name]) if bounds[name] else None for name in ("since_id", "until_id"))
         candidates = sorted(
             (

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -33,6 +34,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "csp",
+    # Seva's own receivers (session timeouts); no models.
+    "seva.apps.SevaConfig",
     "accounts",
     "departments",
     "tickets",
@@ -41,9 +45,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A signed-in session ends when idle (SESSION_COOKIE_AGE) or SESSION_ABSOLUTE_TIMEOUT after its sign-in.
+    "seva.sessions.SessionTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Sign-in attempts per client address at the login pages (SEVA_SIGN_IN_RATE), before any view.
+    "seva.page_throttling.SignInThrottleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -95,6 +105,22 @@ CACHES = {
     }
 }
 
+# Sessions: one ends after SESSION_IDLE_TIMEOUT_MINUTES without a request, and
+# SESSION_ABSOLUTE_TIMEOUT_HOURS after its sign-in in any case (seva.sessions).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30) * 60
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env.int("SESSION_ABSOLUTE_TIMEOUT_HOURS", default=12))
+
+# Content-Security-Policy (django-csp 4): no inline script or style anywhere in our templates, so
+# nothing outside our own origin runs or loads. The API docs relax styles and images (seva.urls).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
+
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "admin:login"
 # Where the one-time code step goes on to when it was not given a `next`.
@@ -120,7 +146,8 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_IPWARE_PROXY_COUNT = env.int("NUM_PROXIES", default=0) or None
+# The client's address behind NUM_PROXIES proxies, as the throttles read it (not the proxy's).
+AXES_CLIENT_IP_CALLABLE = "seva.client_address.client_address"
 # A successful sign-in clears that pair's failures, so occasional typos never add up.
 AXES_RESET_ON_SUCCESS = True
 # The audit chain already records every login (LOGIN events); no second, mutable log of them.
@@ -155,6 +182,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Sign-in attempts (POSTs to /desk/login/ and /admin/login/) per client address, whoever they are
+# for, counted in the cache (seva.page_throttling.SignInThrottleMiddleware); over it, a 429 page.
+SEVA_SIGN_IN_RATE = env("SEVA_SIGN_IN_RATE", default="20/minute")
+
 # Reverse proxies in front of the app: client addresses (throttling, login lockout) are read from
 # X-Forwarded-For only this many hops deep; 0 trusts only the socket's address.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
@@ -172,8 +203,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "seva.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's, counting per seva.client_address.client_address.
+        "seva.api.throttling.AnonRateThrottle",
+        "seva.api.throttling.UserRateThrottle",
     ],
     # auth_token: password attempts per client address at /api/v1/auth/token/ (seva.api.throttling).
     "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "6000/minute", "auth_token": "10/minute"},
@@ -243,6 +275,10 @@ if X_API_BEARER_TOKEN or X_SEARCH_POLL_ENABLED:
         "schedule": 60.0,
         "options": {"expires": 60.0},
     }
+
+# /healthz tells which component is down to signed-in staff, and to callers sending this as the
+# X-Healthz-Token header (monitoring); empty: to staff only. Anyone else gets only ok / degraded.
+HEALTHZ_TOKEN = env("HEALTHZ_TOKEN", default="")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sevadesk@localhost")

@@ -17,11 +17,23 @@ X_API_CONSUMER_KEY = env("X_API_CONSUMER_KEY")
 X_API_CONSUMER_SECRET = env("X_API_CONSUMER_SECRET")
 X_API_BASE_URL = env("X_API_BASE_URL", default="https://api.x.com")
 
+# HTTPS only: plain HTTP is redirected (the proxy says which it got), and browsers are told to use
+# HTTPS for a year, subdomains included. Preloading is the operator's decision, so not asked for.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
-SECURE_HSTS_SECONDS = 60 * 60 * 24 * 30
+SECURE_SSL_REDIRECT = True
+# The load balancer's probe may ask over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = False
+# check --deploy's reminder that preloading is off: it is off on purpose, until the operator asks.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# __Host- cookies: the browser takes them only over HTTPS, for this host alone, on path /.
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_NAME = "__Host-csrftoken"
 CELERY_WORKER_SEND_TASK_EVENTS = True
 
 # Two-factor sign-in: in production every staff role must use it; SEVA_2FA_REQUIRED_ROLES still

@@ -5,6 +5,7 @@ Real PostgreSQL and Redis; the fake X API on a loopback port; reconnect delays a
 
 import io
 import itertools
+import re
 import runpy
 import socket
 import threading
@@ -20,6 +21,7 @@ import redis
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import RequestFactory
 from django.utils import timezone
 
 from departments.models import Department, Hashtag
@@ -38,8 +40,8 @@ from ingestion.fake_x import Endpoint, FakeXApi, Fault
 from ingestion.inbox import inbox_process_pending, inbox_store
 from ingestion.models import DeadLetter, Door, InboxTweet, PollCursor
 from ingestion.parsing import parse_document
-from ingestion.simulation import TweetGenerator
-from ingestion.webhook import SIGNATURE_HEADER
+from ingestion.simulation import OFFICIALS, TweetGenerator
+from ingestion.webhook import SIGNATURE_HEADER, x_webhook
 from ingestion.x_client import XClient
 from tests.ingestion.factories import BSNL, MINISTER, POSTS, tweet_id_of, v2_tweet
 from tickets.models import Ticket, TicketMessage
@@ -508,6 +510,66 @@ def test_the_crc_challenge_is_answered_as_x_documents(client, settings, secret, 
     assert response.json() == {"response_token": response_token}
 
 
+@pytest.mark.parametrize(
+    "crc_token",
+    [
+        '{"for_user_id":"1","tweet_create_events":[]}',  # a JSON body: it must never be signed
+        "a" * 129,  # longer than any token X sends
+        "token with spaces",
+        "tökén",
+    ],
+)
+def test_the_crc_challenge_refuses_a_token_that_could_be_a_payload(client, settings, crc_token):
+    settings.X_API_CONSUMER_SECRET = "test"
+
+    response = client.get("/webhooks/x/", {"crc_token": crc_token})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "crc_token_invalid"
+    assert "response_token" not in response.json()
+
+
+def test_a_real_crc_token_of_the_longest_allowed_kind_is_answered(client, settings):
+    settings.X_API_CONSUMER_SECRET = "test"
+    crc_token = ("AbC-_+/=09" * 13)[:128]
+
+    response = client.get("/webhooks/x/", {"crc_token": crc_token})
+
+    assert response.status_code == 200
+    assert response.json() == {"response_token": webhook_signature(crc_token.encode(), "test")}
+
+
+def test_a_body_signed_through_the_crc_answer_is_refused_and_nothing_is_stored(client, settings, seeded):
+    """The old forgery: ask the CRC endpoint to sign a JSON body, then POST it with that answer."""
+    settings.X_API_CONSUMER_SECRET = "test"
+    body = orjson.dumps(account_activity_payloads([bsnl_page()])[0])
+
+    crc = client.get("/webhooks/x/", {"crc_token": body.decode()})
+    forged = crc.json().get("response_token", webhook_signature(body, "guess"))
+    response = signed_post(client, body, forged)
+    inbox_process_pending()
+
+    assert crc.status_code == 400
+    assert response.status_code == 401
+    assert (InboxTweet.objects.count(), DeadLetter.objects.count(), Ticket.objects.count()) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("signature", ["sha256=ünïcode", "sha256=\u2603", "sha256=\x00\xff"])
+def test_a_non_ascii_signature_header_is_a_401_not_a_500(settings, db, signature):
+    settings.X_API_CONSUMER_SECRET = "test"
+    body = orjson.dumps(account_activity_payloads([bsnl_page()])[0])
+    # Django's test client refuses non-ASCII headers itself; build the WSGI request by hand.
+    factory = RequestFactory()
+    request = factory.post("/webhooks/x/", data=body, content_type="application/json")
+    request.META["HTTP_X_TWITTER_WEBHOOKS_SIGNATURE"] = signature
+
+    response = x_webhook(request)
+
+    assert response.status_code == 401
+    assert orjson.loads(response.content)["error"]["code"] == "bad_signature"
+    assert (InboxTweet.objects.count(), DeadLetter.objects.count()) == (0, 0)
+
+
 def test_a_signed_delivery_is_stored_and_becomes_a_ticket(client, settings, seeded):
     settings.X_API_CONSUMER_SECRET = "test"
     page = bsnl_page()
@@ -645,6 +707,59 @@ def test_simulated_traffic_reaches_the_poller_through_the_fake_and_becomes_ticke
     assert set(InboxTweet.objects.values_list("tweet_id", flat=True)) <= {int(i) for i in fake_x.state.tweets}
     assert min(int(i) for i in fake_x.state.tweets) >= snowflake_at(started)
     assert Ticket.objects.count() > 5
+
+
+def test_every_simulated_handle_is_a_valid_x_username():
+    pages = list(TweetGenerator(seed=3, citizens=99_999).pages(3_000))
+
+    handles = {user["username"] for page in pages for user in page["includes"]["users"]}
+    handles |= {
+        m["username"] for page in pages for t in page["data"] for m in t.get("entities", {}).get("mentions", [])
+    }
+    handles |= {handle for handle, _ in OFFICIALS.values()}
+
+    assert len(handles) > 1_000
+    assert [handle for handle in handles if not re.fullmatch(r"[A-Za-z0-9_]{1,15}", handle)] == []
+    # One handle, one account: the same name never comes with two user ids.
+    owners: dict[str, set[str]] = {}
+    for page in pages:
+        for user in page["includes"]["users"]:
+            owners.setdefault(user["username"].lower(), set()).add(user["id"])
+    assert all(len(ids) == 1 for ids in owners.values())
+
+
+def test_a_simulated_tweet_is_never_dated_after_the_moment_it_is_offered():
+    """At a high rate, the generator's own clock (up to 2 s a tweet) would outrun the wall clock."""
+    clock, offered = FakeClock(), []
+
+    class StampingTarget:
+        def send(self, pages: list[dict]) -> None:
+            offered.extend((datetime.now(tz=UTC), tweet) for page in pages for tweet in page["data"])
+
+    tweets_simulate(target=StampingTarget(), rate=400, duration=1, sleep=clock.sleep, clock=clock)
+
+    assert len(offered) == 400
+    late = [
+        tweet["id"]
+        for moment, tweet in offered
+        if datetime.fromisoformat(tweet["created_at"].replace("Z", "+00:00")) > moment
+    ]
+    assert late == []
+    # Time still only moves forward (repeated deliveries aside, which carry their first date).
+    unique = {tweet["id"]: tweet for _, tweet in offered}
+    dates = [unique[tweet_id]["created_at"] for tweet_id in sorted(unique, key=int)]
+    assert dates == sorted(dates)
+
+
+def test_the_generator_stops_its_clock_at_now():
+    start = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    generator = TweetGenerator(seed=5, start=start, now=lambda: start + timedelta(seconds=10))
+
+    tweets = {page["data"][0]["id"]: page["data"][0] for page in generator.pages(200)}
+    dates = [tweets[tweet_id]["created_at"] for tweet_id in sorted(tweets, key=int)]
+
+    assert max(dates) <= "2026-11-20T03:00:10.000Z"
+    assert dates == sorted(dates)
 
 
 def test_webhook_payloads_of_simulated_pages_carry_the_same_tweets():

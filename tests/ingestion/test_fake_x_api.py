@@ -430,3 +430,103 @@ def test_control_faults_rejects_an_unknown_fault(http):
     answer = http.post("/_fake/faults", json={"endpoint": "search", "fault": "meteor_strike"})
 
     assert answer.status_code == 400
+
+
+# --- speaking X exactly: problem+json errors, booleans ---
+
+
+def _no_rules_stream(http: httpx.Client) -> httpx.Response:
+    with open_stream(http) as response:
+        response.read()
+        return response
+
+
+ERROR_ANSWERS = {
+    "401 no token": (401, lambda fake, http: http.get("/2/tweets/search/recent", params={"query": BSNL_QUERY})),
+    "400 bad parameter": (400, lambda fake, http: search(http, max_results="5")),
+    "403 wrong token kind": (403, lambda fake, http: http.get("/2/tweets/search/stream/rules", headers=AS_BSNL)),
+    "403 duplicate content": (
+        403,
+        lambda fake, http: [post(http, {"text": TICKET_TEXT}), post(http, {"text": TICKET_TEXT})][-1],
+    ),
+    "404 unknown path": (404, lambda fake, http: http.get("/2/nothing/here", headers=APP)),
+    "409 stream without rules": (409, lambda fake, http: _no_rules_stream(http)),
+    "429 rate limited": (
+        429,
+        lambda fake, http: [fake.inject(Endpoint.SEARCH, Fault.RATE_LIMITED), search(http)][-1],
+    ),
+    "429 usage capped": (
+        429,
+        lambda fake, http: [fake.inject(Endpoint.SEARCH, Fault.USAGE_CAPPED), search(http)][-1],
+    ),
+    "503 unavailable": (
+        503,
+        lambda fake, http: [fake.inject(Endpoint.POST, Fault.UNAVAILABLE), post(http, {"text": "hi"})][-1],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ERROR_ANSWERS))
+def test_every_error_is_answered_as_problem_json_with_xs_problem_fields(fake_x, http, case):
+    expected_status, request = ERROR_ANSWERS[case]
+
+    response = request(fake_x, http)
+
+    assert response.status_code == expected_status
+    assert response.headers["content-type"].split(";")[0] == "application/problem+json"
+    problem = response.json()
+    # X's Problem schema: `type` and `title` always; `detail`; `status`, where X sends it, the HTTP status.
+    assert isinstance(problem["type"], str)
+    assert isinstance(problem["title"], str)
+    assert isinstance(problem["detail"], str)
+    assert problem.get("status", expected_status) == expected_status
+
+
+def test_successes_and_partial_errors_stay_application_json(fake_x, http):
+    fake_x.add_tweets([tweet(1, referenced_tweets=[{"type": "quoted", "id": "404"}])])
+
+    response = search(http, expansions="referenced_tweets.id")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == "application/json"
+    assert response.json()["errors"][0]["type"].endswith("/problems/resource-not-found")
+
+
+@pytest.mark.parametrize("value", ["true", "True", "TRUE"])
+def test_a_dry_run_is_a_dry_run_however_the_sdk_spells_true(fake_x, http, value):
+    response = add_rule(http, dry_run=value)
+
+    assert response.status_code == 200
+    assert response.json()["meta"]["summary"]["created"] == 1  # what it would do...
+    assert fake_x.rules == []  # ...without doing it
+
+
+@pytest.mark.parametrize("value", ["True", "true"])
+def test_a_dry_run_delete_deletes_nothing(fake_x, http, value):
+    add_rule(http)
+
+    response = http.post(
+        "/2/tweets/search/stream/rules",
+        params={"dry_run": value},
+        json={"delete": {"values": [BSNL_QUERY]}},
+        headers=APP,
+    )
+
+    assert response.json()["meta"]["summary"] == {"deleted": 1, "not_deleted": 0}
+    assert [rule["value"] for rule in fake_x.rules] == [BSNL_QUERY]
+
+
+@pytest.mark.parametrize("value", ["false", "False"])
+def test_dry_run_false_changes_the_rules(fake_x, http, value):
+    add_rule(http, dry_run=value)
+
+    assert [rule["value"] for rule in fake_x.rules] == [BSNL_QUERY]
+
+
+def test_a_boolean_parameter_that_is_no_boolean_is_a_400(fake_x, http):
+    response = add_rule(http, dry_run="yes")
+
+    assert response.status_code == 400
+    assert response.headers["content-type"].split(";")[0] == "application/problem+json"
+    assert response.json()["errors"][0]["parameters"] == {"dry_run": ["yes"]}
+    assert fake_x.rules == []

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from departments.models import Department, RoutingRule
-from ingestion.models import InboxTweet
+from ingestion.models import DeadLetter, InboxTweet
 from tests.ingestion.factories import BSNL, MINISTER, POSTS, next_id, tweet_id_of, v2_tweet
 from tickets.lifecycle import Status
 from tickets.models import Ticket, TicketMessage
@@ -216,6 +216,87 @@ def test_edit_in_the_same_batch_as_its_original(ingest_lines):
     assert TicketMessage.objects.get(tweet_id=int(tweet_id_of(edited))).previous_tweet_ids == [
         int(tweet_id_of(original))
     ]
+
+
+def edit_of(original: dict, text: str, *, minutes: int, author: tuple[str, str] = ("citizen_one", "3000000001")):
+    """A newer version of `original` (X's edit_history_tweet_ids: every version, oldest first)."""
+    earlier = original["data"][0]["edit_history_tweet_ids"]
+    page = v2_tweet(text, author=author, minutes=minutes, conversation_id=original["data"][0]["conversation_id"])
+    page["data"][0]["edit_history_tweet_ids"] = [*earlier, tweet_id_of(page)]
+    return page
+
+
+@pytest.mark.parametrize("same_batch", [False, True])
+def test_an_edit_from_another_author_leaves_the_message_as_it_was_and_is_a_dead_letter(ingest_lines, same_batch):
+    original = v2_tweet("#BSNLSeva no signal in Pune since Monday")
+    forged = edit_of(original, "#BSNLSeva all fixed, close it", minutes=3, author=("mallory", "3000000666"))
+    if same_batch:
+        ingest_lines(original, forged)
+    else:
+        ingest_lines(original)
+        ingest_lines(forged)
+    ingest_lines(forged)  # delivered again: still one dead letter
+
+    message = TicketMessage.objects.get(tweet_id=int(tweet_id_of(original)))
+    assert message.text == "#BSNLSeva no signal in Pune since Monday"
+    assert message.previous_tweet_ids == []
+    assert not TicketMessage.objects.filter(tweet_id=int(tweet_id_of(forged))).exists()
+    assert not message.ticket.events.filter(kind="edited").exists()
+    letter = DeadLetter.objects.get()
+    assert letter.tweet_id == tweet_id_of(forged)
+    assert "edit refused" in letter.reason
+    assert "another author" in letter.reason
+    assert tweet_id_of(original) in letter.reason
+    assert InboxTweet.objects.get(tweet_id=int(tweet_id_of(forged))).outcome == "dead"
+
+
+def test_an_edit_by_the_author_shows_the_new_text_and_keeps_the_old_one(ingest_lines):
+    original = v2_tweet("#BSNLSeva no sgnal in Pune")
+    first = edit_of(original, "#BSNLSeva no signal in Pune", minutes=2)
+    second = edit_of(first, "#BSNLSeva no signal in Pune since Monday", minutes=4)
+    ingest_lines(original)
+    ingest_lines(first)
+    ingest_lines(second)
+
+    message = TicketMessage.objects.get(tweet_id=int(tweet_id_of(second)))
+    assert message.text == "#BSNLSeva no signal in Pune since Monday"
+    events = list(message.ticket.events.filter(kind="edited").order_by("id").values_list("data", flat=True))
+    assert [e["previous_text"] for e in events] == ["#BSNLSeva no sgnal in Pune", "#BSNLSeva no signal in Pune"]
+    assert [e["previous_tweet_id"] for e in events] == [tweet_id_of(original), tweet_id_of(first)]
+    assert dict(message.previous_versions.values_list("tweet_id", "text")) == {
+        int(tweet_id_of(original)): "#BSNLSeva no sgnal in Pune",
+        int(tweet_id_of(first)): "#BSNLSeva no signal in Pune",
+    }
+    assert DeadLetter.objects.count() == 0
+
+
+def test_edits_in_one_batch_keep_every_version_text(ingest_lines):
+    original = v2_tweet("#BSNLSeva typo")
+    first = edit_of(original, "#BSNLSeva fixed once", minutes=2)
+    second = edit_of(first, "#BSNLSeva fixed twice", minutes=4)
+    ingest_lines(original, first, second)
+
+    message = TicketMessage.objects.get(tweet_id=int(tweet_id_of(second)))
+    assert message.text == "#BSNLSeva fixed twice"
+    assert dict(message.previous_versions.values_list("tweet_id", "text")) == {
+        int(tweet_id_of(original)): "#BSNLSeva typo",
+        int(tweet_id_of(first)): "#BSNLSeva fixed once",
+    }
+
+
+def test_two_edits_of_a_stored_tweet_in_one_batch_keep_the_middle_text(ingest_lines):
+    original = v2_tweet("#BSNLSeva typo")
+    first = edit_of(original, "#BSNLSeva fixed once", minutes=2)
+    second = edit_of(first, "#BSNLSeva fixed twice", minutes=4)
+    ingest_lines(original)
+    ingest_lines(first, second)
+
+    message = TicketMessage.objects.get(tweet_id=int(tweet_id_of(second)))
+    assert message.text == "#BSNLSeva fixed twice"
+    assert dict(message.previous_versions.values_list("tweet_id", "text")) == {
+        int(tweet_id_of(original)): "#BSNLSeva typo",
+        int(tweet_id_of(first)): "#BSNLSeva fixed once",
+    }
 
 
 def test_the_same_tweet_twice_in_one_batch_makes_one_ticket(ingest_lines):

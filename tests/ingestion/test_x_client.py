@@ -3,6 +3,7 @@
 import socket
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import orjson
 import pytest
 
@@ -165,6 +166,33 @@ def test_usage_cap_raises_usage_capped_which_is_permanent(fake_x, x_client):
 
     assert raised.value.permanent
     assert raised.value.problem["period"] == "Monthly"
+
+
+def test_the_client_reads_the_problem_json_errors_x_sends(fake_x, x_client):
+    fake_x.inject(Endpoint.SEARCH, Fault.RATE_LIMITED, times=2)
+    raw = httpx.get(
+        f"{fake_x.base_url}/2/tweets/search/recent",
+        params={"query": BSNL_QUERY},
+        headers={"Authorization": "Bearer fake-app-token"},
+    )
+
+    with pytest.raises(RateLimited) as raised:
+        x_client.search_recent(BSNL_QUERY)
+
+    assert raw.headers["content-type"] == "application/problem+json"
+    assert raised.value.problem == {
+        "title": "Too Many Requests",
+        "detail": "Too Many Requests",
+        "type": "about:blank",
+        "status": 429,
+    }
+
+
+def test_a_dry_run_through_the_client_changes_no_rules(fake_x, x_client):
+    change = x_client.add_stream_rules([{"value": BSNL_QUERY, "tag": "bsnl"}], dry_run=True)
+
+    assert change.summary["created"] == 1
+    assert fake_x.rules == []
 
 
 def test_service_unavailable_raises_a_transient_error(fake_x, x_client):

@@ -432,3 +432,46 @@ def test_every_hindi_message_is_translated_and_compiled():
     assert [msgid for msgid, msgstr in entries.items() if not msgstr] == []
     # The committed .mo is the .po compiled: nothing needs msgfmt at run or test time.
     assert {msgid: catalogue.gettext(msgid) for msgid in entries} == entries
+
+
+# --- crawling ---------------------------------------------------------------------------------------
+
+
+def test_the_status_page_is_throttled_per_client_address_like_the_public_api(client, page, settings):
+    from django.core.cache import cache
+
+    settings.NUM_PROXIES = 1
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/minute"},
+    }
+    crawler, citizen = "203.0.113.77", "198.51.100.77"
+    keys = [f"throttle_anon_{address}" for address in (crawler, citizen)]
+    cache.delete_many(keys)
+    number = Ticket.objects.get().number
+    try:
+        statuses = [
+            client.get(
+                reverse("public-status", args=[f"BSNL-2611-{n:06d}"]),
+                REMOTE_ADDR="10.0.0.2",
+                HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, {crawler}",
+            ).status_code
+            for n in range(1, 5)
+        ]
+        assert statuses == [404, 404, 404, 429]
+        refused = client.get(
+            reverse("public-status", args=[number]), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=crawler
+        )
+        assert refused.status_code == 429
+        assert int(refused["Retry-After"]) > 0
+        assert "Too many requests" in refused.content.decode()
+        # The page and the public API share the budget: the crawler's API calls are refused too.
+        api = client.get(
+            reverse("public-ticket-status", args=[number]), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=crawler
+        )
+        assert api.status_code == 429
+        # Another address is not affected.
+        ok = client.get(reverse("public-status", args=[number]), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=citizen)
+        assert ok.status_code == 200
+    finally:
+        cache.delete_many(keys)

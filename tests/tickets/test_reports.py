@@ -413,6 +413,32 @@ def test_xlsx_has_a_sheet_per_section_bold_headers_and_a_line_chart(november):
         assert b"lineChart" in archive.read(charts[0])
 
 
+@pytest.fixture
+def formula_names(november):
+    """A unit and an officer whose names a spreadsheet would run as formulas."""
+    Department.objects.filter(code="BSNL_KL").update(name_en="=1+1", name_hi="@SUM(1,2)")
+    User.objects.filter(username="bsnl_officer").update(display_name='+HYPERLINK("http://x")')
+    return november
+
+
+def test_csv_writes_formula_like_names_as_text(formula_names):
+    tables = csv_tables(export("csv").content)
+    assert ["unit", "BSNL_KL", "'=1+1", "'@SUM(1,2)"] in tables["Departments"]
+    assert any(row[1].startswith("'+HYPERLINK(") for row in tables["Officers"][1:])
+
+
+def test_xlsx_writes_formula_like_names_as_string_cells(formula_names):
+    workbook = openpyxl.load_workbook(io.BytesIO(export("xlsx").content))
+    cells = {cell.value: cell for row in workbook["Departments"].iter_rows(min_row=2) for cell in row}
+    assert cells["=1+1"].data_type == "s"
+    assert cells["@SUM(1,2)"].data_type == "s"
+    names = [row[1] for row in workbook["Officers"].iter_rows(min_row=2)]
+    assert any(cell.value.startswith("+HYPERLINK(") and cell.data_type == "s" for cell in names)
+    with zipfile.ZipFile(io.BytesIO(export("xlsx").content)) as archive:
+        sheets = b"".join(archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/"))
+    assert b"<f>" not in sheets  # no formula anywhere in the workbook
+
+
 def pdf_pages(content: bytes) -> int:
     return content.count(b"/Type /Page") - content.count(b"/Type /Pages")
 

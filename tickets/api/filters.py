@@ -1,3 +1,5 @@
+from datetime import UTC
+
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,25 @@ from tickets.selectors import (
 )
 
 
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time, compared in UTC: Python takes offsets up to 23:59 but PostgreSQL only up to
+    15:59, so "+22:22" would reach the database as an error. A time that has no UTC equivalent
+    (year 9999 west of Greenwich) is bad input."""
+
+    def __init__(self, *args, query_name: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.query_name = query_name
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                message = _("Give a time between the years 1 and 9999.")
+                raise ValidationError({self.query_name: [message]}) from None
+        return super().filter(qs, value)
+
+
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
@@ -23,8 +44,8 @@ class TicketFilter(django_filters.FilterSet):
     unassigned = django_filters.BooleanFilter(method="filter_unassigned", help_text=_("Open and nobody's yet"))
     escalated = django_filters.BooleanFilter(method="filter_escalated")
     breached = django_filters.BooleanFilter(method="filter_breached")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte", query_name="created_after")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt", query_name="created_before")
     tweet = django_filters.CharFilter(method="filter_tweet", help_text=_("A tweet id or URL"))
     q = django_filters.CharFilter(method="filter_text", help_text=_("Words of the subject, or a ticket number"))
 

@@ -6,10 +6,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from seva.api.schema import error_responses
+from seva.api.throttling import AnonRateThrottle
 from tickets.lifecycle import Status
 from tickets.models import Ticket
 from tickets.selectors import ticket_public_status

@@ -2,14 +2,24 @@
 
 The events are written by the receivers of Django's `user_logged_in` / `user_login_failed`
 signals (connected in tickets.apps), so every door (the admin, the API token exchange in
-accounts.services) records them alike.
+accounts.services) records them alike. A failed attempt for a username that is nobody's is not
+an event: anyone can type any name, and each event takes the chain's head lock, so those go to
+the ordinary log.
 """
 
+import logging
+
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from accounts.models import User
 from tickets.audit import EventDraft, audit_event_append
 from tickets.models import EventKind
+
+logger = logging.getLogger(__name__)
+
+# As much of a typed unknown username as the log keeps.
+LOGGED_USERNAME_LENGTH = 64
 
 
 @transaction.atomic
@@ -17,9 +27,29 @@ def login_record(*, user: User, ip_address: str | None, path: str) -> None:
     audit_event_append(EventDraft(EventKind.LOGIN, None, user.pk, {"ip": ip_address, "path": path}))
 
 
-@transaction.atomic
+def _account_exists(username: str) -> bool:
+    # Looked up as ModelBackend looks it up, so "a real account" means what signing in means.
+    user_model = get_user_model()
+    return user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).exists()
+
+
 def login_failed_record(*, username: str, ip_address: str | None, path: str) -> None:
-    # The name as typed (it may be nobody's), never the password.
+    """A failed sign-in: a LOGIN_FAILED event for a real account (never the password), a log line
+    for a name that is nobody's."""
+    if not username or not _account_exists(username):
+        # %r: the name is whatever was typed, so no line breaks or control characters reach the log.
+        logger.warning(
+            "Failed sign-in for unknown username %r from %s at %s",
+            username[:LOGGED_USERNAME_LENGTH],
+            ip_address,
+            path,
+        )
+        return
+    _login_failed_event(username=username, ip_address=ip_address, path=path)
+
+
+@transaction.atomic
+def _login_failed_event(*, username: str, ip_address: str | None, path: str) -> None:
     audit_event_append(
         EventDraft(EventKind.LOGIN_FAILED, None, None, {"username": username[:150], "ip": ip_address, "path": path})
     )

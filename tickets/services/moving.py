@@ -75,8 +75,9 @@ def ticket_transfer(*, actor: User, number: str, department_code: str, reason: s
 
 @transaction.atomic
 def ticket_merge(*, actor: User, number: str, into_number: str) -> Ticket:
-    """Make this ticket a duplicate of `into_number` (which the actor must see): it becomes rejected,
-    "duplicate of <number>", pointing at the other, and both tickets get a MERGED event."""
+    """Make this ticket a duplicate of `into_number` (which the actor must be able to work on too):
+    it becomes rejected, "duplicate of <number>", pointing at the other, and both tickets get a
+    MERGED event."""
     into_number = into_number.strip().upper()
     if into_number == number:
         raise TicketActionError(
@@ -92,6 +93,8 @@ def ticket_merge(*, actor: User, number: str, into_number: str) -> Ticket:
         raise TicketActionError(
             "unknown_ticket", "No such ticket.", {"into": ["No ticket you can see has this number."]}
         )
+    # The survivor gains the duplicate's tweets and history: the actor must be able to work on it too.
+    check_can_work(actor=actor, ticket=into)
     if into.status == Status.REJECTED:
         raise ActionConflict("merge_into_rejected", f"{into.number} is rejected; merge into the ticket it points to.")
     if not transition_allowed(from_status=ticket.status, to_status=Status.REJECTED):

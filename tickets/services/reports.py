@@ -191,6 +191,19 @@ def _cell(item, key: str):
     return value
 
 
+# A spreadsheet takes a cell starting with one of these as a formula (or, for a tab or carriage
+# return, strips it and then may): a unit named "=HYPERLINK(...)" must reach the auditor as text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value):
+    """A string a spreadsheet could run, defused for CSV with a leading apostrophe (OWASP's advice);
+    anything else as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def render_json(report: AccountabilityReport) -> bytes:
     return orjson.dumps(report, option=orjson.OPT_INDENT_2)
 
@@ -201,9 +214,9 @@ def render_csv(report: AccountabilityReport) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for table in report_tables(report):
-        writer.writerow([table.title])
-        writer.writerow(table.headers)
-        writer.writerows([["" if value is None else value for value in row] for row in table.rows])
+        writer.writerow([spreadsheet_text(table.title)])
+        writer.writerow([spreadsheet_text(header) for header in table.headers])
+        writer.writerows([["" if value is None else spreadsheet_text(value) for value in row] for row in table.rows])
         writer.writerow([])
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -225,6 +238,10 @@ def render_xlsx(report: AccountabilityReport) -> bytes:
             cell.font = bold
         for row in table.rows:
             sheet.append(row)
+            # openpyxl turns a string starting with "=" into a formula: every string is a string cell.
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
         sheet.freeze_panes = "A2"
         for index, header in enumerate(table.headers, start=1):
             values = [header, *(row[index - 1] for row in table.rows)]
