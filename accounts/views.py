@@ -1,13 +1,17 @@
-"""Staff pages of accounts: turning on two-factor sign-in."""
+"""Staff pages of accounts: turning on two-factor sign-in, the one-time code step of a session that
+has not given it, and changing one's own password."""
 
 from base64 import b32encode
+from urllib.parse import urlencode
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordChangeDoneView, PasswordChangeView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -16,10 +20,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.i18n import set_language
 
-from accounts.forms import StaffAuthenticationForm, TotpConfirmForm
+from accounts.forms import StaffAuthenticationForm, StaffPasswordChangeForm, TotpConfirmForm
+from accounts.lockout import lockout_response
 from accounts.qr import qr_code_svg
 from accounts.selectors import totp_device_confirmed
-from accounts.services import SignInRefused, totp_device_confirm, totp_device_start, user_language_save
+from accounts.services import (
+    SignInRefused,
+    totp_device_confirm,
+    totp_device_start,
+    two_factor_check,
+    user_language_save,
+)
 from accounts.sessions import two_factor_session_verify
 
 
@@ -65,6 +76,47 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "secret": _grouped(b32encode(device.bin_key).decode()),
     }
     return render(request, "accounts/two_factor.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The one-time code of a signed-in session that has not given it (it signed in at a door that
+    did not ask, or before the user enrolled): until it does, it reaches nothing else."""
+    next_url = _next_url(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
+    user = request.user
+    if user.is_verified():
+        return redirect(next_url)
+    if totp_device_confirmed(user=user) is None:
+        return redirect(f"{reverse('accounts:two-factor')}?{urlencode({'next': next_url})}")
+    credentials = {"username": user.get_username()}
+    if AxesProxyHandler.is_locked(request, credentials=credentials):
+        # Wrong codes count like wrong passwords: a locked-out pair is signed out.
+        logout(request)
+        return lockout_response(request, credentials=credentials)
+    form = TotpConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_factor_check(user=user, code=form.cleaned_data["code"], request=request)
+        except SignInRefused as refused:
+            form.add_error("code", refused.message)
+        else:
+            two_factor_session_verify(request=request, device=device)
+            return redirect(next_url)
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+class StaffPasswordChangeView(PasswordChangeView):
+    """Django's own-password change, saved by accounts.services.user_password_change. Django then
+    keeps this session (update_session_auth_hash); the user's other sessions are signed out."""
+
+    form_class = StaffPasswordChangeForm
+    template_name = "workspace/password_change.html"
+
+
+class StaffPasswordChangeDoneView(PasswordChangeDoneView):
+    template_name = "workspace/password_change_done.html"
 
 
 @require_http_methods(["POST"])

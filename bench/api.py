@@ -61,9 +61,9 @@ def run_one(count: int, requests: int) -> dict:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from accounts.services import api_token_issue
     from departments.models import Department
     from departments.seed import seed_demo
 
@@ -91,8 +91,8 @@ def run_one(count: int, requests: int) -> dict:
 
     results = {"tickets": count, "fill_seconds": round(fill_seconds, 1), "cases": {}}
     for name, (username, params) in CASES.items():
-        token, _ = Token.objects.get_or_create(user=User.objects.get(username=username))
-        client = Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_HOST="localhost")
+        _token, key = api_token_issue(user=User.objects.get(username=username), actor=None)
+        client = Client(HTTP_AUTHORIZATION=f"Token {key}", HTTP_HOST="localhost")
         for _ in range(20):  # warm caches and connections
             client.get("/api/v1/tickets/", params)
         timings = []

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AdminPasswordSetForm, password_set_by
 from accounts.models import User
 from departments import services
 from departments.admin_scope import DepartmentScopedAdminMixin, DepartmentScopedInlineMixin, admin_scope_ids
@@ -378,3 +379,11 @@ class StaffUserAdmin(DepartmentScopedAdminMixin, UserAdmin):
     def history_view(self, request, object_id, extra_context=None):
         self._refuse_unless_manageable(request, object_id)
         return super().history_view(request, object_id, extra_context)
+
+    # Setting a password here goes through accounts.services.user_password_change: the user's API
+    # tokens are revoked and PASSWORD_CHANGED names the admin who did it.
+    change_password_form = AdminPasswordSetForm
+
+    def user_change_password(self, request, id, form_url=""):  # noqa: A002 (Django's signature)
+        with password_set_by(request.user):
+            return super().user_change_password(request, id, form_url)

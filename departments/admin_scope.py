@@ -5,11 +5,10 @@ the admin as in the API: a ministry admin (superuser) sees everything, a departm
 their subtree, and officers and auditors do not get the admin at all.
 
 Two-factor sign-in: a user with a TOTP device gives its one-time code at the admin login, and
-their session must have done so to use the admin. A user whose role is in SEVA_2FA_REQUIRED_ROLES
-and who has no device is sent to enrol one straight after signing in, and kept out until they do.
+their session must have done so to use the admin (whichever door it signed in at). A user whose
+role is in SEVA_2FA_REQUIRED_ROLES and who has no device is sent to enrol one straight after
+signing in, and kept out until they do (seva.two_factor, which also guards every other page).
 """
-
-from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -18,14 +17,9 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from accounts.forms import TwoFactorLoginFormMixin
-from accounts.selectors import two_factor_required, user_has_two_factor
-from accounts.sessions import (
-    two_factor_enrolment_due,
-    two_factor_enrolment_due_mark,
-    two_factor_session_satisfied,
-)
-from departments.models import Department, Membership, Role
+from departments.models import Department, Role
 from departments.selectors import department_ids_in_scope_sql, user_is_department_admin
+from seva.two_factor import two_factor_step_due, two_factor_step_url
 
 
 def admin_scope_ids(request):
@@ -98,30 +92,18 @@ class SevaAdminSite(admin.AdminSite):
     login_template = "accounts/admin_login.html"  # Django's, with the one-time code field
 
     def has_permission(self, request):
-        return user_is_department_admin(user=request.user) and two_factor_session_satisfied(request=request)
+        return user_is_department_admin(user=request.user) and two_factor_step_due(request=request) is None
 
     def login(self, request, extra_context=None):
         response = super().login(request, extra_context)
-        user = request.user
-        if not (user.is_authenticated and user_is_department_admin(user=user)):
+        if not (request.user.is_authenticated and user_is_department_admin(user=request.user)):
             return response
-        signed_in_now = request.method == "POST" and isinstance(response, HttpResponseRedirect)
-        if (
-            signed_in_now
-            and not user_has_two_factor(user=user)
-            and two_factor_required(user=user, roles=_role_names(user=user))
-        ):
-            two_factor_enrolment_due_mark(request=request)
-        if two_factor_enrolment_due(request=request):
+        step = two_factor_step_due(request=request)
+        if step is not None:
+            signed_in_now = request.method == "POST" and isinstance(response, HttpResponseRedirect)
             then = response.url if signed_in_now else reverse("admin:index", current_app=self.name)
-            return HttpResponseRedirect(f"{reverse('accounts:two-factor')}?{urlencode({'next': then})}")
+            return HttpResponseRedirect(two_factor_step_url(step=step, next_url=then))
         return response
-
-
-def _role_names(*, user) -> set[str]:
-    return set(
-        Membership.objects.filter(user=user, department__is_active=True).values_list("role", flat=True).distinct()
-    )
 
 
 class SevaAdminAuthenticationForm(TwoFactorLoginFormMixin, AdminAuthenticationForm):

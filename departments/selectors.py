@@ -152,3 +152,13 @@ def department_ancestor_ids(*, department_id: int) -> list[int]:
             [department_id],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def user_role_names(*, user) -> set[str]:
+    """The roles a user holds in active departments (whatever the department), e.g. for deciding
+    whether their roles demand two-factor sign-in."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(user=user, department__is_active=True).values_list("role", flat=True).distinct()
+    )

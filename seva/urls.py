@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts import views as accounts_views
 from ingestion.webhook import x_webhook
-from seva.api.auth import AuthTokenApi
+from seva.api.auth import AuthTokenApi, AuthTokenRevokeAllApi, AuthTokenRevokeApi
 from seva.health import healthz
 
 # The API docs are third-party pages (served from the sidecar, no CDN): their scripts are files of
@@ -16,6 +16,8 @@ docs_csp = csp_update({"style-src": [SELF, UNSAFE_INLINE], "img-src": [SELF, "da
 
 api_v1 = [
     path("auth/token/", AuthTokenApi.as_view(), name="auth-token"),
+    path("auth/token/revoke/", AuthTokenRevokeApi.as_view(), name="auth-token-revoke"),
+    path("auth/token/revoke-all/", AuthTokenRevokeAllApi.as_view(), name="auth-token-revoke-all"),
     path("", include("departments.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("ingestion.api.urls")),

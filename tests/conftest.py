@@ -17,13 +17,13 @@ def seeded(db):
 
 @pytest.fixture
 def client_for(db):
-    """An API client authenticated with a token as the given user."""
-    from rest_framework.authtoken.models import Token
+    """An API client authenticated with a token as the given user (issued as the token API does)."""
+    from accounts.services import api_token_issue
 
     def make(user) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = api_token_issue(user=user, actor=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return make

@@ -20,6 +20,30 @@ def _on_user_login_failed(sender, credentials=None, request=None, **kwargs) -> N
     login_failed_record(username=username, ip_address=client_address(request), path=_request_path(request))
 
 
+def _on_password_changed(sender, user=None, actor=None, tokens_revoked=0, **kwargs) -> None:
+    from tickets.services.access import password_changed_record
+
+    password_changed_record(user=user, actor=actor, tokens_revoked=tokens_revoked)
+
+
+def _on_api_token_issued(sender, user=None, actor=None, token=None, **kwargs) -> None:
+    from tickets.services.access import token_issued_record
+
+    token_issued_record(user=user, actor=actor, token=token)
+
+
+def _on_api_tokens_revoked(sender, user=None, actor=None, tokens=(), reason="", **kwargs) -> None:
+    from tickets.services.access import tokens_revoked_record
+
+    tokens_revoked_record(user=user, actor=actor, tokens=tokens, reason=reason)
+
+
+def _on_two_factor_enrolled(sender, user=None, actor=None, device=None, **kwargs) -> None:
+    from tickets.services.access import otp_enrolled_record
+
+    otp_enrolled_record(user=user, actor=actor, device=device)
+
+
 class TicketsConfig(AppConfig):
     name = "tickets"
 
@@ -30,3 +54,11 @@ class TicketsConfig(AppConfig):
 
         user_logged_in.connect(_on_user_logged_in, dispatch_uid="tickets.audit.login")
         user_login_failed.connect(_on_user_login_failed, dispatch_uid="tickets.audit.login_failed")
+        # Passwords, API tokens and two-factor enrolment (accounts.signals, sent inside the
+        # transaction of the change, so each event commits with it).
+        from accounts import signals
+
+        signals.password_changed.connect(_on_password_changed, dispatch_uid="tickets.audit.password_changed")
+        signals.api_token_issued.connect(_on_api_token_issued, dispatch_uid="tickets.audit.token_issued")
+        signals.api_tokens_revoked.connect(_on_api_tokens_revoked, dispatch_uid="tickets.audit.tokens_revoked")
+        signals.two_factor_enrolled.connect(_on_two_factor_enrolled, dispatch_uid="tickets.audit.otp_enrolled")

@@ -26,7 +26,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens: stored as digests, expiring, revocable (replaces rest_framework.authtoken).
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -58,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Whether this session gave its one-time code: request.user.is_verified().
     "django_otp.middleware.OTPMiddleware",
+    # A session that owes its one-time code (or its enrolment) reaches nothing but that step.
+    "seva.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
@@ -120,6 +123,8 @@ CONTENT_SECURITY_POLICY = {
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "admin:login"
+# Where the one-time code step goes on to when it was not given a `next`.
+LOGIN_REDIRECT_URL = "workspace:queue"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username and address is refused before any password is checked.
     "accounts.backends.LockoutBackend",
@@ -188,7 +193,8 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # `Authorization: Token <token>`, as before; knox's tokens (seva.api.authentication).
+        "seva.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -203,6 +209,14 @@ REST_FRAMEWORK = {
     ],
     # auth_token: password attempts per client address at /api/v1/auth/token/ (seva.api.throttling).
     "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "6000/minute", "auth_token": "10/minute"},
+}
+# API tokens (django-rest-knox) expire this many days after they are issued; a client asks again.
+SEVA_API_TOKEN_TTL_DAYS = env.int("SEVA_API_TOKEN_TTL_DAYS", default=30)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=SEVA_API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    # A token's life is fixed at issue: using it does not extend it.
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Seva Desk API",

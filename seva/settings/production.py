@@ -35,3 +35,12 @@ SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 CELERY_WORKER_SEND_TASK_EVENTS = True
+
+# Two-factor sign-in: in production every staff role must use it; SEVA_2FA_REQUIRED_ROLES still
+# overrides (a demo may set it empty to turn it off).
+SEVA_2FA_REQUIRED_ROLES = tuple(
+    env.list(
+        "SEVA_2FA_REQUIRED_ROLES",
+        default=["officer", "supervisor", "department_admin", "auditor", "superuser"],
+    )
+)

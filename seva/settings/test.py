@@ -15,3 +15,6 @@ CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"}}
 # Throttles count per address in Redis across tests; the tests of a throttle set their own rate.
 SEVA_SIGN_IN_RATE = "100000/minute"
+# Tests sign staff in with force_login, which gives no one-time code: no role requires one unless a
+# test says so (tests/accounts name the roles they require; a confirmed device is always enforced).
+SEVA_2FA_REQUIRED_ROLES: tuple[str, ...] = ()

@@ -36,6 +36,12 @@ def token_throttle(settings):
 
 
 @pytest.fixture
+def admins_must_use_two_factor(settings):
+    """The roles base settings require two-factor sign-in of (test settings require none)."""
+    settings.SEVA_2FA_REQUIRED_ROLES = ("department_admin", "superuser")
+
+
+@pytest.fixture
 def department_admin(db):
     return member(department=DepartmentFactory(code="TEL"), role=Role.DEPARTMENT_ADMIN, username="teladmin")
 

@@ -72,7 +72,7 @@ def test_an_enrolled_admins_session_that_did_not_give_the_code_does_not_get_the_
     client.force_login(department_admin)  # as if signed in by a door that asked no code
     response = client.get(reverse("admin:departments_department_changelist"))
     assert response.status_code == 302
-    assert response.url.startswith(reverse("admin:login"))
+    assert response.url.startswith(reverse("accounts:two-factor-verify"))
 
 
 def test_the_code_is_ignored_for_admins_without_a_device_when_none_is_required(client, department_admin, settings):
@@ -83,6 +83,7 @@ def test_the_code_is_ignored_for_admins_without_a_device_when_none_is_required(c
     assert client.get(reverse("admin:index")).status_code == 200
 
 
+@pytest.mark.usefixtures("admins_must_use_two_factor")
 @pytest.mark.parametrize("kind", ["department_admin", "superuser"])
 def test_a_user_who_must_have_two_factor_is_sent_to_enrol_after_signing_in(client, kind):
     if kind == "superuser":
@@ -100,6 +101,7 @@ def test_a_user_who_must_have_two_factor_is_sent_to_enrol_after_signing_in(clien
     assert kept_out.redirect_chain[-1][0].startswith(reverse("accounts:two-factor"))
 
 
+@pytest.mark.usefixtures("admins_must_use_two_factor")
 def test_a_forced_enrolment_ends_in_the_admin(client, department_admin):
     sign_in(client, "teladmin")
     client.get(reverse("accounts:two-factor"))
@@ -109,8 +111,9 @@ def test_a_forced_enrolment_ends_in_the_admin(client, department_admin):
     assert client.get(reverse("admin:departments_department_changelist")).status_code == 200
 
 
+@pytest.mark.usefixtures("admins_must_use_two_factor")
 def test_a_user_forced_to_enrol_can_still_sign_out(client, department_admin):
-    sign_in(client, "teladmin")
+    assert sign_in(client, "teladmin").url.startswith(reverse("accounts:two-factor"))
     client.post(reverse("accounts:logout"))
     assert "_auth_user_id" not in client.session
 

@@ -14,11 +14,11 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from accounts.models import User
+from accounts.services import api_token_issue
 from departments.models import CannedResponse
 from tests.factories.ticket_factory import ticket_of
 from tickets.lifecycle import Status
@@ -72,7 +72,7 @@ def officer_token(seeded, settings) -> str:
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth_token": "100000/minute"},
     }
     cache.delete("throttle_auth_token_127.0.0.1")
-    return Token.objects.get_or_create(user=officer)[0].key
+    return api_token_issue(user=officer, actor=officer)[1]
 
 
 # Loaded when the tests are collected: serving the schema needs no database.

@@ -654,8 +654,9 @@ def test_the_queue_reads_a_fixed_number_of_queries(client, ingest_ticket):
         ticket_claim(actor=officer, number=ticket.number)
     many = _queries(client, reverse("workspace:queue"))
 
-    # session, user, the departments for the filter, the roles (Take next), the tickets.
-    assert few == many == 5
+    # session, user, whether a second factor is owed, the departments for the filter, the roles
+    # (Take next), the tickets.
+    assert few == many == 6
 
 
 def test_the_ticket_page_reads_a_fixed_number_of_queries(client, bsnl_ticket):
@@ -668,9 +669,9 @@ def test_the_ticket_page_reads_a_fixed_number_of_queries(client, bsnl_ticket):
         ticket_reply(actor=officer, number=bsnl_ticket.number, text=f"Reply {n}")
     many = _queries(client, ticket_url(bsnl_ticket))
 
-    # session, user, ticket, messages, events, notes, roles, scope, assignees, canned responses,
-    # departments to transfer to.
-    assert few == many == 11
+    # session, user, whether a second factor is owed, ticket, messages, events, notes, roles, scope,
+    # assignees, canned responses, departments to transfer to.
+    assert few == many == 12
 
 
 # --- nothing from elsewhere ----------------------------------------------------------------------

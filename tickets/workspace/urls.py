@@ -3,8 +3,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts.views import StaffLoginView
+from accounts.views import StaffLoginView, StaffPasswordChangeDoneView, StaffPasswordChangeView
 from tickets.workspace import actions, views
+from tickets.workspace.http import staff_login_required
 
 app_name = "workspace"
 
@@ -20,6 +21,21 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page=reverse_lazy("workspace:login")), name="logout"),
+    # Staff change their own password (signing out their other sessions, revoking their API tokens).
+    path(
+        "password/",
+        staff_login_required(
+            StaffPasswordChangeView.as_view(
+                success_url=reverse_lazy("workspace:password-change-done"), extra_context={"nav": "password"}
+            )
+        ),
+        name="password-change",
+    ),
+    path(
+        "password/done/",
+        staff_login_required(StaffPasswordChangeDoneView.as_view(extra_context={"nav": "password"})),
+        name="password-change-done",
+    ),
     path("", views.queue, name="queue"),
     path("take-next/", views.take_next, name="take-next"),
     path("reply-length/", views.reply_length, name="reply-length"),
