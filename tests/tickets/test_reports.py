@@ -28,15 +28,16 @@ from tests.factories.ticket_factory import department, staff, ticket_of
 from tickets.audit import ChainBreak, audit_chain_verify
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Escalation, EventKind, Feedback, Ticket
-from tickets.reports import (
+from tickets.reports.figures import (
     accountability_report,
     first_response_missed_q,
     report_period_errors,
     resolution_missed_q,
 )
+from tickets.reports.render_pdf import devanagari_font, render_pdf
+from tickets.reports.tables import report_tables
 from tickets.selectors import ticket_breached_q
 from tickets.services import report_export
-from tickets.services.reports import devanagari_font, render_pdf, report_tables
 
 pytestmark = pytest.mark.django_db
 

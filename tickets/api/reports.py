@@ -19,10 +19,17 @@ from rest_framework.views import APIView
 from departments.models import Department
 from seva.api.schema import AUTHENTICATED_ERRORS, READ_ONE_ERRORS, error_responses
 from tickets.models import Feedback, Ticket
-from tickets.reports import MAX_PERIOD_DAYS, AccountabilityReport, DayRow, OfficerRow, ScopeRow, report_period_errors
+from tickets.reports.export import CONTENT_TYPES
+from tickets.reports.figures import (
+    MAX_PERIOD_DAYS,
+    AccountabilityReport,
+    DayRow,
+    OfficerRow,
+    ScopeRow,
+    report_period_errors,
+)
 from tickets.selectors import dashboard_summary, feedback_summary, ticket_feedback_list
 from tickets.services import REPORT_FORMATS, report_export
-from tickets.services.reports import CONTENT_TYPES
 
 
 class FeedbackOutputSerializer(serializers.ModelSerializer):

@@ -7,14 +7,12 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from accounts.models import User
-from departments.models import SUPERVISING_ROLES, WORKING_ROLES, CannedResponse, Department, Role
+from departments.models import SUPERVISING_ROLES, WORKING_ROLES, CannedResponse, Department
 from departments.selectors import department_ancestor_ids, department_roles
 from tickets.models import Escalation, InternalNote, Ticket, TicketMessage
+from tickets.reports.figures import REPORTING_ROLES
 from tickets.selectors import escalation_list, ticket_get
 from tickets.services.rights import ticket_scope_department_id
-
-# Roles that may download the accountability reports.
-REPORTING_ROLES = frozenset({*SUPERVISING_ROLES, Role.AUDITOR})
 
 
 @dataclass(frozen=True)

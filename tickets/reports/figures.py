@@ -38,7 +38,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from departments.models import Department, Role
+from departments.models import SUPERVISING_ROLES, Department, Role
 from departments.selectors import department_roles
 from tickets.lifecycle import OPEN_STATUSES, Status
 from tickets.models import Escalation, Feedback, Ticket
@@ -51,9 +51,8 @@ MAX_PERIOD_DAYS = 366
 EARLIEST_DATE = date(2006, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 # Who may read and export the report (officers may not); superusers (ministry admins) always may.
-REPORTING_ROLES = (Role.SUPERVISOR, Role.DEPARTMENT_ADMIN, Role.AUDITOR)
+REPORTING_ROLES = frozenset({*SUPERVISING_ROLES, Role.AUDITOR})
 NOT_A_REPORTER = "Only supervisors, department admins and auditors may see reports."
-_REPORTING = frozenset(REPORTING_ROLES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +156,7 @@ def report_department_check(*, department_code: str | None, roles: dict[int, set
     Department.DoesNotExist for one the user cannot see (404, so existence does not leak), and
     PermissionDenied where they hold no reporting role (403)."""
     if not department_code:
-        if roles is not None and not any(held & _REPORTING for held in roles.values()):
+        if roles is not None and not any(held & REPORTING_ROLES for held in roles.values()):
             raise PermissionDenied(NOT_A_REPORTER)
         return None
     department = Department.objects.filter(code__iexact=department_code.strip()).first()
@@ -166,7 +165,7 @@ def report_department_check(*, department_code: str | None, roles: dict[int, set
     if roles is not None:
         if department.pk not in roles:
             raise Department.DoesNotExist
-        if not roles[department.pk] & _REPORTING:
+        if not roles[department.pk] & REPORTING_ROLES:
             raise PermissionDenied(NOT_A_REPORTER)
     return department
 
@@ -222,7 +221,7 @@ def _departments_in_report(*, roles: dict[int, set[str]] | None, department: Dep
     may report on. A role covers a whole subtree, so walking down from `department` finds them all."""
     departments = Department.objects.all()
     if roles is not None:
-        departments = departments.filter(id__in=[pk for pk, held in roles.items() if held & _REPORTING])
+        departments = departments.filter(id__in=[pk for pk, held in roles.items() if held & REPORTING_ROLES])
     found = list(departments.values("id", "code", "name_en", "name_hi", "parent_id", "is_unit").order_by("code"))
     ids = {entry["id"] for entry in found}
     children: dict[int | None, list[dict]] = {}
