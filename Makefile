@@ -37,10 +37,12 @@ run: setup
 	@echo "Ctrl-C stops the web server, the worker and beat together."
 	@PORT=$(PORT) $(BIN)/honcho start
 
+# Tests run on the test settings whatever this Makefile exports for `make run`: pytest-django lets
+# the environment win over pytest.ini.
 test: venv services
 	@DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/seva} $(BIN)/python scripts/createdb.py
 	@$(MAKE) --no-print-directory check-deploy
-	$(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=seva.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 # Django's deployment checklist against the production settings, with stand-in values for the
 # secrets they insist on (nothing is connected to; the key is made up for this run only).
