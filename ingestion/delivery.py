@@ -37,7 +37,7 @@ from ingestion.x_client import (
     XConfigurationError,
 )
 from tickets.models import Delivery, TicketMessage
-from tickets.outbox import (
+from tickets.services.outbox import (
     outbox_claim_due,
     outbox_claim_stale,
     outbox_due_account_ids,
