@@ -105,63 +105,74 @@ class IntakeBatch:
     feedback: list[FeedbackDraft] = field(default_factory=list)
 
 
-def _tweet_values(ticket_id: int, tweet: InboundTweet, *, official_account_id: int | None = None) -> dict:
+@dataclass(slots=True)
+class _TweetOnTicket:
+    """A tweet to store as a message of a ticket; with an official account, that account posted it."""
+
+    ticket_id: int
+    tweet: InboundTweet
+    official_account_id: int | None = None
+
+
+def _tweet_row(message_id: int, ticket_id: int, tweet: InboundTweet, official_account_id: int | None) -> tuple:
     """A tweet on a ticket: the citizen's (in), or the department's own post on X (out, already sent)."""
     official = official_account_id is not None
-    return {
-        "ticket_id": ticket_id,
-        "direction": Direction.OUT if official else Direction.IN,
-        "kind": MessageKind.OFFICIAL_TWEET if official else MessageKind.TWEET,
-        "tweet_id": tweet.tweet_id,
-        "previous_tweet_ids": tweet.previous_tweet_ids,
-        "in_reply_to_tweet_id": tweet.in_reply_to_tweet_id,
-        "author_x_user_id": tweet.author_x_user_id,
-        "author_handle": tweet.author_handle,
-        "text": tweet.text,
-        "language": tweet.language,
-        "media": orjson.dumps(list(tweet.media)).decode(),
-        "created_at": tweet.created_at,
-        "sent_by_id": None,
-        "from_account_id": official_account_id,
-        "delivery": Delivery.SENT if official else "",
-        "idempotency_key": None,
-        "attempts": 0,
-        "next_attempt_at": None,
-        "last_error": "",
-        "sent_at": tweet.created_at if official else None,
-        "thread_part": 1,
-        "thread_parts": 1,
-    }
+    return sql.MESSAGES.row(
+        id=message_id,
+        ticket_id=ticket_id,
+        direction=Direction.OUT if official else Direction.IN,
+        kind=MessageKind.OFFICIAL_TWEET if official else MessageKind.TWEET,
+        tweet_id=tweet.tweet_id,
+        previous_tweet_ids=tweet.previous_tweet_ids,
+        in_reply_to_tweet_id=tweet.in_reply_to_tweet_id,
+        author_x_user_id=tweet.author_x_user_id,
+        author_handle=tweet.author_handle,
+        text=tweet.text,
+        language=tweet.language,
+        media=orjson.dumps(list(tweet.media)).decode(),
+        created_at=tweet.created_at,
+        sent_by_id=None,
+        from_account_id=official_account_id,
+        delivery=Delivery.SENT if official else "",
+        idempotency_key=None,
+        attempts=0,
+        next_attempt_at=None,
+        last_error="",
+        sent_at=tweet.created_at if official else None,
+        thread_part=1,
+        thread_parts=1,
+    )
 
 
-def _acknowledgement_values(ticket: NewTicket, now: datetime) -> dict:
+def _acknowledgement_row(message_id: int, ticket: NewTicket, now: datetime) -> tuple:
     delivery = Delivery.QUEUED if ticket.reply_account_id else Delivery.MANUAL
-    return {
-        "ticket_id": ticket.id,
-        "direction": Direction.OUT,
-        "kind": MessageKind.ACKNOWLEDGEMENT,
-        "tweet_id": None,
-        "previous_tweet_ids": [],
-        "in_reply_to_tweet_id": ticket.opening.tweet_id,
-        "author_x_user_id": None,
-        "author_handle": "",
-        "text": acknowledgement_text(
+    return sql.MESSAGES.row(
+        id=message_id,
+        ticket_id=ticket.id,
+        direction=Direction.OUT,
+        kind=MessageKind.ACKNOWLEDGEMENT,
+        tweet_id=None,
+        previous_tweet_ids=[],
+        in_reply_to_tweet_id=ticket.opening.tweet_id,
+        author_x_user_id=None,
+        author_handle="",
+        text=acknowledgement_text(
             number=ticket.number, department=ticket.department, language=ticket.opening.language
         ),
-        "language": ticket.opening.language,
-        "media": "[]",
-        "created_at": now,
-        "sent_by_id": None,
-        "from_account_id": ticket.reply_account_id,
-        "delivery": delivery,
-        "idempotency_key": f"ack-{ticket.number}",
-        "attempts": 0,
-        "next_attempt_at": now if delivery == Delivery.QUEUED else None,
-        "last_error": "",
-        "sent_at": None,
-        "thread_part": 1,
-        "thread_parts": 1,
-    }
+        language=ticket.opening.language,
+        media="[]",
+        created_at=now,
+        sent_by_id=None,
+        from_account_id=ticket.reply_account_id,
+        delivery=delivery,
+        idempotency_key=f"ack-{ticket.number}",
+        attempts=0,
+        next_attempt_at=now if delivery == Delivery.QUEUED else None,
+        last_error="",
+        sent_at=None,
+        thread_part=1,
+        thread_parts=1,
+    )
 
 
 def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
@@ -227,23 +238,31 @@ def _touch_tickets(cursor, appends: list[tuple[int, Append]]) -> None:
     )
 
 
-def _insert_messages(cursor, messages: list[tuple[dict, InboundTweet | None]]) -> None:
-    """COPY the messages with ids allocated up front, so earlier versions of edited tweets can point at them.
-
-    `messages` pairs each message's column values (all but its id) with its tweet (None for our
-    acknowledgements), whose earlier versions' texts are kept beside their ids."""
-    if not messages:
+def _insert_messages(cursor, new: list[NewTicket], tweets: list[_TweetOnTicket], now: datetime) -> None:
+    """COPY the new tickets' opening tweets and acknowledgements, then `tweets`, with ids allocated up
+    front, so earlier versions of edited tweets can point at them (their texts kept beside their ids)."""
+    tweets = [_TweetOnTicket(t.id, t.opening) for t in new] + tweets
+    if not tweets:
         return
-    cursor.execute(sql.MESSAGE_IDS_ALLOCATE, [len(messages)])
+    cursor.execute(sql.MESSAGE_IDS_ALLOCATE, [len(tweets) + len(new)])
     ids = [message_id for (message_id,) in cursor.fetchall()]
-    sql.MESSAGES.copy(cursor, [sql.MESSAGES.row(id=i, **values) for i, (values, _) in zip(ids, messages, strict=True)])
+    # In id order: the openings, their acknowledgements, the other tweets.
+    tweet_ids = ids[: len(new)] + ids[2 * len(new) :]
+    rows = [
+        _tweet_row(message_id, t.ticket_id, t.tweet, t.official_account_id)
+        for message_id, t in zip(tweet_ids, tweets, strict=True)
+    ]
+    rows[len(new) : len(new)] = [
+        _acknowledgement_row(message_id, ticket, now)
+        for message_id, ticket in zip(ids[len(new) : 2 * len(new)], new, strict=True)
+    ]
+    sql.MESSAGES.copy(cursor, rows)
     _insert_previous_versions(
         cursor,
         [
-            (earlier, i, tweet.previous_texts.get(earlier, ""))
-            for i, (_, tweet) in zip(ids, messages, strict=True)
-            if tweet is not None
-            for earlier in tweet.previous_tweet_ids
+            (earlier, message_id, t.tweet.previous_texts.get(earlier, ""))
+            for message_id, t in zip(tweet_ids, tweets, strict=True)
+            for earlier in t.tweet.previous_tweet_ids
         ],
     )
 
@@ -368,14 +387,9 @@ def intake_apply(*, batch: IntakeBatch) -> None:
         appends = [
             (new[a.ticket.index].id if isinstance(a.ticket, NewTicketRef) else a.ticket, a) for a in batch.appends
         ]
-        messages = [(_tweet_values(t.id, t.opening), t.opening) for t in new]
-        messages += [(_acknowledgement_values(t, now), None) for t in new]
-        messages += [(_tweet_values(f.ticket_id, f.tweet), f.tweet) for f in batch.feedback]
-        messages += [
-            (_tweet_values(ticket_id, a.tweet, official_account_id=a.official_account_id), a.tweet)
-            for ticket_id, a in appends
-        ]
-        _insert_messages(cursor, messages)
+        tweets = [_TweetOnTicket(f.ticket_id, f.tweet) for f in batch.feedback]
+        tweets += [_TweetOnTicket(ticket_id, a.tweet, a.official_account_id) for ticket_id, a in appends]
+        _insert_messages(cursor, new, tweets, now)
         _touch_tickets(cursor, [(ticket_id, a) for ticket_id, a in appends if not isinstance(a.ticket, NewTicketRef)])
         replaced = _apply_edits(cursor, batch.edits)
         feedback_events = _insert_feedback(cursor, batch.feedback, now)
