@@ -1,4 +1,4 @@
-"""Posting the outbox to X: the ingestion side of outbound replies (tickets.outbox is the other).
+"""Posting the outbox to X: the ingestion side of outbound replies (tickets.services.outbox is the other).
 
 The sender claims one due message at a time (so a claim is never older than the post it leads
 to), posts it from its official account in reply to its tweet, and records what X answered:
