@@ -1,4 +1,4 @@
-"""Posting the outbox to X: the ingestion side of outbound replies (tickets.outbox is the other).
+"""Posting the outbox to X: the ingestion side of outbound replies (tickets.services.outbox is the other).
 
 The sender claims one due message at a time (so a claim is never older than the post it leads
 to), posts it from its official account in reply to its tweet, and records what X answered:
@@ -37,7 +37,7 @@ from ingestion.x_client import (
     XConfigurationError,
 )
 from tickets.models import Delivery, TicketMessage
-from tickets.outbox import (
+from tickets.services.outbox import (
     outbox_claim_due,
     outbox_claim_stale,
     outbox_due_account_ids,

@@ -18,7 +18,8 @@ from ingestion.models import Outcome
 from ingestion.normalized import DeadLetterDraft, NormalizedTweet
 from ingestion.routing import RoutingConfig
 from tickets.feedback import APPEAL_AT_OR_BELOW, rating_from_text
-from tickets.intake import (
+from tickets.lifecycle import OPEN_STATUSES, Status
+from tickets.services.intake import (
     REOPEN_WINDOW,
     Append,
     Edit,
@@ -29,7 +30,6 @@ from tickets.intake import (
     NewTicketRef,
     intake_apply,
 )
-from tickets.lifecycle import OPEN_STATUSES, Status
 
 # Batches take turns (a conversation is never threaded by two at once). Their commits need not wait
 # for the disk: if PostgreSQL crashed before flushing one, its inbox rows would still be pending
@@ -340,7 +340,7 @@ class _BatchPlanner:
 
     def write(self) -> BatchResult:
         self.batch.edits = list(self.edits.values())
-        intake_apply(self.batch)
+        intake_apply(batch=self.batch)
         result = BatchResult(dead_letters=self.dead_letters)
         for tweet_id, (outcome, ref) in self.outcomes.items():
             ticket_id = self.batch.new_tickets[ref.index].id if isinstance(ref, NewTicketRef) else ref

@@ -60,7 +60,7 @@ def replies_send(limit: int = 50) -> None:
     """Post the outbox's due replies: beat every 10 s, and kicked when a reply is queued. Run twice or
     at once, it posts each reply once (ingestion.delivery)."""
     from ingestion.delivery import replies_send_due
-    from tickets.outbox import SENDER_KICK_KEY, outbox_sender_kick
+    from tickets.services.outbox import SENDER_KICK_KEY, outbox_sender_kick
 
     cache.delete(SENDER_KICK_KEY)
     summary = replies_send_due(limit=limit)

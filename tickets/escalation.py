@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from departments.models import SUPERVISING_ROLES
 from tickets.audit import EventDraft, audit_events_append
-from tickets.intake import REOPEN_WINDOW
 from tickets.lifecycle import CLOCK_RUNNING_STATUSES, Status
 from tickets.models import Escalation, EventKind
+from tickets.services.intake import REOPEN_WINDOW
 
 logger = logging.getLogger(__name__)
 

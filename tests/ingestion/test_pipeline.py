@@ -338,7 +338,7 @@ def test_a_crash_mid_batch_leaves_no_half_ticket_and_the_tweets_pending(seeded, 
     import io
     import json
 
-    import tickets.intake
+    import tickets.services.intake
     from ingestion.files import ingest_stream
     from ingestion.inbox import inbox_process_pending
 
@@ -348,7 +348,7 @@ def test_a_crash_mid_batch_leaves_no_half_ticket_and_the_tweets_pending(seeded, 
     def crash(*args, **kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(tickets.intake, "audit_events_append", crash)
+    monkeypatch.setattr(tickets.services.intake, "audit_events_append", crash)
     with pytest.raises(RuntimeError):
         ingest_stream(io.BytesIO(data))
     assert Ticket.objects.count() == 0

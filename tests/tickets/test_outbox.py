@@ -6,15 +6,20 @@ import unicodedata
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from ingestion.files import ingest_stream
+from seva.celery import app as celery_app
 from tests.ingestion.factories import BSNL, next_id, tweet_id_of, v2_tweet
 from tickets.models import AuditEvent, Delivery, EventKind, MessageKind, Ticket, TicketMessage
-from tickets.outbox import (
+from tickets.post_text import reply_thread_parts, weighted_length
+from tickets.services import outbox
+from tickets.services.outbox import (
     MAX_ATTEMPTS,
     RETRY_CAP,
+    SENDER_KICK_KEY,
     ReplyTextInvalid,
     outbox_claim_due,
     outbox_mark_failed,
@@ -22,8 +27,8 @@ from tickets.outbox import (
     outbox_queue_reply,
     outbox_release,
     outbox_sender_kick,
+    outbox_sender_register,
 )
-from tickets.post_text import reply_thread_parts, weighted_length
 
 # An English sentence of 42 characters and a Hindi one of 37, each followed by a space.
 SENTENCE = "We have checked your line at the exchange. "
@@ -205,6 +210,39 @@ def test_queueing_asks_for_the_sender_once_committed(complaint, django_capture_o
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         queue(ticket, "On it.")
     assert callbacks == [outbox_sender_kick]
+
+
+@pytest.fixture
+def no_kick_waiting():
+    cache.delete(SENDER_KICK_KEY)
+    yield
+    cache.delete(SENDER_KICK_KEY)
+
+
+def test_a_kick_enqueues_ingestions_sender_task_once_until_it_starts(no_kick_waiting, monkeypatch):
+    sent = []
+    monkeypatch.setattr(celery_app, "send_task", lambda name, *args, **kwargs: sent.append(name))
+    outbox_sender_kick()
+    outbox_sender_kick()  # a request is already waiting: the task clears the key when it starts
+    assert sent == ["ingestion.tasks.replies_send"]
+    cache.delete(SENDER_KICK_KEY)
+    outbox_sender_kick()
+    assert sent == ["ingestion.tasks.replies_send"] * 2
+
+
+def test_the_kick_calls_whichever_sender_is_registered(no_kick_waiting, monkeypatch):
+    monkeypatch.setattr(outbox, "_sender_enqueue", None)  # put back the registered one after the test
+    calls = []
+    outbox_sender_register(enqueue=lambda: calls.append("sender"))
+    outbox_sender_kick()
+    assert calls == ["sender"]
+
+
+def test_without_a_registered_sender_a_kick_leaves_it_to_the_beat(no_kick_waiting, monkeypatch):
+    monkeypatch.setattr(outbox, "_sender_enqueue", None)
+    outbox_sender_kick()
+    # No request was made, so none is marked waiting: the next kick, once a sender is there, goes out.
+    assert cache.get(SENDER_KICK_KEY) is None
 
 
 def test_a_manual_reply_does_not_ask_for_the_sender(complaint, django_capture_on_commit_callbacks):

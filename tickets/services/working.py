@@ -18,11 +18,11 @@ from departments.selectors import department_ancestor_ids, user_has_role
 from tickets.audit import EventDraft, audit_event_append
 from tickets.lifecycle import OPEN_STATUSES, Status, transition_allowed
 from tickets.models import EventKind, InternalNote, MessageKind, Ticket, TicketMessage
-from tickets.outbox import ReplyTextInvalid, outbox_queue_reply
 from tickets.selectors import staff_user_find
 from tickets.services.citizen_texts import resolved_text
 from tickets.services.errors import ActionConflict, ActionForbidden, TicketActionError
 from tickets.services.locks import ticket_lock
+from tickets.services.outbox import ReplyTextInvalid, outbox_queue_reply
 from tickets.services.rights import check_can_supervise, check_can_work, is_supervisor_of, ticket_scope_department_id
 from tickets.sla import ticket_sla_pause, ticket_sla_resume
 

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.lifecycle import OPEN_STATUSES, Priority, Status
 from tickets.models import AuditEvent, Delivery, Escalation, EventKind, Ticket
-from tickets.outbox import MAX_THREAD_PARTS
 from tickets.post_text import POST_LIMIT, reply_thread_parts, weighted_length
 from tickets.services import TicketActionError
+from tickets.services.outbox import MAX_THREAD_PARTS
 
 # A clock due within this many seconds is shown amber; past due, red.
 DUE_SOON_SECONDS = 3600

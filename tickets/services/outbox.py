@@ -13,17 +13,19 @@ the answer: it is reconciled (looked up on X), never re-sent blindly. While a me
 its `next_attempt_at` is the time it was claimed.
 
 This is the tickets side: it never talks to X and never imports ingestion (`ingestion.delivery`
-posts). Every state change is one short transaction of its own that locks the message's row; sent
-and failed write their audit event (REPLY_SENT, REPLY_FAILED) in it, while claiming, releasing and
-a retry are the sender's bookkeeping (attempts, last_error), not events. Claiming uses SELECT ...
-FOR UPDATE SKIP LOCKED, so two senders never claim one message.
+posts, and ingestion registers the sender that outbox_sender_kick enqueues: outbox_sender_register).
+Every state change is one short transaction of its own that locks the message's row; sent and failed
+write their audit event (REPLY_SENT, REPLY_FAILED) in it, while claiming, releasing and a retry are
+the sender's bookkeeping (attempts, last_error), not events. Claiming uses SELECT ...
+FOR UPDATE SKIP LOCKED, so two senders never claim one message (the claims' SQL is in
+tickets.services.outbox_sql).
 """
 
 import logging
 import random
 import re
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -32,10 +34,10 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from seva.celery import app as celery_app
 from tickets.audit import EventDraft, audit_events_append
 from tickets.models import Delivery, Direction, EventKind, MessageKind, Ticket, TicketMessage
 from tickets.post_text import POST_LIMIT, reply_thread_parts
+from tickets.services import outbox_sql as sql
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,6 @@ RETRY_BASE = timedelta(seconds=15)
 RETRY_CAP = timedelta(minutes=15)
 # Set while a send is queued after a commit; the sender task clears it when it starts.
 SENDER_KICK_KEY = "outbox:sender-kicked"
-SENDER_TASK = "ingestion.tasks.replies_send"
 
 REPLY_KINDS = frozenset({MessageKind.ACKNOWLEDGEMENT, MessageKind.REPLY})
 
@@ -149,10 +150,23 @@ def outbox_queue_reply(
     return messages
 
 
+# Enqueues a run of the sender; ingestion, which posts, registers it when its app is ready.
+_sender_enqueue: Callable[[], object] | None = None
+
+
+def outbox_sender_register(*, enqueue: Callable[[], object]) -> None:
+    """Name the function that enqueues a run of the sender (ingestion's replies_send task)."""
+    global _sender_enqueue  # noqa: PLW0603 - one hook per process, set once at start-up
+    _sender_enqueue = enqueue
+
+
 def outbox_sender_kick() -> None:
     """Ask a worker to run the sender now, unless a request is already waiting (the beat runs it anyway)."""
+    if _sender_enqueue is None:
+        logger.warning("outbox: no sender registered; queued replies wait for the beat")
+        return
     if cache.add(SENDER_KICK_KEY, 1, timeout=30):
-        celery_app.send_task(SENDER_TASK)
+        _sender_enqueue()
 
 
 # --- the sender's services ---------------------------------------------------------------------
@@ -161,11 +175,7 @@ def outbox_sender_kick() -> None:
 def outbox_due_account_ids() -> list[int]:
     """The accounts that have messages due now, for the sender to check which of them are paused."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT from_account_id FROM tickets_ticketmessage "
-            "WHERE delivery = %s AND next_attempt_at <= %s AND from_account_id IS NOT NULL",
-            [Delivery.QUEUED, timezone.now()],
-        )
+        cursor.execute(sql.DUE_ACCOUNT_IDS, [Delivery.QUEUED, timezone.now()])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -176,18 +186,7 @@ def outbox_claim_due(*, limit: int, exclude_account_ids: Collection[int] = ()) -
     now = timezone.now()
     with transaction.atomic(durable=True), connection.cursor() as cursor:
         cursor.execute(
-            """
-            UPDATE tickets_ticketmessage m
-               SET delivery = %s, attempts = m.attempts + 1, next_attempt_at = %s
-              FROM (SELECT id FROM tickets_ticketmessage
-                     WHERE delivery = %s AND next_attempt_at <= %s AND from_account_id IS NOT NULL
-                       AND NOT (from_account_id = ANY(%s::bigint[]))
-                     ORDER BY next_attempt_at, id
-                     LIMIT %s
-                     FOR UPDATE SKIP LOCKED) due
-             WHERE m.id = due.id
-            RETURNING m.id
-            """,
+            sql.CLAIM_DUE,
             [Delivery.SENDING, now, Delivery.QUEUED, now, list(exclude_account_ids), limit],
         )
         return sorted(row[0] for row in cursor.fetchall())
@@ -201,16 +200,7 @@ def outbox_claim_stale(*, older_than: timedelta, limit: int) -> list[int]:
     now = timezone.now()
     with transaction.atomic(durable=True), connection.cursor() as cursor:
         cursor.execute(
-            """
-            UPDATE tickets_ticketmessage m SET next_attempt_at = %s
-              FROM (SELECT id FROM tickets_ticketmessage
-                     WHERE delivery = %s AND next_attempt_at <= %s
-                     ORDER BY next_attempt_at, id
-                     LIMIT %s
-                     FOR UPDATE SKIP LOCKED) stale
-             WHERE m.id = stale.id
-            RETURNING m.id
-            """,
+            sql.CLAIM_STALE,
             [now, Delivery.SENDING, now - older_than, limit],
         )
         return sorted(row[0] for row in cursor.fetchall())
