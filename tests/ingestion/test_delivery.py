@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from departments.models import OfficialAccount
+from devtools.fake_x import Endpoint, FakeXApi, Fault
 from ingestion.delivery import (
     account_unpause,
     accounts_paused,
@@ -19,7 +20,6 @@ from ingestion.delivery import (
     usage_cap_pause,
     usage_capped,
 )
-from ingestion.fake_x import Endpoint, FakeXApi, Fault
 from ingestion.models import Outcome
 from ingestion.tasks import replies_send
 from ingestion.x_client import XClient

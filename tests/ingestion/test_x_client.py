@@ -7,7 +7,7 @@ import httpx
 import orjson
 import pytest
 
-from ingestion.fake_x import Endpoint, FakeXApi, Fault
+from devtools.fake_x import Endpoint, FakeXApi, Fault
 from ingestion.x_client import (
     INGESTION_FIELDS,
     USER_AGENT,
