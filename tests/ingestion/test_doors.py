@@ -634,10 +634,10 @@ def test_a_webhook_tweet_becomes_a_ticket_on_a_real_worker_within_seconds(
 
 
 def test_the_sweep_requeues_processing_when_rows_waited_over_30_seconds(seeded, monkeypatch):
-    from ingestion import tasks
+    from ingestion import enqueue, tasks
 
     kicks = []
-    monkeypatch.setattr(tasks.inbox_process, "delay", lambda: kicks.append(1))
+    monkeypatch.setattr(enqueue.celery_app, "send_task", lambda *args, **options: kicks.append(1))
     parsed = parse_document(bsnl_page())
     inbox_store(tweets=parsed.tweets, dead_letters=[], door=Door.SEARCH)
 
@@ -645,7 +645,7 @@ def test_the_sweep_requeues_processing_when_rows_waited_over_30_seconds(seeded, 
     assert kicks == []  # pending, but only just received: its own kick is on the way
 
     InboxTweet.objects.update(received_at=timezone.now() - timedelta(seconds=31))
-    cache.add(tasks.KICK_KEY, 1)  # a kick that was lost with its worker
+    cache.add(enqueue.INBOX_KICK_KEY, 1)  # a kick that was lost with its worker
     tasks.inbox_sweep()
     assert kicks == [1]
 
