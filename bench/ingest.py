@@ -27,7 +27,7 @@ from benchdb import bench_database_url  # noqa: E402 - after the path is set
 
 
 def generate(path: Path, count: int) -> None:
-    from ingestion.simulation import TweetGenerator
+    from devtools.tweet_generator import TweetGenerator
 
     with path.open("w") as handle:
         for page in TweetGenerator(seed=42).pages(count):

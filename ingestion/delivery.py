@@ -55,7 +55,7 @@ USAGE_CAP_PAUSE = timedelta(hours=1)
 # A message "sending" for longer than this lost its sender (posts time out after 10 s).
 STALE_AFTER = timedelta(minutes=2)
 
-_ACCOUNT_PAUSE_KEY = "outbox:account-paused:{}"
+ACCOUNT_PAUSE_KEY = "outbox:account-paused:{}"
 _USAGE_CAP_KEY = "outbox:usage-capped"
 
 
@@ -104,16 +104,12 @@ class ReconcileSummary:
 def account_pause(*, account_id: int, until: datetime) -> None:
     seconds = (until - timezone.now()).total_seconds()
     if seconds > 0:
-        cache.set(_ACCOUNT_PAUSE_KEY.format(account_id), until.timestamp(), timeout=int(seconds) + 1)
-
-
-def account_unpause(*, account_id: int) -> None:
-    cache.delete(_ACCOUNT_PAUSE_KEY.format(account_id))
+        cache.set(ACCOUNT_PAUSE_KEY.format(account_id), until.timestamp(), timeout=int(seconds) + 1)
 
 
 def accounts_paused(*, account_ids: Iterable[int]) -> dict[int, datetime]:
     """The accounts among `account_ids` that are paused, with when their pause ends."""
-    keys = {_ACCOUNT_PAUSE_KEY.format(account_id): account_id for account_id in account_ids}
+    keys = {ACCOUNT_PAUSE_KEY.format(account_id): account_id for account_id in account_ids}
     now = timezone.now()
     paused = {}
     for key, timestamp in cache.get_many(list(keys)).items():

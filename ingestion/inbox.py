@@ -7,19 +7,24 @@ for the next run, never half a ticket.
 """
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import orjson
 from django.db import connection, transaction
 
+from ingestion.enqueue import inbox_kick, inbox_kick_again
 from ingestion.models import Door, InboxState, Outcome
 from ingestion.normalized import DeadLetterDraft, NormalizedTweet, ParseError
 from ingestion.parsing import parse_envelope
 from ingestion.pipeline import PIPELINE_LOCK_SQL, BatchResult, tweets_process
 from ingestion.routing import RoutingConfig, dead_letter_departments
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_BATCH_SIZE = 2000
+STALE_PENDING_SECONDS = 30  # a row's own kick is processed well within this
 
 
 @dataclass(slots=True)
@@ -100,14 +105,8 @@ def inbox_store(
         result.new = [unique[i] for i in ids if i in inserted]
         result.duplicates += len(unique) - len(inserted)
     if result.new:
-        transaction.on_commit(_kick_processing)
+        transaction.on_commit(inbox_kick)
     return result
-
-
-def _kick_processing() -> None:
-    from ingestion.tasks import inbox_kick
-
-    inbox_kick()
 
 
 def _mark_done(cursor, result: BatchResult, dead_ids: Sequence[int] = ()) -> None:
@@ -182,7 +181,17 @@ def inbox_process_pending(*, limit: int = DEFAULT_BATCH_SIZE) -> BatchResult:
     return result
 
 
-def inbox_pending_count() -> int:
+def inbox_stale_requeue() -> bool:
+    """Ask for processing again when rows have waited over STALE_PENDING_SECONDS (a worker died
+    mid-batch, a kick was lost with its worker). Returns whether it asked."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM ingestion_inboxtweet WHERE state = %s", [InboxState.PENDING])
-        return cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM ingestion_inboxtweet WHERE state = 'pending' "
+            "AND received_at < now() - make_interval(secs => %s))",
+            [STALE_PENDING_SECONDS],
+        )
+        stale = cursor.fetchone()[0]
+    if stale:
+        logger.warning("inbox has rows pending for over %s s; re-queuing processing", STALE_PENDING_SECONDS)
+        inbox_kick_again()
+    return stale

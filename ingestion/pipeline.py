@@ -1,8 +1,9 @@
 """Route and thread a batch of normalised tweets, then write it: a fixed number of queries per batch.
 
 Tweets are handled in id order (X ids grow with time), against a snapshot of the tickets they can
-touch read in two queries, so a follow-up later in the same batch finds the ticket opened earlier
-in it. The caller holds the pipeline lock, so batches never race each other over a conversation.
+touch, read in two queries (tickets.snapshots), so a follow-up later in the same batch finds the
+ticket opened earlier in it. The caller holds the pipeline lock, so batches never race each other
+over a conversation.
 """
 
 from collections import Counter
@@ -11,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
-from django.db import connection
 from django.utils import timezone
 
 from ingestion.models import Outcome
@@ -30,6 +30,7 @@ from tickets.services.intake import (
     NewTicketRef,
     intake_apply,
 )
+from tickets.snapshots import message_snapshots, ticket_snapshots_locked
 
 # Batches take turns (a conversation is never threaded by two at once). Their commits need not wait
 # for the disk: if PostgreSQL crashed before flushing one, its inbox rows would still be pending
@@ -109,56 +110,26 @@ class _BatchPlanner:
     def _load(self, tweets: Sequence[NormalizedTweet]) -> None:
         tweet_ids = {i for t in tweets for i in (t.id, *t.edit_history_ids)}
         tweet_ids |= {t.in_reply_to_tweet_id for t in tweets if t.in_reply_to_tweet_id}
-        ids = sorted(tweet_ids)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT m.id, m.tweet_id, m.previous_tweet_ids, m.ticket_id, m.author_x_user_id
-                  FROM tickets_ticketmessage m
-                 WHERE m.tweet_id = ANY(%s::bigint[])
-                UNION
-                SELECT m.id, m.tweet_id, m.previous_tweet_ids, m.ticket_id, m.author_x_user_id
-                  FROM tickets_previoustweetversion p
-                  JOIN tickets_ticketmessage m ON m.id = p.message_id
-                 WHERE p.tweet_id = ANY(%s::bigint[])
-                """,
-                [ids, ids],
+        for message in message_snapshots(tweet_ids=tweet_ids):
+            for known_id in (message.tweet_id, *message.previous_tweet_ids):
+                if known_id is not None:
+                    self.known[known_id] = _KnownTweet(
+                        message.ticket_id, message.message_id, author_x_user_id=message.author_x_user_id
+                    )
+        conversations = {t.conversation_id for t in tweets if t.conversation_id}
+        ticket_ids = {k.ticket for k in self.known.values()}
+        for ticket in ticket_snapshots_locked(conversation_ids=conversations, ticket_ids=ticket_ids):
+            self.tickets[ticket.ticket_id] = _TicketState(
+                conversation_id=ticket.conversation_id,
+                citizen_x_user_id=ticket.citizen_x_user_id,
+                status=ticket.status,
+                resolved_at=ticket.resolved_at,
+                merged_into_id=ticket.merged_into_id,
+                department_id=ticket.department_id,
+                unit_id=ticket.unit_id,
+                rated=ticket.rated,
             )
-            for message_id, tweet_id, previous_ids, ticket_id, author in cursor.fetchall():
-                for known_id in (tweet_id, *previous_ids):
-                    if known_id is not None:
-                        self.known[known_id] = _KnownTweet(ticket_id, message_id, author_x_user_id=author)
-            conversations = sorted({t.conversation_id for t in tweets if t.conversation_id})
-            ticket_ids = sorted({k.ticket for k in self.known.values()})
-            cursor.execute(
-                """
-                WITH found AS MATERIALIZED (
-                    SELECT ARRAY(
-                        SELECT id FROM tickets_ticket WHERE conversation_id = ANY(%s::bigint[])
-                        UNION
-                        SELECT unnest(%s::bigint[])
-                    ) AS ids
-                )
-                -- id = ANY(array), not a join: index lookups whatever the planner's row estimates
-                -- (which lag far behind during a bulk load).
-                SELECT id, conversation_id, citizen_x_user_id, status, resolved_at, merged_into_id,
-                       department_id, unit_id,
-                       EXISTS (SELECT 1 FROM tickets_feedback f
-                                WHERE f.ticket_id = tickets_ticket.id AND f.created_at >= tickets_ticket.resolved_at)
-                  FROM tickets_ticket
-                 WHERE id = ANY((SELECT ids FROM found)::bigint[] || ARRAY(
-                           SELECT merged_into_id FROM tickets_ticket
-                            WHERE id = ANY((SELECT ids FROM found)::bigint[]) AND merged_into_id IS NOT NULL))
-                 ORDER BY id
-                 FOR UPDATE
-                """,
-                [conversations, ticket_ids],
-            )
-            for ticket_id, conversation_id, citizen, status, resolved_at, merged_into_id, *rest in cursor.fetchall():
-                self.tickets[ticket_id] = _TicketState(
-                    conversation_id, citizen, status, resolved_at, merged_into_id, *rest
-                )
-                self.by_conversation.setdefault(conversation_id, []).append(ticket_id)
+            self.by_conversation.setdefault(ticket.conversation_id, []).append(ticket.ticket_id)
 
     # -- decisions ---------------------------------------------------------------------------------
 

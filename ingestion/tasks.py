@@ -1,33 +1,23 @@
-"""Celery tasks: thin, idempotent, and only calling services."""
+"""Celery tasks: thin, idempotent, and only calling services. Nothing imports them: work is asked
+for by task name (ingestion.enqueue)."""
 
 import logging
 import time
 
 from celery import shared_task
 from django.core.cache import cache
-from django.db import connection
 
 from ingestion.doors.search import search_poll
-from ingestion.inbox import inbox_process_pending
+from ingestion.enqueue import INBOX_KICK_KEY, inbox_kick
+from ingestion.inbox import inbox_process_pending, inbox_stale_requeue
 
 logger = logging.getLogger(__name__)
-
-# Set while a processing task is queued; doors skip enqueuing another one. The task clears it
-# before it reads the inbox, so a row committed after that read enqueues a fresh task.
-KICK_KEY = "ingestion:inbox:kicked"
-STALE_PENDING_SECONDS = 30
-
-
-def inbox_kick() -> None:
-    """Ask a worker to process the inbox, unless a request is already waiting."""
-    if cache.add(KICK_KEY, 1, timeout=60):
-        inbox_process.delay()
 
 
 @shared_task(ignore_result=True)
 def inbox_process(max_seconds: float = 50.0) -> int:
     """Drain the inbox in batches. Redelivered or run twice, it finds nothing left to do."""
-    cache.delete(KICK_KEY)
+    cache.delete(INBOX_KICK_KEY)
     started, processed = time.monotonic(), 0
     while time.monotonic() - started < max_seconds:
         result = inbox_process_pending()
@@ -42,17 +32,7 @@ def inbox_process(max_seconds: float = 50.0) -> int:
 @shared_task(ignore_result=True)
 def inbox_sweep() -> None:
     """Re-queue processing when rows have waited too long (a worker died mid-batch, a lost kick)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM ingestion_inboxtweet WHERE state = 'pending' "
-            "AND received_at < now() - make_interval(secs => %s))",
-            [STALE_PENDING_SECONDS],
-        )
-        stale = cursor.fetchone()[0]
-    if stale:
-        logger.warning("inbox has rows pending for over %s s; re-queuing processing", STALE_PENDING_SECONDS)
-        cache.delete(KICK_KEY)
-        inbox_kick()
+    inbox_stale_requeue()
 
 
 @shared_task(ignore_result=True)

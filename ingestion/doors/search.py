@@ -21,7 +21,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from ingestion.doors.queries import TrackedQuery, tracked_queries
+from ingestion.doors.x_queries import TrackedQuery, tracked_queries
 from ingestion.inbox import inbox_store
 from ingestion.models import Door, PollCursor
 from ingestion.parsing import parse_document

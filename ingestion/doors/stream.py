@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import InterfaceError, OperationalError, connection
 
-from ingestion.doors.queries import tracked_queries
+from ingestion.doors.x_queries import tracked_queries
 from ingestion.inbox import inbox_store
 from ingestion.models import Door
 from ingestion.normalized import DeadLetterDraft, NormalizedTweet

@@ -172,18 +172,6 @@ class XClient:
             errors=list(document.get("errors", [])),
         )
 
-    def iter_search_pages(
-        self, query: str, since_id: str | int | None = None, max_results: int = 100
-    ) -> Iterator[SearchPage]:
-        """Every page newer than since_id. Keep the first page's newest_id as the next since_id (X_API.md 3)."""
-        next_token = None
-        while True:
-            page = self.search_recent(query, since_id=since_id, next_token=next_token, max_results=max_results)
-            yield page
-            if not page.next_token:
-                return
-            next_token = page.next_token
-
     # --- filtered stream rules ---
 
     def get_stream_rules(self) -> list[dict]:

@@ -1,8 +1,10 @@
 """Test runs: the real PostgreSQL and Redis, fast password hashing."""
 
 from .base import *  # noqa: F403
-from .base import CACHES, env
+from .base import CACHES, INSTALLED_APPS, env
 
+# Tests drive the doors through the fake X API and the simulator.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

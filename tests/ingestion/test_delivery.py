@@ -6,20 +6,21 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
 from departments.models import OfficialAccount
+from devtools.fake_x import Endpoint, FakeXApi, Fault
 from ingestion.delivery import (
-    account_unpause,
+    ACCOUNT_PAUSE_KEY,
     accounts_paused,
     replies_reconcile,
     replies_send_due,
     usage_cap_pause,
     usage_capped,
 )
-from ingestion.fake_x import Endpoint, FakeXApi, Fault
 from ingestion.models import Outcome
 from ingestion.tasks import replies_send
 from ingestion.x_client import XClient
@@ -43,6 +44,11 @@ def fake_x(request, settings):
 def x_client(fake_x):
     with XClient(base_url=fake_x.base_url, bearer_token="", account_tokens={}, timeout=2.0) as client:
         yield client
+
+
+def account_unpause(*, account_id: int) -> None:
+    """What the pause's expiry does (the product never lifts one early)."""
+    cache.delete(ACCOUNT_PAUSE_KEY.format(account_id))
 
 
 @pytest.fixture(autouse=True)

@@ -1,20 +1,17 @@
-"""The doors end to end against the fake X API: recent search, filtered stream, webhook, simulator.
+"""The doors end to end against the fake X API: recent search, filtered stream, webhook.
 
 Real PostgreSQL and Redis; the fake X API on a loopback port; reconnect delays are recorded, never slept.
 """
 
 import io
-import itertools
-import re
 import runpy
 import socket
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import orjson
 import pytest
 import redis
@@ -25,22 +22,15 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from departments.models import Department, Hashtag
+from devtools.fake_x import Endpoint, FakeXApi, Fault
+from devtools.simulator import account_activity_payloads, webhook_signature
 from ingestion.doors import stream as stream_door
-from ingestion.doors.queries import QUERY_MAX_LENGTH, tracked_queries
 from ingestion.doors.search import PAUSE_KEY, PollSummary, QueryPoll, QueryStatus, search_poll
-from ingestion.doors.simulator import (
-    FakeXTarget,
-    account_activity_payloads,
-    snowflake_at,
-    tweets_simulate,
-    webhook_signature,
-)
 from ingestion.doors.stream import stream_consume
-from ingestion.fake_x import Endpoint, FakeXApi, Fault
+from ingestion.doors.x_queries import QUERY_MAX_LENGTH, tracked_queries
 from ingestion.inbox import inbox_process_pending, inbox_store
 from ingestion.models import DeadLetter, Door, InboxTweet, PollCursor
 from ingestion.parsing import parse_document
-from ingestion.simulation import OFFICIALS, TweetGenerator
 from ingestion.webhook import SIGNATURE_HEADER, x_webhook
 from ingestion.x_client import XClient
 from tests.ingestion.factories import BSNL, MINISTER, POSTS, tweet_id_of, v2_tweet
@@ -640,159 +630,14 @@ def test_a_webhook_tweet_becomes_a_ticket_on_a_real_worker_within_seconds(
     assert ticket_of(page).department.code == "BSNL"
 
 
-# --- the simulator ---------------------------------------------------------------------------
-
-
-class FakeClock:
-    """time.monotonic and time.sleep for the simulator: sleeping moves the clock on, at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-class RecordingTarget:
-    def __init__(self) -> None:
-        self.batches: list[list[dict]] = []
-
-    def send(self, pages: list[dict]) -> None:
-        self.batches.append(pages)
-
-
-def test_the_simulator_sends_the_rate_asked_in_small_batches_each_tick():
-    clock, target = FakeClock(), RecordingTarget()
-
-    progress = tweets_simulate(target=target, rate=4, duration=2, sleep=clock.sleep, clock=clock)
-
-    assert [len(batch) for batch in target.batches] == [2, 2, 2, 2]
-    assert clock.sleeps == [0.5, 0.5, 0.5, 0.5]
-    assert (progress.sent, progress.total) == (8, 8)
-
-
-def test_the_simulator_sends_again_what_a_target_not_yet_up_refused():
-    clock, target = FakeClock(), RecordingTarget()
-    refusals = itertools.count()
-
-    def send(pages: list[dict]) -> None:
-        if next(refusals) < 2:
-            raise httpx.ConnectError("connection refused")
-        target.send(pages)
-
-    target_starting = type("StartingTarget", (), {"send": staticmethod(send)})()
-
-    progress = tweets_simulate(target=target_starting, rate=4, duration=1, sleep=clock.sleep, clock=clock)
-
-    assert [len(batch) for batch in target.batches] == [4]
-    assert (progress.sent, progress.failed_sends) == (4, 2)
-
-
-def test_simulated_traffic_reaches_the_poller_through_the_fake_and_becomes_tickets(seeded, fake_x, x_client):
-    clock = FakeClock()
-    started = datetime.now(tz=UTC)
-    with httpx.Client(base_url=fake_x.base_url, timeout=2.0) as http:
-        tweets_simulate(target=FakeXTarget(http=http), rate=20, duration=1, sleep=clock.sleep, clock=clock)
-
-    summary = search_poll(client=x_client)
-    inbox_process_pending()
-
-    assert len(fake_x.state.tweets) >= 15  # 20 sent, a few of them repeated deliveries
-    assert summary.new > 10
-    assert set(InboxTweet.objects.values_list("tweet_id", flat=True)) <= {int(i) for i in fake_x.state.tweets}
-    assert min(int(i) for i in fake_x.state.tweets) >= snowflake_at(started)
-    assert Ticket.objects.count() > 5
-
-
-def test_every_simulated_handle_is_a_valid_x_username():
-    pages = list(TweetGenerator(seed=3, citizens=99_999).pages(3_000))
-
-    handles = {user["username"] for page in pages for user in page["includes"]["users"]}
-    handles |= {
-        m["username"] for page in pages for t in page["data"] for m in t.get("entities", {}).get("mentions", [])
-    }
-    handles |= {handle for handle, _ in OFFICIALS.values()}
-
-    assert len(handles) > 1_000
-    assert [handle for handle in handles if not re.fullmatch(r"[A-Za-z0-9_]{1,15}", handle)] == []
-    # One handle, one account: the same name never comes with two user ids.
-    owners: dict[str, set[str]] = {}
-    for page in pages:
-        for user in page["includes"]["users"]:
-            owners.setdefault(user["username"].lower(), set()).add(user["id"])
-    assert all(len(ids) == 1 for ids in owners.values())
-
-
-def test_a_simulated_tweet_is_never_dated_after_the_moment_it_is_offered():
-    """At a high rate, the generator's own clock (up to 2 s a tweet) would outrun the wall clock."""
-    clock, offered = FakeClock(), []
-
-    class StampingTarget:
-        def send(self, pages: list[dict]) -> None:
-            offered.extend((datetime.now(tz=UTC), tweet) for page in pages for tweet in page["data"])
-
-    tweets_simulate(target=StampingTarget(), rate=400, duration=1, sleep=clock.sleep, clock=clock)
-
-    assert len(offered) == 400
-    late = [
-        tweet["id"]
-        for moment, tweet in offered
-        if datetime.fromisoformat(tweet["created_at"].replace("Z", "+00:00")) > moment
-    ]
-    assert late == []
-    # Time still only moves forward (repeated deliveries aside, which carry their first date).
-    unique = {tweet["id"]: tweet for _, tweet in offered}
-    dates = [unique[tweet_id]["created_at"] for tweet_id in sorted(unique, key=int)]
-    assert dates == sorted(dates)
-
-
-def test_the_generator_stops_its_clock_at_now():
-    start = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
-    generator = TweetGenerator(seed=5, start=start, now=lambda: start + timedelta(seconds=10))
-
-    tweets = {page["data"][0]["id"]: page["data"][0] for page in generator.pages(200)}
-    dates = [tweets[tweet_id]["created_at"] for tweet_id in sorted(tweets, key=int)]
-
-    assert max(dates) <= "2026-11-20T03:00:10.000Z"
-    assert dates == sorted(dates)
-
-
-def test_webhook_payloads_of_simulated_pages_carry_the_same_tweets():
-    pages = list(TweetGenerator(seed=7).pages(40))
-
-    from_v2 = [tweet for page in pages for tweet in parse_document(page).tweets]
-    from_webhook = [tweet for payload in account_activity_payloads(pages) for tweet in parse_document(payload).tweets]
-
-    def facts(tweet):
-        return (
-            tweet.id,
-            tweet.text,
-            tweet.author_id,
-            tweet.author_handle,
-            tweet.in_reply_to_tweet_id,
-            tweet.is_retweet,
-            tweet.hashtags,
-            [mention.username for mention in tweet.mentions],
-            tweet.edit_history_ids,
-            tweet.created_at.replace(microsecond=0),  # v1.1 dates have whole seconds
-        )
-
-    assert sorted(map(facts, from_webhook)) == sorted(map(facts, from_v2))
-
-
 # --- the inbox sweep -------------------------------------------------------------------------
 
 
 def test_the_sweep_requeues_processing_when_rows_waited_over_30_seconds(seeded, monkeypatch):
-    from ingestion import tasks
+    from ingestion import enqueue, tasks
 
     kicks = []
-    monkeypatch.setattr(tasks.inbox_process, "delay", lambda: kicks.append(1))
+    monkeypatch.setattr(enqueue.celery_app, "send_task", lambda *args, **options: kicks.append(1))
     parsed = parse_document(bsnl_page())
     inbox_store(tweets=parsed.tweets, dead_letters=[], door=Door.SEARCH)
 
@@ -800,7 +645,7 @@ def test_the_sweep_requeues_processing_when_rows_waited_over_30_seconds(seeded, 
     assert kicks == []  # pending, but only just received: its own kick is on the way
 
     InboxTweet.objects.update(received_at=timezone.now() - timedelta(seconds=31))
-    cache.add(tasks.KICK_KEY, 1)  # a kick that was lost with its worker
+    cache.add(enqueue.INBOX_KICK_KEY, 1)  # a kick that was lost with its worker
     tasks.inbox_sweep()
     assert kicks == [1]
 

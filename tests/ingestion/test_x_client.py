@@ -7,7 +7,7 @@ import httpx
 import orjson
 import pytest
 
-from ingestion.fake_x import Endpoint, FakeXApi, Fault
+from devtools.fake_x import Endpoint, FakeXApi, Fault
 from ingestion.x_client import (
     INGESTION_FIELDS,
     USER_AGENT,
@@ -103,16 +103,6 @@ def test_search_recent_asks_for_the_recommended_ingestion_fields(fake_x, x_clien
 
     params = fake_x.requests[-1].params
     assert {name: params[name] for name in INGESTION_FIELDS} == INGESTION_FIELDS
-
-
-def test_iter_search_pages_follows_next_token_until_it_is_absent(fake_x, x_client):
-    fake_x.add_tweets([citizen_tweet(100 + n) for n in range(25)])
-
-    pages = list(x_client.iter_search_pages(BSNL_QUERY, max_results=10))
-
-    assert [page.result_count for page in pages] == [10, 10, 5]
-    assert pages[-1].next_token is None
-    assert len({tweet["id"] for page in pages for tweet in page.document["data"]}) == 25
 
 
 def test_search_since_id_returns_only_newer_tweets(fake_x, x_client):

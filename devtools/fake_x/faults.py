@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ingestion.fake_x import documents
+from devtools.fake_x import documents
 
 
 class Endpoint(StrEnum):

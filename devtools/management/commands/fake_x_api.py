@@ -5,7 +5,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from ingestion.fake_x import FakeXApi
+from devtools.fake_x import FakeXApi
 from ingestion.x_client import FAKE_APP_TOKEN
 
 

@@ -4,7 +4,7 @@ import httpx
 import orjson
 import pytest
 
-from ingestion.fake_x import Endpoint, FakeXApi, Fault
+from devtools.fake_x import Endpoint, FakeXApi, Fault
 
 CITIZEN = {"id": "1001", "name": "Asha K", "username": "asha_k", "location": "Pune"}
 BSNL = {"id": "2001", "name": "BSNL India", "username": "BSNLCorporate"}

@@ -4,7 +4,7 @@ import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ingestion.doors.simulator import FakeXTarget, SimulationProgress, SimulationTarget, WebhookTarget, tweets_simulate
+from devtools.simulator import FakeXTarget, SimulationProgress, SimulationTarget, WebhookTarget, tweets_simulate
 
 PROGRESS_EVERY = 10.0  # seconds between progress lines
 

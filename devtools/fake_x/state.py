@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 
 import orjson
 
-from ingestion.fake_x import documents
-from ingestion.fake_x.documents import FieldSelection, expand, invalid_request
-from ingestion.fake_x.query import HASHTAG_RE, MENTION_RE, Predicate, QuerySyntaxError, parse_query, tweet_facts
+from devtools.fake_x import documents
+from devtools.fake_x.documents import FieldSelection, expand, invalid_request
+from devtools.fake_x.query import HASHTAG_RE, MENTION_RE, Predicate, QuerySyntaxError, parse_query, tweet_facts
 
 # Twitter's snowflake epoch (2010-11-04), so new ids look like, and sort after, real ones.
 _SNOWFLAKE_EPOCH_MS = 1288834974657

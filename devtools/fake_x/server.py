@@ -29,9 +29,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
-from ingestion.fake_x import documents
-from ingestion.fake_x.faults import ANSWER_FAULTS, Endpoint, Fault, FaultQueues, InjectedFault
-from ingestion.fake_x.state import Answer, FakeXState, PostAttempt, RecordedPost, StreamConnection
+from devtools.fake_x import documents
+from devtools.fake_x.faults import ANSWER_FAULTS, Endpoint, Fault, FaultQueues, InjectedFault
+from devtools.fake_x.state import Answer, FakeXState, PostAttempt, RecordedPost, StreamConnection
 from ingestion.x_client import FAKE_APP_TOKEN, FAKE_USER_TOKEN_PREFIX
 
 logger = logging.getLogger(__name__)

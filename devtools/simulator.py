@@ -18,7 +18,7 @@ from typing import Protocol
 import httpx
 import orjson
 
-from ingestion.simulation import OFFICIALS, TweetGenerator
+from devtools.tweet_generator import OFFICIALS, TweetGenerator
 from ingestion.webhook import SIGNATURE_HEADER
 
 logger = logging.getLogger(__name__)

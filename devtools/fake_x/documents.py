@@ -7,7 +7,7 @@ where X_API.md marks a shape UNVERIFIED, the same problem+json form is used.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ingestion.fake_x.query import MENTION_RE
+from devtools.fake_x.query import MENTION_RE
 
 # Returned whatever `tweet.fields` / `user.fields` ask for (X_API.md 2.1).
 DEFAULT_TWEET_FIELDS = frozenset({"id", "text", "edit_history_tweet_ids"})
