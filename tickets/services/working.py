@@ -24,7 +24,7 @@ from tickets.services.citizen_texts import resolved_text
 from tickets.services.errors import ActionConflict, ActionForbidden, TicketActionError
 from tickets.services.locks import ticket_lock
 from tickets.services.rights import check_can_supervise, check_can_work, is_supervisor_of, ticket_scope_department_id
-from tickets.sla import ticket_sla_pause, ticket_sla_resume
+from tickets.sla.services import ticket_sla_pause, ticket_sla_resume
 
 # Statuses an (unassigned or reassigned) ticket moves out of when it gets an owner.
 AWAITING_OWNER = frozenset({Status.NEW, Status.REOPENED})
