@@ -112,7 +112,7 @@ def run_one(count: int, fillfactor: int | None) -> dict:
         cursor.execute("CHECKPOINT")
         cursor.execute("SELECT count(*) FROM tickets_ticket")
         open_tickets = cursor.fetchone()[0]
-        cursor.execute("EXPLAIN " + _DUE_SQL, {"now": "now"})
+        cursor.execute("EXPLAIN " + _DUE_SQL, {"now": "now", "reason": "sla"})
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     started = time.perf_counter()

@@ -3,8 +3,8 @@ department's supervisors, and acknowledged by one of them, which takes it off th
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -37,6 +37,44 @@ class EscalationDraft:
     target_due_at: datetime | None = None
 
 
+# Drafts as rows: the ticket is read for its number and, for a draft without a level, its level.
+# DISTINCT: the same escalation drafted twice in a batch is one row (and one event).
+_DRAFTS_SQL = """
+SELECT DISTINCT v.ticket_id, t.number, COALESCE(v.level, LEAST(t.escalation_level + 1, 3)), v.reason,
+       v.notify_department_id, v.target_due_at
+  FROM unnest(%(tickets)s::bigint[], %(levels)s::int[], %(reasons)s::text[], %(departments)s::bigint[],
+              %(targets)s::timestamptz[]) AS v(ticket_id, level, reason, notify_department_id, target_due_at)
+  JOIN tickets_ticket t ON t.id = v.ticket_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DueEscalations:
+    """The escalations to raise, as a query: a SELECT of (ticket id, ticket number, level, reason,
+    notify department id, target due at) rows, each at most once, with its named parameters.
+
+    `of(drafts)` for rows computed in Python (an appeal); a set-based caller (the SLA sweep) gives
+    its own query, so finding what is due and raising it stay one statement. The query may use
+    `%(now)s`, the moment escalations_raise is given.
+    """
+
+    sql: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, drafts: Sequence[EscalationDraft]) -> "DueEscalations":
+        return cls(
+            sql=_DRAFTS_SQL,
+            params={
+                "tickets": [d.ticket_id for d in drafts],
+                "levels": [d.level for d in drafts],
+                "reasons": [str(d.reason) for d in drafts],
+                "departments": [d.notify_department_id for d in drafts],
+                "targets": [d.target_due_at for d in drafts],
+            },
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class RaisedEscalation:
     id: int
@@ -49,17 +87,13 @@ class RaisedEscalation:
     target_due_at: datetime | None
 
 
-# Four statements with the audit events, however many drafts. Each (ticket, level, reason,
-# department) is raised once, whoever raises it and however often (the unique constraint); a
-# ticket's level only rises. Drafts are inserted in (ticket, level) order, so two transactions
+# One statement for the escalations and the tickets' levels, whatever their number. Each (ticket,
+# level, reason, department) is raised once, whoever raises it and however often (the unique
+# constraint); a ticket's level only rises. Inserted in (ticket, level) order, so two transactions
 # raising the same escalations take their locks in the same order.
 _RAISE_SQL = """
-WITH due AS (
-    SELECT v.ticket_id, v.reason, v.notify_department_id, v.target_due_at,
-           COALESCE(v.level, (SELECT LEAST(t.escalation_level + 1, 3) FROM tickets_ticket t WHERE t.id = v.ticket_id))
-               AS level
-      FROM unnest(%(tickets)s::bigint[], %(levels)s::int[], %(reasons)s::text[], %(departments)s::bigint[],
-                  %(targets)s::timestamptz[]) AS v(ticket_id, level, reason, notify_department_id, target_due_at)
+WITH due(ticket_id, number, level, reason, notify_department_id, target_due_at) AS (
+{due}
 ),
 raised AS (
     INSERT INTO tickets_escalation (ticket_id, level, reason, notify_department_id, raised_at, target_due_at)
@@ -73,37 +107,26 @@ bumped AS (
       FROM (SELECT ticket_id, max(level) AS level FROM raised GROUP BY ticket_id) b
      WHERE t.id = b.ticket_id
 )
-SELECT r.id, r.ticket_id, t.number, r.level, r.reason, r.notify_department_id, d.code, r.target_due_at
+SELECT r.id, r.ticket_id, due.number, r.level, r.reason, r.notify_department_id, d.code, r.target_due_at
   FROM raised r
-  JOIN tickets_ticket t ON t.id = r.ticket_id
+  JOIN due ON (due.ticket_id, due.level, due.reason, due.notify_department_id)
+            = (r.ticket_id, r.level, r.reason, r.notify_department_id)
   JOIN departments_department d ON d.id = r.notify_department_id
  ORDER BY r.ticket_id, r.level
 """
 
 
-def escalations_raise(*, drafts: Sequence[EscalationDraft], now: datetime) -> list[RaisedEscalation]:
-    """Raise the drafted escalations not raised before, at `now`, in the caller's transaction: the
+def escalations_raise(*, due: DueEscalations, now: datetime) -> list[RaisedEscalation]:
+    """Raise the due escalations not raised before, at `now`, in the caller's transaction: the
     escalations, the tickets' levels and one ESCALATED audit event each.
 
-    Returns those raised now (a draft raised before is skipped), for the caller to mail with
+    Returns those raised now (one raised before is skipped), for the caller to mail with
     escalations_notify once its transaction commits.
     """
-    if not drafts:
-        return []
     if not connection.in_atomic_block:
         raise RuntimeError("escalations must be raised in the transaction of the change that raises them")
     with connection.cursor() as cursor:
-        cursor.execute(
-            _RAISE_SQL,
-            {
-                "tickets": [d.ticket_id for d in drafts],
-                "levels": [d.level for d in drafts],
-                "reasons": [str(d.reason) for d in drafts],
-                "departments": [d.notify_department_id for d in drafts],
-                "targets": [d.target_due_at for d in drafts],
-                "now": now,
-            },
-        )
+        cursor.execute(_RAISE_SQL.format(due=due.sql), {**due.params, "now": now})
         raised = [RaisedEscalation(*row) for row in cursor.fetchall()]
     audit_events_append([
         EventDraft(EventKind.ESCALATED, escalation.ticket_id, data={

@@ -1,8 +1,8 @@
 """The SLA sweep, every minute: raise each escalation whose target passed, exactly once.
 
 Set-based: one statement finds what is due, reading only the rows that are due through a partial
-index (see Ticket.Meta.indexes), and escalations_raise writes it in a fixed number more, whatever
-the number of tickets. The indexes leave escalation_level out so that raising it can be a HOT
+index (see Ticket.Meta.indexes), and writes it (escalations_raise), plus the audit events'; the
+same whatever the number of tickets. The indexes leave escalation_level out so that raising it can be a HOT
 update; the sweep filters on it row by row, which costs a little for each overdue ticket already
 escalated.
 """
@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from departments.tree import subtree_cte
 from seva.locks import AdvisoryLock, advisory_xact_lock
 from tickets.lifecycle import CLOCK_RUNNING_STATUSES
 from tickets.models import Escalation
-from tickets.services.escalations import EscalationDraft, escalations_notify, escalations_raise
+from tickets.services.escalations import DueEscalations, escalations_notify, escalations_raise
 
 # Literal, not a parameter, so the planner can match the partial indexes' predicates.
 _CLOCK_RUNNING = "t.status IN ({}) AND t.sla_paused_at IS NULL".format(
@@ -36,17 +36,17 @@ _ROOT_OF_CTE = subtree_cte(
 # due time, created + 2 x (due - created): about twice the business time, with nothing new stored.
 _DUE_SQL = f"""
 WITH RECURSIVE {_ROOT_OF_CTE}
-SELECT t.id, 1, COALESCE(t.unit_id, t.department_id), t.first_response_due_at
+SELECT t.id, t.number, 1, %(reason)s, COALESCE(t.unit_id, t.department_id), t.first_response_due_at
   FROM tickets_ticket t
  WHERE t.first_response_due_at < %(now)s AND t.first_responded_at IS NULL AND t.escalation_level < 1
    AND {_CLOCK_RUNNING}
 UNION ALL
-SELECT t.id, 2, t.department_id, t.resolution_due_at
+SELECT t.id, t.number, 2, %(reason)s, t.department_id, t.resolution_due_at
   FROM tickets_ticket t
  WHERE t.resolution_due_at < %(now)s AND t.resolved_at IS NULL AND t.escalation_level < 2
    AND {_CLOCK_RUNNING}
 UNION ALL
-SELECT t.id, 3, r.root_id, t.resolution_due_at + (t.resolution_due_at - t.created_at)
+SELECT t.id, t.number, 3, %(reason)s, r.root_id, t.resolution_due_at + (t.resolution_due_at - t.created_at)
   FROM tickets_ticket t JOIN root_of r ON r.id = t.department_id
  WHERE t.resolution_due_at < %(now)s AND t.resolved_at IS NULL AND t.escalation_level < 3
    AND {_CLOCK_RUNNING}
@@ -76,22 +76,8 @@ def sla_sweep(*, now: datetime | None = None) -> SweepSummary:
         # The unique (ticket, level, reason, department) is the guarantee; the lock makes a second
         # sweep wait and find nothing new instead of deadlocking with the first.
         advisory_xact_lock(AdvisoryLock.SLA_SWEEP)
-        with connection.cursor() as cursor:
-            cursor.execute(_DUE_SQL, {"now": now})
-            due = cursor.fetchall()
-        raised = escalations_raise(
-            drafts=[
-                EscalationDraft(
-                    ticket_id=ticket_id,
-                    reason=Escalation.Reason.SLA,
-                    notify_department_id=department_id,
-                    level=level,
-                    target_due_at=target_due_at,
-                )
-                for ticket_id, level, department_id, target_due_at in due
-            ],
-            now=now,
-        )
+        # Found and raised in one statement: escalations_raise runs the sweep's query inside its own.
+        raised = escalations_raise(due=DueEscalations(sql=_DUE_SQL, params={"reason": Escalation.Reason.SLA}), now=now)
         if raised:
             # A mail server that fails must not undo escalations already committed: robust.
             transaction.on_commit(partial(escalations_notify, escalations=raised), robust=True)
