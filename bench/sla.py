@@ -80,7 +80,7 @@ def run_one(count: int, fillfactor: int | None) -> dict:
 
     from departments.models import Department
     from departments.seed import seed_demo
-    from tickets.escalation import _SWEEP_SQL, sla_sweep
+    from tickets.services.sla_sweep import _DUE_SQL, sla_sweep
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
@@ -112,7 +112,7 @@ def run_one(count: int, fillfactor: int | None) -> dict:
         cursor.execute("CHECKPOINT")
         cursor.execute("SELECT count(*) FROM tickets_ticket")
         open_tickets = cursor.fetchone()[0]
-        cursor.execute("EXPLAIN " + _SWEEP_SQL, {"now": "now", "reason": "sla"})
+        cursor.execute("EXPLAIN " + _DUE_SQL, {"now": "now", "reason": "sla"})
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     started = time.perf_counter()

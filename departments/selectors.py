@@ -8,21 +8,14 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
 from departments.models import Department, Membership, Role
+from departments.tree import ancestors_cte, subtree_cte
 
 # Every (department, role) a user holds: a membership on D covers D and each descendant.
-# UNION (not UNION ALL) also stops at a cycle, should one ever reach the table.
-_SCOPE_CTE = """
-WITH RECURSIVE scope(department_id, role) AS (
-    SELECT m.department_id, m.role
+_MEMBERSHIPS_SQL = """SELECT m.department_id, m.role
       FROM departments_membership m
       JOIN departments_department d ON d.id = m.department_id
-     WHERE m.user_id = %s AND d.is_active
-    UNION
-    SELECT child.id, scope.role
-      FROM departments_department child
-      JOIN scope ON child.parent_id = scope.department_id
-)
-"""
+     WHERE m.user_id = %s AND d.is_active"""
+_SCOPE_CTE = "WITH RECURSIVE " + subtree_cte("scope", seed=_MEMBERSHIPS_SQL, carry=["role"])
 
 
 def _roles_filter(roles: Iterable[str] | None) -> tuple[str, list]:
@@ -37,7 +30,7 @@ def department_ids_in_scope_sql(*, user, roles: Iterable[str] | None = None) -> 
     Use it as `field__in=department_ids_in_scope_sql(...)`; it is the one place scope is computed.
     """
     where, params = _roles_filter(roles)
-    sql = _SCOPE_CTE + "SELECT department_id FROM scope" + where  # noqa: S608 - constants; values are params  # nosec B608
+    sql = _SCOPE_CTE + " SELECT id FROM scope" + where  # noqa: S608 - constants; values are params  # nosec B608
     return RawSQL(sql, [user.pk, *params])  # noqa: S611 - constant text  # nosec B611
 
 
@@ -54,7 +47,7 @@ def department_roles(*, user) -> dict[int, set[str]]:
     if not user.is_authenticated:
         return {}
     with connection.cursor() as cursor:
-        cursor.execute(_SCOPE_CTE + "SELECT department_id, role FROM scope", [user.pk])  # noqa: S608  # nosec B608
+        cursor.execute(_SCOPE_CTE + " SELECT id, role FROM scope", [user.pk])  # noqa: S608  # nosec B608
         roles: dict[int, set[str]] = {}
         for department_id, role in cursor.fetchall():
             roles.setdefault(department_id, set()).add(role)
@@ -68,7 +61,7 @@ def user_has_role(*, user, department_id: int, roles: Iterable[str]) -> bool:
     where, params = _roles_filter(roles)
     with connection.cursor() as cursor:
         cursor.execute(
-            _SCOPE_CTE + "SELECT 1 FROM scope" + (where or " WHERE TRUE") + " AND department_id = %s LIMIT 1",  # noqa: S608  # nosec B608
+            _SCOPE_CTE + " SELECT 1 FROM scope" + (where or " WHERE TRUE") + " AND id = %s LIMIT 1",  # noqa: S608  # nosec B608
             [user.pk, *params, department_id],
         )
         return cursor.fetchone() is not None
@@ -120,37 +113,25 @@ def user_list_manageable(*, actor) -> QuerySet:
     return users.filter(Exists(inside), ~Exists(outside), is_superuser=False)
 
 
+_DESCENDANTS_SQL = "WITH RECURSIVE " + subtree_cte("sub", seed="SELECT %s::bigint") + " SELECT id FROM sub"  # noqa: S608 - constant text  # nosec B608
+
+
 def department_descendant_ids(*, department_id: int) -> set[int]:
     """The ids of a department and all below it."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH RECURSIVE sub(id) AS (
-                SELECT %s::bigint
-                UNION
-                SELECT d.id FROM departments_department d JOIN sub ON d.parent_id = sub.id
-            )
-            SELECT id FROM sub
-            """,
-            [department_id],
-        )
+        cursor.execute(_DESCENDANTS_SQL, [department_id])
         return {row[0] for row in cursor.fetchall()}
+
+
+_ANCESTORS_SQL = (
+    "WITH RECURSIVE " + ancestors_cte("up", ids="ARRAY[%s::bigint]") + " SELECT id FROM up ORDER BY depth"  # noqa: S608 - constant text  # nosec B608
+)
 
 
 def department_ancestor_ids(*, department_id: int) -> list[int]:
     """A department and every department above it, nearest first."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH RECURSIVE up(id, parent_id, depth) AS (
-                SELECT id, parent_id, 0 FROM departments_department WHERE id = %s
-                UNION
-                SELECT d.id, d.parent_id, up.depth + 1 FROM departments_department d JOIN up ON d.id = up.parent_id
-            )
-            SELECT id FROM up ORDER BY depth
-            """,
-            [department_id],
-        )
+        cursor.execute(_ANCESTORS_SQL, [department_id])
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from departments.selectors import (
     user_is_ministry_admin,
     user_list_manageable,
 )
+from seva.locks import AdvisoryLock, advisory_xact_lock
 from tickets.audit import EventDraft, audit_events_append
 from tickets.models import EventKind, Ticket
 
@@ -482,8 +483,7 @@ def department_check(
 
 def _lock_tree() -> None:
     # One tree-wide lock: two concurrent moves could otherwise build a cycle between them.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('departments_tree'))")
+    advisory_xact_lock(AdvisoryLock.DEPARTMENT_TREE)
 
 
 @transaction.atomic

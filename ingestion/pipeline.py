@@ -17,10 +17,10 @@ from django.utils import timezone
 from ingestion.models import Outcome
 from ingestion.normalized import DeadLetterDraft, NormalizedTweet
 from ingestion.routing import RoutingConfig
+from seva.locks import AdvisoryLock, advisory_xact_lock_sql
 from tickets.feedback import APPEAL_AT_OR_BELOW, rating_from_text
-from tickets.lifecycle import OPEN_STATUSES, Status
+from tickets.lifecycle import OPEN_STATUSES, REOPEN_WINDOW, Status
 from tickets.services.intake import (
-    REOPEN_WINDOW,
     Append,
     Edit,
     FeedbackDraft,
@@ -36,7 +36,7 @@ from tickets.snapshots import message_snapshots, ticket_snapshots_locked
 # for the disk: if PostgreSQL crashed before flushing one, its inbox rows would still be pending
 # (they were committed durably by the door) and would simply be processed again.
 PIPELINE_LOCK_SQL = (
-    "SELECT pg_advisory_xact_lock(hashtext('seva.ingestion.pipeline')), set_config('synchronous_commit', 'off', true)"
+    f"SELECT {advisory_xact_lock_sql(AdvisoryLock.INGESTION_PIPELINE)}, set_config('synchronous_commit', 'off', true)"
 )
 
 TicketRef = int | NewTicketRef

@@ -9,7 +9,8 @@ from django.contrib import admin
 
 from departments.admin_scope import DepartmentScopedAdminMixin, DepartmentScopedInlineMixin
 from departments.models import BusinessCalendar, Holiday, SlaPolicy, WorkingPeriod
-from tickets.sla import sla_cache_clear, sla_policy_save
+from tickets.sla.services import sla_policy_save
+from tickets.sla.targets import sla_cache_clear
 
 
 class WorkingPeriodInline(DepartmentScopedInlineMixin, admin.TabularInline):
@@ -35,7 +36,7 @@ class BusinessCalendarAdmin(DepartmentScopedAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # tickets.sla keeps calendars a minute per process; this one sees the edit at once.
+        # tickets.sla.targets keeps calendars a minute per process; this one sees the edit at once.
         sla_cache_clear()
 
 

@@ -1,4 +1,6 @@
-"""The ticket lifecycle as data: the states, the allowed transitions, and the one check."""
+"""The ticket lifecycle as data: the states, the allowed transitions, the one check, and its times."""
+
+from datetime import timedelta
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,13 @@ class Status(models.TextChoices):
 OPEN_STATUSES = frozenset({Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN, Status.REOPENED})
 # States in which the SLA clock runs.
 CLOCK_RUNNING_STATUSES = OPEN_STATUSES - {Status.AWAITING_CITIZEN}
+# Statuses an (unassigned or reassigned) ticket moves out of when it gets an owner.
+AWAITING_OWNER = frozenset({Status.NEW, Status.REOPENED})
+
+# A resolved ticket reopens when its citizen writes within this long; later, a new ticket follows it.
+REOPEN_WINDOW = timedelta(days=7)
+# Closing at the end of the reopen window: from then on a citizen's tweet opens a new ticket anyway.
+AUTO_CLOSE_AFTER = REOPEN_WINDOW
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.NEW: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED, Status.REJECTED}),

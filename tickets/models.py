@@ -112,7 +112,7 @@ class Ticket(models.Model):
             models.Index(fields=["merged_into"], name="ticket_merged_into", condition=Q(merged_into__isnull=False)),
             # Full-text search over the subject ("q"); 'simple' so Hindi and Hinglish words index as typed.
             GinIndex(SearchVector("subject", config="simple"), name="ticket_subject_search"),
-            # The SLA sweep (tickets/escalation.py) reads only tickets whose clock runs, by due time, so
+            # The SLA sweep (tickets/services/sla_sweep.py) reads only tickets whose clock runs, by due time, so
             # it costs what is overdue, not what is open; its WHERE repeats these conditions. Not
             # escalation_level: a column in a predicate makes every sweep's UPDATE of it non-HOT.
             models.Index(

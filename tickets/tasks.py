@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from tickets.escalation import sla_sweep, tickets_close_resolved
+from tickets.services.auto_close import tickets_close_resolved
+from tickets.services.sla_sweep import sla_sweep
 
 
 @shared_task(ignore_result=True)

@@ -15,9 +15,10 @@ from departments.models import Role
 from tests.factories import DepartmentFactory, member
 from tests.factories.tickets import TicketFactory
 from tickets.audit import ChainBreak, audit_chain_verify
-from tickets.escalation import sla_sweep, tickets_close_resolved
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Escalation, EventKind, Ticket
+from tickets.services.auto_close import tickets_close_resolved
+from tickets.services.sla_sweep import sla_sweep
 from tickets.tasks import sla_sweep_task
 
 IST = ZoneInfo("Asia/Kolkata")

@@ -15,17 +15,9 @@ from tests.factories import DepartmentFactory, UserFactory
 from tests.factories.tickets import OFFICE_HOURS, SlaPolicyFactory, TicketFactory, business_calendar
 from tests.ingestion.factories import v2_tweet
 from tickets.lifecycle import Priority, Status
-from tickets.sla import (
-    BusinessClock,
-    PolicyMinutes,
-    sla_cache_clear,
-    sla_due_times,
-    sla_policy_save,
-    sla_recompute_for_policy,
-    sla_targets_for,
-    ticket_sla_pause,
-    ticket_sla_resume,
-)
+from tickets.sla.clock import BusinessClock
+from tickets.sla.services import sla_policy_recompute, sla_policy_save, ticket_sla_pause, ticket_sla_resume
+from tickets.sla.targets import PolicyMinutes, sla_cache_clear, sla_due_times, sla_targets_for
 
 IST = ZoneInfo("Asia/Kolkata")
 GANDHI_JAYANTI = date(2026, 10, 2)  # a Friday
@@ -346,7 +338,7 @@ def test_tickets_without_due_times_get_them_from_creation(tree):
     policy = SlaPolicyFactory(
         department=tree["ministry"], priority=Priority.P2, first_response_minutes=120, resolution_minutes=240
     )
-    assert sla_recompute_for_policy(policy=policy, previous=None) == 1
+    assert sla_policy_recompute(policy=policy, previous=None) == 1
     ticket.refresh_from_db()
     assert (ticket.first_response_due_at, ticket.resolution_due_at) == (
         ist(2026, 11, 16, 11, 30),

@@ -16,10 +16,10 @@ from accounts.models import User
 from departments.models import WORKING_ROLES, Membership, Role
 from departments.selectors import department_ids_in_scope_sql
 from tickets.audit import EventDraft, audit_events_append
-from tickets.lifecycle import OPEN_STATUSES, Status, transition_allowed
+from tickets.lifecycle import AWAITING_OWNER, OPEN_STATUSES, Status, transition_allowed
 from tickets.models import EventKind, Ticket
 from tickets.services.errors import ActionForbidden
-from tickets.services.working import AWAITING_OWNER, ticket_assign_to
+from tickets.services.working import ticket_assign_to
 
 
 def _unassigned() -> QuerySet[Ticket]:

@@ -10,7 +10,7 @@ still gets its audit event in the same transaction.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import orjson
 from django.db import connection, transaction
@@ -23,11 +23,9 @@ from tickets.models import Delivery, Direction, Escalation, EventKind, MessageKi
 from tickets.numbering import ticket_numbers_allocate
 from tickets.replies import acknowledgement_text, is_acknowledgement
 from tickets.services import intake_sql as sql
+from tickets.services.escalations import DueEscalations, EscalationDraft, escalations_raise
 from tickets.services.outbox import outbox_sender_kick
-from tickets.sla import sla_due_times_bulk
-
-# A resolved ticket reopens when its citizen writes within this long; later, a new ticket follows it.
-REOPEN_WINDOW = timedelta(days=7)
+from tickets.sla.targets import sla_due_times_bulk
 
 
 @dataclass(slots=True)
@@ -326,24 +324,20 @@ def _insert_feedback(cursor, feedback: list[FeedbackDraft], now: datetime) -> li
     ]
     appeals = [f for f in feedback if f.appeal_to_department_id]
     if appeals:
-        events += _appeals_raise(cursor, appeals, now)
+        _appeals_raise(appeals, now)
     return events
 
 
-def _appeals_raise(cursor, appeals: list[FeedbackDraft], now: datetime) -> list[EventDraft]:
-    """An appeal escalation for each poor rating, to the department it names; returns their audit events.
-
-    The one place intake raises an escalation: it becomes the shared escalation service's call."""
-    cursor.execute(
-        sql.APPEALS_RAISE,
-        [Escalation.Reason.APPEAL, now, [f.ticket_id for f in appeals], [f.appeal_to_department_id for f in appeals]],
-    )
-    return [
-        EventDraft(EventKind.ESCALATED, ticket_id, data={
-            "level": level, "reason": Escalation.Reason.APPEAL, "notify_department_id": department_id,
-        })
-        for ticket_id, level, department_id in cursor.fetchall()
-    ]  # fmt: skip
+def _appeals_raise(appeals: list[FeedbackDraft], now: datetime) -> None:
+    """An appeal escalation for each poor rating, one level above its ticket's, to the department it
+    names: through the one function that raises escalations, which writes their events too."""
+    drafts = [
+        EscalationDraft(
+            ticket_id=f.ticket_id, reason=Escalation.Reason.APPEAL, notify_department_id=f.appeal_to_department_id
+        )
+        for f in appeals
+    ]
+    escalations_raise(due=DueEscalations.of(drafts), now=now)
 
 
 def _events(batch: IntakeBatch, appends: list[tuple[int, Append]], replaced: dict[int, _Replaced]) -> list[EventDraft]:

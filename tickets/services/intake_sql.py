@@ -154,19 +154,3 @@ FEEDBACK_INSERT = """
     SELECT * FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::bigint[], %s::timestamptz[])
     ON CONFLICT (tweet_id) DO NOTHING
 """
-
-# An appeal escalation for each poor rating, one level above the ticket's, and the ticket's level raised.
-# Parameters: the reason, the time, then arrays of ticket id and the department appealed to.
-APPEALS_RAISE = """
-    WITH raised AS (
-        INSERT INTO tickets_escalation (ticket_id, level, reason, notify_department_id, raised_at)
-        SELECT v.ticket_id, LEAST(t.escalation_level + 1, 3), %s, v.department_id, %s
-          FROM unnest(%s::bigint[], %s::bigint[]) AS v(ticket_id, department_id)
-          JOIN tickets_ticket t ON t.id = v.ticket_id
-        ON CONFLICT (ticket_id, level, reason, notify_department_id) DO NOTHING
-        RETURNING ticket_id, level, notify_department_id
-    )
-    UPDATE tickets_ticket t SET escalation_level = GREATEST(t.escalation_level, raised.level)
-      FROM raised WHERE t.id = raised.ticket_id
-    RETURNING t.id, raised.level, raised.notify_department_id
-"""

@@ -13,7 +13,8 @@ from tickets.services.errors import ActionConflict, ObjectNotFound, TicketAction
 from tickets.services.locks import ticket_lock, tickets_lock
 from tickets.services.rights import check_can_work
 from tickets.services.working import check_open, citizen_tell, ticket_save
-from tickets.sla import sla_due_times, ticket_sla_resume
+from tickets.sla.services import ticket_sla_resume
+from tickets.sla.targets import sla_due_times
 
 
 def _department_error(message: str) -> TicketActionError:

@@ -16,7 +16,7 @@ from accounts.models import User
 from departments.models import WORKING_ROLES, CannedResponse
 from departments.selectors import department_ancestor_ids, user_has_role
 from tickets.audit import EventDraft, audit_event_append
-from tickets.lifecycle import OPEN_STATUSES, Status, transition_allowed
+from tickets.lifecycle import AWAITING_OWNER, OPEN_STATUSES, Status, transition_allowed
 from tickets.models import EventKind, InternalNote, MessageKind, Ticket, TicketMessage
 from tickets.selectors import staff_user_find
 from tickets.services.citizen_texts import resolved_text
@@ -24,10 +24,7 @@ from tickets.services.errors import ActionConflict, ActionForbidden, TicketActio
 from tickets.services.locks import ticket_lock
 from tickets.services.outbox import ReplyTextInvalid, outbox_queue_reply
 from tickets.services.rights import check_can_supervise, check_can_work, is_supervisor_of, ticket_scope_department_id
-from tickets.sla import ticket_sla_pause, ticket_sla_resume
-
-# Statuses an (unassigned or reassigned) ticket moves out of when it gets an owner.
-AWAITING_OWNER = frozenset({Status.NEW, Status.REOPENED})
+from tickets.sla.services import ticket_sla_pause, ticket_sla_resume
 
 
 def ticket_save(ticket: Ticket, *, fields: list[str], now: datetime) -> None:

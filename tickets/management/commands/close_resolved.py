@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from tickets.escalation import tickets_close_resolved
 from tickets.management.commands.sweep_sla import parse_moment
+from tickets.services.auto_close import tickets_close_resolved
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from tickets.escalation import sla_sweep
 from tickets.models import Escalation
+from tickets.services.sla_sweep import sla_sweep
 
 
 def parse_moment(value: str):

@@ -1,0 +1,139 @@
+"""The services that move due times: the clock pausing and resuming, and a policy saved.
+
+Business time is counted in the governing calendar's wall clock (tickets.sla.clock), with the
+targets of tickets.sla.targets.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+
+from departments.models import SlaPolicy
+from departments.tree import subtree_cte
+from tickets.lifecycle import OPEN_STATUSES
+from tickets.models import Ticket
+from tickets.sla.clock import BusinessClock
+from tickets.sla.targets import PolicyMinutes, sla_department_id, sla_targets_for
+
+
+def ticket_sla_pause(*, ticket: Ticket, at: datetime) -> None:
+    """Stop the ticket's SLA clock at `at` (it now waits on the citizen). Call it in the transaction
+    of the transition, with the ticket locked; a clock already paused stays as it is."""
+    if ticket.sla_paused_at is not None:
+        return
+    ticket.sla_paused_at = at
+    ticket.save(update_fields=["sla_paused_at"])
+
+
+def ticket_sla_resume(*, ticket: Ticket, at: datetime) -> None:
+    """Restart the clock at `at`, pushing each due time later by the business time spent paused.
+
+    A target that had already passed when the clock stopped stays passed, and the first-response
+    target moves only while no response has been given. Same transaction and lock as the pause.
+    """
+    paused_at = ticket.sla_paused_at
+    if paused_at is None:
+        return
+    clock = sla_targets_for([sla_department_id(ticket)])[sla_department_id(ticket)].clock
+    paused = clock.business_time_between(paused_at, at)
+    fields = ["sla_paused_at"]
+    if ticket.first_responded_at is None and ticket.first_response_due_at and ticket.first_response_due_at > paused_at:
+        ticket.first_response_due_at = clock.add_business_time(ticket.first_response_due_at, paused)
+        fields.append("first_response_due_at")
+    if ticket.resolution_due_at and ticket.resolution_due_at > paused_at:
+        ticket.resolution_due_at = clock.add_business_time(ticket.resolution_due_at, paused)
+        fields.append("resolution_due_at")
+    ticket.sla_paused_at = None
+    ticket.save(update_fields=fields)
+
+
+# The open tickets a policy governs: in its department's subtree, not below a department that has
+# its own policy for the priority. Locked so a concurrent resume cannot be overwritten.
+_GOVERNED_CTE = subtree_cte(
+    "governed",
+    seed="SELECT %(department)s::bigint",
+    prune="NOT EXISTS (SELECT 1 FROM departments_slapolicy p WHERE p.department_id = d.id"
+    " AND p.priority = %(priority)s)",
+)
+_GOVERNED_SQL = f"""
+WITH RECURSIVE {_GOVERNED_CTE}
+SELECT t.id, COALESCE(t.unit_id, t.department_id), t.created_at, t.first_response_due_at, t.resolution_due_at,
+       t.first_responded_at IS NULL
+  FROM tickets_ticket t
+ WHERE COALESCE(t.unit_id, t.department_id) IN (SELECT id FROM governed)
+   AND t.priority = %(priority)s AND t.status = ANY(%(open)s)
+   FOR NO KEY UPDATE OF t
+"""  # noqa: S608 - constant text; values are parameters  # nosec B608
+
+
+def _moved(clock: BusinessClock, *, created_at: datetime, due: datetime | None, old: int | None, new: int) -> datetime:
+    """The due time for target `new` given the one for `old`, keeping the time the clock was paused
+    (the business time from creation to the old due time, beyond the old target)."""
+    if due is None or old is None:
+        return clock.add_business_minutes(created_at, new)
+    paused = max(timedelta(0), clock.business_time_between(created_at, due) - timedelta(minutes=old))
+    return clock.add_business_time(created_at, timedelta(minutes=new) + paused)
+
+
+@transaction.atomic
+def sla_policy_recompute(*, policy: SlaPolicy, previous: PolicyMinutes | None) -> int:
+    """Move the due times of the open tickets `policy` governs to its targets; returns how many.
+
+    `previous`: the targets those tickets had before the change (the policy's old values, or the
+    inherited ones for a new policy; None when they had none). Due times are computed in Python
+    (business time), then written with one UPDATE.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _GOVERNED_SQL,
+            {"department": policy.department_id, "priority": policy.priority, "open": sorted(OPEN_STATUSES)},
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return 0
+        clocks = {department_id: t.clock for department_id, t in sla_targets_for(row[1] for row in rows).items()}
+        ids, first_dues, resolution_dues = [], [], []
+        for ticket_id, department_id, created_at, first_due, resolution_due, awaiting_response in rows:
+            clock = clocks[department_id]
+            ids.append(ticket_id)
+            first_dues.append(
+                _moved(
+                    clock,
+                    created_at=created_at,
+                    due=first_due,
+                    old=previous and previous.first_response,
+                    new=policy.first_response_minutes,
+                )
+                if awaiting_response
+                else first_due
+            )
+            resolution_dues.append(
+                _moved(
+                    clock,
+                    created_at=created_at,
+                    due=resolution_due,
+                    old=previous and previous.resolution,
+                    new=policy.resolution_minutes,
+                )
+            )
+        cursor.execute(
+            """
+            UPDATE tickets_ticket t SET first_response_due_at = v.first_due, resolution_due_at = v.resolution_due
+              FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, first_due, resolution_due)
+             WHERE t.id = v.id
+            """,
+            [ids, first_dues, resolution_dues],
+        )
+    return len(ids)
+
+
+@transaction.atomic
+def sla_policy_save(*, policy: SlaPolicy) -> int:
+    """Save a new or changed policy and move the due times of the open tickets it governs.
+
+    A policy's department and priority are fixed once saved (the admin shows them read-only):
+    to move one, delete it and add another.
+    """
+    previous = sla_targets_for([policy.department_id])[policy.department_id].policies.get(policy.priority)
+    policy.save()
+    return sla_policy_recompute(policy=policy, previous=previous)
