@@ -33,7 +33,9 @@ from departments.selectors import (
 )
 from seva.locks import AdvisoryLock, advisory_xact_lock
 from tickets.audit import EventDraft, audit_events_append
-from tickets.models import EventKind, Ticket
+from tickets.events.account import role_changed_event, role_granted_event, role_revoked_event
+from tickets.events.configuration import config_changed_event
+from tickets.models import Ticket
 
 X_HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")  # X's rule for usernames
 
@@ -84,23 +86,9 @@ def membership_check(
         raise ValidationError(errors)
 
 
-def _membership_data(membership: Membership) -> dict:
-    return {
-        "membership_id": membership.pk,
-        "user_id": membership.user_id,
-        "username": membership.user.get_username(),
-        "department_id": membership.department_id,
-        "department": membership.department.code,
-        "role": membership.role,
-        "on_duty": membership.on_duty,
-    }
-
-
 def _membership_insert(*, actor: User, user: User, department: Department, role: str, on_duty: bool) -> Membership:
     membership = Membership.objects.create(user=user, department=department, role=role, on_duty=on_duty)
-    audit_events_append(
-        [EventDraft(kind=EventKind.ROLE_GRANTED, actor_id=actor.pk, data=_membership_data(membership))]
-    )
+    audit_events_append([role_granted_event(actor_id=actor.pk, membership=membership)])
     return membership
 
 
@@ -122,22 +110,24 @@ def membership_change(
     _require_administers(actor=actor, department=stored.department)
     _require_administers(actor=actor, department=department)
     membership_check(actor=actor, user=stored.user, department=department, role=role, membership_id=stored.pk)
-    before = _membership_data(stored)
+    previous_department, previous_role, previous_on_duty = stored.department, stored.role, stored.on_duty
     stored.department, stored.role, stored.on_duty = department, role, on_duty
     stored.save(update_fields=["department", "role", "on_duty"])
-    after = _membership_data(stored)
-    changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
-    if changes:
-        audit_events_append(
-            [EventDraft(kind=EventKind.ROLE_CHANGED, actor_id=actor.pk, data={**after, "changes": changes})]
-        )
+    event = role_changed_event(
+        actor_id=actor.pk,
+        membership=stored,
+        previous_department=previous_department,
+        previous_role=previous_role,
+        previous_on_duty=previous_on_duty,
+    )
+    audit_events_append([event] if event else [])
     return stored
 
 
 def _membership_delete(*, actor: User, membership: Membership) -> None:
-    data = _membership_data(membership)
+    event = role_revoked_event(actor_id=actor.pk, membership=membership)  # while it has its id
     membership.delete()
-    audit_events_append([EventDraft(kind=EventKind.ROLE_REVOKED, actor_id=actor.pk, data=data)])
+    audit_events_append([event])
 
 
 @transaction.atomic
@@ -210,14 +200,14 @@ def _config_event(
     }
     if not changes:
         return None  # saved unchanged: nothing happened
-    data = {
-        "model": instance._meta.label_lower,
-        "object_id": object_id,
-        "object": label,
-        "action": action,
-        "changes": changes,
-    }
-    return EventDraft(kind=EventKind.CONFIG_CHANGED, actor_id=actor.pk, data=data)
+    return config_changed_event(
+        actor_id=actor.pk,
+        model=instance._meta.label_lower,
+        object_id=object_id,
+        object_label=label,
+        action=action,
+        changes=changes,
+    )
 
 
 def _config_save(*, actor: User, instance: models.Model, check: Callable[[], None]) -> models.Model:

@@ -246,9 +246,9 @@ class TicketSequence(models.Model):
         return f"{self.prefix}-{self.period}: {self.last_value}"
 
 
+# Each kind is written by its builder in tickets.events, whose docstrings give its stored keys.
 class EventKind(models.TextChoices):
     CREATED = "created", _("Created")
-    ROUTED = "routed", _("Routed")
     THREADED = "threaded", _("Citizen tweet added")
     EDITED = "edited", _("Citizen edited a tweet")
     OFFICIAL_REPLY_SEEN = "official_reply", _("Department replied on X")

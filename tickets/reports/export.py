@@ -8,8 +8,8 @@ from datetime import date
 
 from django.db import transaction
 
-from tickets.audit import EventDraft, audit_event_append
-from tickets.models import EventKind
+from tickets.audit import audit_event_append
+from tickets.events.report import report_exported_event
 from tickets.reports.figures import AccountabilityReport, accountability_report
 from tickets.reports.render_csv import render_csv
 from tickets.reports.render_json import render_json
@@ -45,21 +45,17 @@ def report_export(*, user, department_code: str | None, start: date, end: date, 
     filename = f"accountability-{(report.department_code or 'all').lower()}-{start}-{end}.{fmt}"
     # Appended last: it locks the chain head until this transaction commits, so keep that short.
     audit_event_append(
-        EventDraft(
-            EventKind.EXPORTED,
-            None,
-            user.pk,
-            {
-                "report": "accountability",
-                "format": fmt,
-                "department": report.department_code,
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "rows": report.row_counts(),
-                "received": report.total.received,
-                "filename": filename,
-                "bytes": len(content),
-            },
+        report_exported_event(
+            actor_id=user.pk,
+            report="accountability",
+            fmt=fmt,
+            department_code=report.department_code,
+            start=start,
+            end=end,
+            rows=report.row_counts(),
+            received=report.total.received,
+            filename=filename,
+            size_bytes=len(content),
         )
     )
     return ExportResult(content=content, content_type=CONTENT_TYPES[fmt], filename=filename, report=report)

@@ -13,8 +13,15 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from accounts.models import User
-from tickets.audit import EventDraft, audit_event_append
-from tickets.models import EventKind
+from tickets.audit import audit_event_append
+from tickets.events.account import (
+    login_event,
+    login_failed_event,
+    otp_enrolled_event,
+    password_changed_event,
+    token_issued_event,
+    tokens_revoked_event,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +31,7 @@ LOGGED_USERNAME_LENGTH = 64
 
 @transaction.atomic
 def login_record(*, user: User, ip_address: str | None, path: str) -> None:
-    audit_event_append(EventDraft(EventKind.LOGIN, None, user.pk, {"ip": ip_address, "path": path}))
+    audit_event_append(login_event(user_id=user.pk, ip_address=ip_address, path=path))
 
 
 def _account_exists(username: str) -> bool:
@@ -50,9 +57,7 @@ def login_failed_record(*, username: str, ip_address: str | None, path: str) -> 
 
 @transaction.atomic
 def _login_failed_event(*, username: str, ip_address: str | None, path: str) -> None:
-    audit_event_append(
-        EventDraft(EventKind.LOGIN_FAILED, None, None, {"username": username[:150], "ip": ip_address, "path": path})
-    )
+    audit_event_append(login_failed_event(username=username, ip_address=ip_address, path=path))
 
 
 # Accounts' changes (announced by accounts.signals inside their transaction). A token is named by
@@ -66,20 +71,25 @@ def _actor_id(actor) -> int | None:
 
 
 def password_changed_record(*, user: User, actor, tokens_revoked: int) -> None:
-    data = {"user": user.pk, "username": user.get_username(), "tokens_revoked": tokens_revoked}
-    audit_event_append(EventDraft(EventKind.PASSWORD_CHANGED, None, _actor_id(actor), data))
+    audit_event_append(
+        password_changed_event(
+            actor_id=_actor_id(actor), user_id=user.pk, username=user.get_username(), tokens_revoked=tokens_revoked
+        )
+    )
 
 
 def token_issued_record(*, user: User, actor, token) -> None:
-    data = {"user": user.pk, "token": token_ref(token), "expiry": token.expiry.isoformat() if token.expiry else None}
-    audit_event_append(EventDraft(EventKind.TOKEN_ISSUED, None, _actor_id(actor), data))
+    audit_event_append(
+        token_issued_event(actor_id=_actor_id(actor), user_id=user.pk, token_ref=token_ref(token), expiry=token.expiry)
+    )
 
 
 def tokens_revoked_record(*, user: User, actor, tokens, reason: str) -> None:
-    data = {"user": user.pk, "tokens": sorted(token_ref(token) for token in tokens), "reason": reason}
-    audit_event_append(EventDraft(EventKind.TOKEN_REVOKED, None, _actor_id(actor), data))
+    refs = [token_ref(token) for token in tokens]
+    audit_event_append(
+        tokens_revoked_event(actor_id=_actor_id(actor), user_id=user.pk, token_refs=refs, reason=reason)
+    )
 
 
 def otp_enrolled_record(*, user: User, actor, device) -> None:
-    data = {"user": user.pk, "device": device.persistent_id}
-    audit_event_append(EventDraft(EventKind.OTP_ENROLLED, None, _actor_id(actor), data))
+    audit_event_append(otp_enrolled_event(actor_id=_actor_id(actor), user_id=user.pk, device_id=device.persistent_id))

@@ -15,9 +15,10 @@ from django.utils import timezone
 from accounts.models import User
 from departments.models import WORKING_ROLES, Membership, Role
 from departments.selectors import department_ids_in_scope_sql
-from tickets.audit import EventDraft, audit_events_append
+from tickets.audit import audit_events_append
+from tickets.events.ticket import ticket_assigned_event
 from tickets.lifecycle import AWAITING_OWNER, OPEN_STATUSES, Status, transition_allowed
-from tickets.models import EventKind, Ticket
+from tickets.models import Ticket
 from tickets.services.errors import ActionForbidden
 from tickets.services.working import ticket_assign_to
 
@@ -58,17 +59,14 @@ def ticket_auto_assign(*, department_id: int | None = None, unit_id: int | None 
         load, user_id = heapq.heappop(loads)
         heapq.heappush(loads, (load + 1, user_id))
         events.append(
-            EventDraft(
-                EventKind.ASSIGNED,
-                ticket.id,
-                None,
-                {
-                    "how": "auto",
-                    "assignee_id": user_id,
-                    "previous_assignee_id": None,
-                    "from": ticket.status,
-                    "to": Status.ASSIGNED,
-                },
+            ticket_assigned_event(
+                ticket_id=ticket.id,
+                actor_id=None,
+                how="auto",
+                assignee_id=user_id,
+                previous_assignee_id=None,
+                from_status=ticket.status,
+                to_status=Status.ASSIGNED,
             )
         )
         ticket.assigned_to_id, ticket.status, ticket.updated_at = user_id, Status.ASSIGNED, now

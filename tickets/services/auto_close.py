@@ -5,9 +5,9 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tickets.audit import EventDraft, audit_events_append
+from tickets.audit import audit_events_append
+from tickets.events.ticket import ticket_status_changed_event
 from tickets.lifecycle import AUTO_CLOSE_AFTER, Status
-from tickets.models import EventKind
 
 
 @transaction.atomic(durable=True)
@@ -28,10 +28,16 @@ def tickets_close_resolved(*, now: datetime | None = None) -> int:
             {"closed": Status.CLOSED, "resolved": Status.RESOLVED, "now": now, "cutoff": now - AUTO_CLOSE_AFTER},
         )
         closed = [ticket_id for (ticket_id,) in cursor.fetchall()]
-    audit_events_append([
-        EventDraft(EventKind.STATUS_CHANGED, ticket_id, data={
-            "from": Status.RESOLVED.value, "to": Status.CLOSED.value, "reason": "auto-close 7 days after resolution",
-        })
-        for ticket_id in closed
-    ])  # fmt: skip
+    audit_events_append(
+        [
+            ticket_status_changed_event(
+                ticket_id=ticket_id,
+                actor_id=None,
+                from_status=Status.RESOLVED.value,
+                to_status=Status.CLOSED.value,
+                reason="auto-close 7 days after resolution",
+            )
+            for ticket_id in closed
+        ]
+    )
     return len(closed)

@@ -16,8 +16,9 @@ from accounts.models import User
 from departments.models import SUPERVISING_ROLES
 from departments.selectors import user_has_role
 from departments.tree import ancestors_cte
-from tickets.audit import EventDraft, audit_event_append, audit_events_append
-from tickets.models import Escalation, EventKind
+from tickets.audit import audit_event_append, audit_events_append
+from tickets.events.ticket import escalation_acknowledged_event, ticket_escalated_event
+from tickets.models import Escalation
 from tickets.services.errors import ActionConflict, ActionForbidden
 from tickets.services.locks import escalation_lock
 
@@ -128,16 +129,19 @@ def escalations_raise(*, due: DueEscalations, now: datetime) -> list[RaisedEscal
     with connection.cursor() as cursor:
         cursor.execute(_RAISE_SQL.format(due=due.sql), {**due.params, "now": now})
         raised = [RaisedEscalation(*row) for row in cursor.fetchall()]
-    audit_events_append([
-        EventDraft(EventKind.ESCALATED, escalation.ticket_id, data={
-            "escalation_id": escalation.id,
-            "level": escalation.level,
-            "reason": escalation.reason,
-            "notify_department": escalation.notify_department_code,
-            "target_due_at": escalation.target_due_at and escalation.target_due_at.isoformat(),
-        })
-        for escalation in raised
-    ])  # fmt: skip
+    audit_events_append(
+        [
+            ticket_escalated_event(
+                ticket_id=escalation.ticket_id,
+                escalation_id=escalation.id,
+                level=escalation.level,
+                reason=escalation.reason,
+                notify_department_code=escalation.notify_department_code,
+                target_due_at=escalation.target_due_at,
+            )
+            for escalation in raised
+        ]
+    )
     return raised
 
 
@@ -207,11 +211,12 @@ def escalation_acknowledge(*, actor: User, escalation_id: int) -> Escalation:
     escalation.acknowledged_by, escalation.acknowledged_at = actor, timezone.now()
     escalation.save(update_fields=["acknowledged_by", "acknowledged_at"])
     audit_event_append(
-        EventDraft(
-            EventKind.ESCALATION_ACKNOWLEDGED,
-            escalation.ticket_id,
-            actor.pk,
-            {"escalation_id": escalation.pk, "level": escalation.level, "reason": escalation.reason},
+        escalation_acknowledged_event(
+            ticket_id=escalation.ticket_id,
+            actor_id=actor.pk,
+            escalation_id=escalation.pk,
+            level=escalation.level,
+            reason=escalation.reason,
         )
     )
     return escalation

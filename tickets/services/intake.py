@@ -18,8 +18,16 @@ from django.utils import timezone
 
 from departments.models import Department
 from tickets.audit import EventDraft, audit_events_append
+from tickets.events.ticket import (
+    ticket_created_event,
+    ticket_edited_event,
+    ticket_feedback_event,
+    ticket_official_reply_seen_event,
+    ticket_reopened_by_citizen_event,
+    ticket_threaded_event,
+)
 from tickets.lifecycle import Priority, Status
-from tickets.models import Delivery, Direction, Escalation, EventKind, MessageKind
+from tickets.models import Delivery, Direction, Escalation, MessageKind
 from tickets.numbering import ticket_numbers_allocate
 from tickets.replies import acknowledgement_text, is_acknowledgement
 from tickets.services import intake_sql as sql
@@ -319,8 +327,7 @@ def _insert_feedback(cursor, feedback: list[FeedbackDraft], now: datetime) -> li
         ],
     )  # fmt: skip
     events = [
-        EventDraft(EventKind.FEEDBACK, f.ticket_id, data={"rating": f.rating, "tweet_id": str(f.tweet.tweet_id)})
-        for f in feedback
+        ticket_feedback_event(ticket_id=f.ticket_id, rating=f.rating, tweet_id=f.tweet.tweet_id) for f in feedback
     ]
     appeals = [f for f in feedback if f.appeal_to_department_id]
     if appeals:
@@ -342,30 +349,33 @@ def _appeals_raise(appeals: list[FeedbackDraft], now: datetime) -> None:
 
 def _events(batch: IntakeBatch, appends: list[tuple[int, Append]], replaced: dict[int, _Replaced]) -> list[EventDraft]:
     events = [
-        EventDraft(EventKind.CREATED, t.id, data={
-            "number": t.number,
-            "tweet_id": str(t.opening.tweet_id),
-            "route": t.route,
-            "acknowledgement": "queued" if t.reply_account_id else "manual reply needed",
-            **({"follows_ticket_id": t.follows_ticket_id} if t.follows_ticket_id else {}),
-        })
+        ticket_created_event(
+            ticket_id=t.id,
+            number=t.number,
+            tweet_id=t.opening.tweet_id,
+            route=t.route,
+            acknowledgement_queued=bool(t.reply_account_id),
+            follows_ticket_id=t.follows_ticket_id,
+        )
         for t in batch.new_tickets
-    ]  # fmt: skip
+    ]
     for ticket_id, append in appends:
         if append.official_account_id:
-            kind = EventKind.OFFICIAL_REPLY_SEEN
+            appended = ticket_official_reply_seen_event
         else:
-            kind = EventKind.REOPENED if append.reopen else EventKind.THREADED
-        events.append(EventDraft(kind, ticket_id, data={"tweet_id": str(append.tweet.tweet_id)}))
-    events.extend(
-        # The replaced version's text is in the chain too: an edit can never erase what was written.
-        EventDraft(EventKind.EDITED, e.ticket_id, data={
-            "tweet_id": str(e.tweet.tweet_id), "previous_tweet_ids": [str(i) for i in e.tweet.previous_tweet_ids],
-            "previous_tweet_id": str(replaced[e.message_id].tweet_id) if e.message_id in replaced else None,
-            "previous_text": replaced[e.message_id].text if e.message_id in replaced else "",
-        })
-        for e in batch.edits
-    )  # fmt: skip
+            appended = ticket_reopened_by_citizen_event if append.reopen else ticket_threaded_event
+        events.append(appended(ticket_id=ticket_id, tweet_id=append.tweet.tweet_id))
+    for e in batch.edits:
+        old = replaced.get(e.message_id)
+        events.append(
+            ticket_edited_event(
+                ticket_id=e.ticket_id,
+                tweet_id=e.tweet.tweet_id,
+                previous_tweet_ids=e.tweet.previous_tweet_ids,
+                replaced_tweet_id=old.tweet_id if old else None,
+                replaced_text=old.text if old else "",
+            )
+        )
     return events
 
 

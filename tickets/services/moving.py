@@ -4,9 +4,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from tickets.audit import EventDraft, audit_event_append, audit_events_append
+from tickets.audit import audit_event_append, audit_events_append
+from tickets.events.ticket import ticket_merge_received_event, ticket_merged_event, ticket_transferred_event
 from tickets.lifecycle import Status, transition_allowed
-from tickets.models import EventKind, Ticket
+from tickets.models import Ticket
 from tickets.selectors import department_find
 from tickets.services.citizen_texts import transferred_text
 from tickets.services.errors import ActionConflict, ObjectNotFound, TicketActionError
@@ -43,21 +44,14 @@ def ticket_transfer(*, actor: User, number: str, department_code: str, reason: s
     check_open(ticket)
 
     now = timezone.now()
-    source = ticket.department
-    data = {
-        "from": source.code,
-        "from_unit": ticket.unit.code if ticket.unit_id else None,
-        "to": target.code,
-        "reason": reason,
-        "previous_status": ticket.status,
-        "previous_assignee_id": ticket.assigned_to_id,
-    }
+    source, source_unit = ticket.department, ticket.unit
+    previous_status, previous_assignee_id = ticket.status, ticket.assigned_to_id
     if ticket.status == Status.AWAITING_CITIZEN:
         ticket_sla_resume(ticket=ticket, at=now)
     ticket.department, ticket.unit, ticket.status, ticket.assigned_to = target, None, Status.NEW, None
     # The receiving department is escalated on its own clock; the old department's escalations stay
     # on record (they are unique per notified department, so these are new ones).
-    data["previous_escalation_level"], ticket.escalation_level = ticket.escalation_level, 0
+    previous_escalation_level, ticket.escalation_level = ticket.escalation_level, 0
     fields = ["department", "unit", "status", "assigned_to", "resolution_due_at", "escalation_level"]
     # The receiving department's targets count from now; a first response already given stands.
     first_response_due, ticket.resolution_due_at = sla_due_times(
@@ -69,8 +63,20 @@ def ticket_transfer(*, actor: User, number: str, department_code: str, reason: s
     ticket_save(ticket, fields=fields, now=now)
     text = transferred_text(number=ticket.number, department=target, language=ticket.language)
     messages = citizen_tell(ticket=ticket, text=text, actor=actor, field="department")
-    data["citizen_told"] = {"message_ids": [message.pk for message in messages]}
-    audit_event_append(EventDraft(EventKind.TRANSFERRED, ticket.id, actor.pk, data))
+    audit_event_append(
+        ticket_transferred_event(
+            ticket_id=ticket.id,
+            actor_id=actor.pk,
+            from_department_code=source.code,
+            from_unit_code=source_unit.code if source_unit else None,
+            to_department_code=target.code,
+            reason=reason,
+            previous_status=previous_status,
+            previous_assignee_id=previous_assignee_id,
+            previous_escalation_level=previous_escalation_level,
+            citizen_told=messages,
+        )
+    )
     return ticket
 
 
@@ -110,8 +116,10 @@ def ticket_merge(*, actor: User, number: str, into_number: str) -> Ticket:
     ticket_save(into, fields=[], now=now)
     audit_events_append(
         [
-            EventDraft(EventKind.MERGED, ticket.id, actor.pk, {"into": into.number, "from": previous_status}),
-            EventDraft(EventKind.MERGED, into.id, actor.pk, {"merged": ticket.number}),
+            ticket_merged_event(
+                ticket_id=ticket.id, actor_id=actor.pk, into_number=into.number, from_status=previous_status
+            ),
+            ticket_merge_received_event(ticket_id=into.id, actor_id=actor.pk, merged_number=ticket.number),
         ]
     )
     return ticket

@@ -34,8 +34,9 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from tickets.audit import EventDraft, audit_events_append
-from tickets.models import Delivery, Direction, EventKind, MessageKind, Ticket, TicketMessage
+from tickets.audit import audit_events_append
+from tickets.events.ticket import reply_failed_event, reply_sent_event
+from tickets.models import Delivery, Direction, MessageKind, Ticket, TicketMessage
 from tickets.post_text import POST_LIMIT, reply_thread_parts
 from tickets.services import outbox_sql as sql
 
@@ -215,17 +216,9 @@ def _locked_outbound(message_id: int) -> TicketMessage | None:
     )
 
 
-def _part_data(message: TicketMessage) -> dict:
-    return {
-        "message_id": message.pk,
-        "kind": message.kind,
-        "part": message.thread_part,
-        "parts": message.thread_parts,
-        "from": message.from_account.handle if message.from_account else "",
-    }
-
-
-def _fail(message: TicketMessage, *, error: str, data: dict | None = None) -> None:
+def _fail(
+    message: TicketMessage, *, error: str, permanent: bool | None = None, duplicate_tweet_id: int | None = None
+) -> None:
     """Mark failed (lock held), with the parts of its thread that now can never follow it."""
     message.delivery, message.last_error, message.next_attempt_at = Delivery.FAILED, error, None
     message.save(update_fields=["delivery", "last_error", "next_attempt_at"])
@@ -244,12 +237,17 @@ def _fail(message: TicketMessage, *, error: str, data: dict | None = None) -> No
         TicketMessage.objects.filter(pk__in=abandoned).update(
             delivery=Delivery.FAILED, last_error=f"Part {message.thread_part} of this thread failed: {error}"
         )
-    audit_events_append([
-        EventDraft(EventKind.REPLY_FAILED, message.ticket_id, data={
-            **_part_data(message), "error": error, "attempts": message.attempts, **(data or {}),
-            **({"abandoned_message_ids": abandoned} if abandoned else {}),
-        })
-    ])  # fmt: skip
+    audit_events_append(
+        [
+            reply_failed_event(
+                message=message,
+                error=error,
+                permanent=permanent,
+                duplicate_tweet_id=duplicate_tweet_id,
+                abandoned_message_ids=abandoned,
+            )
+        ]
+    )
 
 
 def outbox_mark_sent(*, message_id: int, tweet_id: int, sent_at: datetime, reconciled: bool = False) -> bool:
@@ -285,7 +283,7 @@ def outbox_mark_sent(*, message_id: int, tweet_id: int, sent_at: datetime, recon
                 holder.delete()
             else:
                 error = f"X already holds this post as message {holder.pk}: a duplicate reply."
-                _fail(message, error=error, data={"tweet_id": str(tweet_id)})
+                _fail(message, error=error, duplicate_tweet_id=tweet_id)
                 return False
         message.delivery, message.tweet_id, message.sent_at = Delivery.SENT, tweet_id, sent_at
         message.last_error, message.next_attempt_at = "", None
@@ -298,13 +296,13 @@ def outbox_mark_sent(*, message_id: int, tweet_id: int, sent_at: datetime, recon
             Ticket.objects.filter(pk=message.ticket_id, first_responded_at__isnull=True).update(
                 first_responded_at=sent_at
             )
-        audit_events_append([
-            EventDraft(EventKind.REPLY_SENT, message.ticket_id, data={
-                **_part_data(message), "tweet_id": str(tweet_id), "attempts": message.attempts,
-                **({"reconciled": True} if reconciled else {}),
-                **({"replaced_echo_message_id": replaced_echo} if replaced_echo else {}),
-            })
-        ])  # fmt: skip
+        audit_events_append(
+            [
+                reply_sent_event(
+                    message=message, tweet_id=tweet_id, reconciled=reconciled, replaced_echo_message_id=replaced_echo
+                )
+            ]
+        )
     return True
 
 
@@ -327,7 +325,7 @@ def outbox_mark_failed(*, message_id: int, error: str, permanent: bool, retry_at
         now = timezone.now()
         if permanent or message.attempts >= MAX_ATTEMPTS:
             reason = error if permanent else f"Gave up after {message.attempts} attempts: {error}"
-            _fail(message, error=reason, data={"permanent": permanent})
+            _fail(message, error=reason, permanent=permanent)
         else:
             message.delivery, message.last_error = Delivery.QUEUED, error
             message.next_attempt_at = retry_at or now + outbox_retry_delay(message.attempts)

@@ -15,9 +15,15 @@ from django.utils import timezone
 from accounts.models import User
 from departments.models import WORKING_ROLES, CannedResponse
 from departments.selectors import department_ancestor_ids, user_has_role
-from tickets.audit import EventDraft, audit_event_append
+from tickets.audit import audit_event_append
+from tickets.events.ticket import (
+    ticket_assigned_event,
+    ticket_note_event,
+    ticket_replied_event,
+    ticket_status_changed_event,
+)
 from tickets.lifecycle import AWAITING_OWNER, OPEN_STATUSES, Status, transition_allowed
-from tickets.models import EventKind, InternalNote, MessageKind, Ticket, TicketMessage
+from tickets.models import InternalNote, MessageKind, Ticket, TicketMessage
 from tickets.selectors import staff_user_find
 from tickets.services.citizen_texts import resolved_text
 from tickets.services.errors import ActionConflict, ActionForbidden, TicketActionError
@@ -47,18 +53,15 @@ def ticket_assign_to(ticket: Ticket, *, assignee: User, actor: User | None, how:
     ticket.assigned_to = assignee
     ticket_save(ticket, fields=["assigned_to", "status"], now=now)
     audit_event_append(
-        EventDraft(
-            EventKind.ASSIGNED,
-            ticket.id,
-            actor.pk if actor else None,
-            {
-                "how": how,
-                "assignee": assignee.username,
-                "assignee_id": assignee.pk,
-                "previous_assignee_id": previous_id,
-                "from": from_status,
-                "to": ticket.status,
-            },
+        ticket_assigned_event(
+            ticket_id=ticket.id,
+            actor_id=actor.pk if actor else None,
+            how=how,
+            assignee_id=assignee.pk,
+            assignee_username=assignee.username,
+            previous_assignee_id=previous_id,
+            from_status=from_status,
+            to_status=ticket.status,
         )
     )
 
@@ -137,16 +140,14 @@ def ticket_transition(*, actor: User, number: str, to: str, note: str = "") -> T
 
     now = timezone.now()
     note = note.strip()
-    data: dict = {"from": from_status, "to": to}
+    previous_assignee_id, assignee_id = ticket.assigned_to_id, None
     fields = ["status"]
     if to == Status.NEW:
-        data["previous_assignee_id"] = ticket.assigned_to_id
         ticket.assigned_to = None
         fields.append("assigned_to")
     elif to in (Status.ASSIGNED, Status.IN_PROGRESS) and ticket.assigned_to_id is None:
         # Taking up (or starting work on) an unowned ticket makes it yours, as claiming does.
-        ticket.assigned_to = actor
-        data["assignee_id"] = actor.pk
+        ticket.assigned_to, assignee_id = actor, actor.pk
         fields.append("assigned_to")
     elif to == Status.RESOLVED:
         ticket.resolution_note = _required(
@@ -165,8 +166,6 @@ def ticket_transition(*, actor: User, number: str, to: str, note: str = "") -> T
     elif to == Status.REOPENED:
         ticket.resolved_at = None
         fields.append("resolved_at")
-    if note:
-        data["note"] = note
 
     # The SLA helpers save the clock fields themselves (the ticket is locked, in this transaction).
     if from_status == Status.AWAITING_CITIZEN:
@@ -176,12 +175,23 @@ def ticket_transition(*, actor: User, number: str, to: str, note: str = "") -> T
     ticket.status = to
     ticket_save(ticket, fields=fields, now=now)
 
+    citizen_told = None
     if to == Status.RESOLVED:
         # The outbox sends it once this transaction commits; the citizen rates by replying 1-5.
         text = resolved_text(number=ticket.number, note=ticket.resolution_note, language=ticket.language)
-        data["citizen_told"] = _delivery_summary(citizen_tell(ticket=ticket, text=text, actor=actor, field="note"))
-    kind = EventKind.REOPENED if to == Status.REOPENED else EventKind.STATUS_CHANGED
-    audit_event_append(EventDraft(kind, ticket.id, actor.pk, data))
+        citizen_told = citizen_tell(ticket=ticket, text=text, actor=actor, field="note")
+    audit_event_append(
+        ticket_status_changed_event(
+            ticket_id=ticket.id,
+            actor_id=actor.pk,
+            from_status=from_status,
+            to_status=to,
+            previous_assignee_id=previous_assignee_id,
+            assignee_id=assignee_id,
+            note=note,
+            citizen_told=citizen_told,
+        )
+    )
     return ticket
 
 
@@ -192,10 +202,6 @@ def citizen_tell(*, ticket: Ticket, text: str, actor: User, field: str) -> list[
         return outbox_queue_reply(ticket=ticket, text=text, kind=MessageKind.REPLY, sent_by=actor)
     except ReplyTextInvalid as exc:
         raise TicketActionError("reply_invalid", str(exc), {field: [str(exc)]}) from exc
-
-
-def _delivery_summary(messages: list[TicketMessage]) -> dict:
-    return {"message_ids": [message.pk for message in messages], "delivery": messages[0].delivery if messages else ""}
 
 
 @transaction.atomic
@@ -226,10 +232,11 @@ def ticket_reply(
     now = timezone.now()
     messages = citizen_tell(ticket=ticket, text=text, actor=actor, field="text")
     ticket_save(ticket, fields=[], now=now)
-    data = _delivery_summary(messages)
-    if canned_response_id:
-        data = {**data, "canned_response_id": canned_response_id}
-    audit_event_append(EventDraft(EventKind.REPLIED, ticket.id, actor.pk, data))
+    audit_event_append(
+        ticket_replied_event(
+            ticket_id=ticket.id, actor_id=actor.pk, messages=messages, canned_response_id=canned_response_id
+        )
+    )
     return messages
 
 
@@ -264,5 +271,5 @@ def ticket_note(*, actor: User, number: str, text: str) -> InternalNote:
     now = timezone.now()
     note = InternalNote.objects.create(ticket=ticket, author=actor, text=text, created_at=now)
     ticket_save(ticket, fields=[], now=now)
-    audit_event_append(EventDraft(EventKind.NOTE, ticket.id, actor.pk, {"note_id": note.pk}))
+    audit_event_append(ticket_note_event(ticket_id=ticket.id, actor_id=actor.pk, note_id=note.pk))
     return note
