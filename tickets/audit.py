@@ -1,8 +1,10 @@
 """Appending to the hash-chained audit trail, and verifying it.
 
-Each event stores the hash of the one before it. Appenders take the chain head's row lock, so
-events get one total order even when many transactions append at once; the lock is held only
-until the appending transaction commits.
+Each event stores the hash of the one before it. Every append goes through audit_events_append,
+which takes the chain head's row lock (_lock_chain_head, the only place it is taken), so events
+get one total order even when many transactions append at once; the lock is held only until the
+appending transaction commits. The events themselves are built by tickets.events, one builder per
+kind.
 """
 
 import hashlib
