@@ -36,10 +36,13 @@ from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from departments.models import SUPERVISING_ROLES, Department, Role
 from departments.selectors import department_roles
+from seva.errors import AppError
 from tickets.lifecycle import OPEN_STATUSES, Status
 from tickets.models import Escalation, Feedback, Ticket
 from tickets.selectors import ticket_breached_q
@@ -52,7 +55,35 @@ EARLIEST_DATE = date(2006, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 # Who may read and export the report (officers may not); superusers (ministry admins) always may.
 REPORTING_ROLES = frozenset({*SUPERVISING_ROLES, Role.AUDITOR})
-NOT_A_REPORTER = "Only supervisors, department admins and auditors may see reports."
+NOT_A_REPORTER = _("Only supervisors, department admins and auditors may see reports.")
+
+
+# The report's refusals are the application's errors (the API and the workspace show them as any
+# other) and stay Django's own too, so the export command and Django's views handle them as before.
+class ReportForbidden(AppError, PermissionDenied):
+    """The user holds no reporting role there: HTTP 403."""
+
+    http_status = 403
+
+    def __init__(self) -> None:
+        super().__init__("permission_denied", NOT_A_REPORTER)
+
+
+class ReportInputInvalid(AppError, ValidationError):
+    """A bad period or an unknown department, by field: HTTP 400 (`message_dict` as Django's)."""
+
+    def __init__(self, fields: dict[str, list]) -> None:
+        super().__init__("invalid", _("Invalid input."), fields)
+        self.error_dict = ValidationError(fields).error_dict
+
+
+class ReportDepartmentNotFound(AppError, Department.DoesNotExist):
+    """A department the user cannot see: HTTP 404, as an absent one (existence does not leak)."""
+
+    http_status = 404
+
+    def __init__(self) -> None:
+        super().__init__("not_found", _("Not found."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +163,15 @@ def report_period_errors(*, start: date, end: date) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name, value in (("start", start), ("end", end)):
         if not EARLIEST_DATE <= value <= LATEST_DATE:
-            errors[name] = [f"Give a date from {EARLIEST_DATE} to {LATEST_DATE}."]
+            errors[name] = [
+                format_lazy(_("Give a date from {earliest} to {latest}."), earliest=EARLIEST_DATE, latest=LATEST_DATE)
+            ]
     if errors:
         return errors
     if end < start:
-        errors["end"] = ["The end is before the start."]
+        errors["end"] = [_("The end is before the start.")]
     elif (end - start).days + 1 > MAX_PERIOD_DAYS:
-        errors["end"] = [f"A report covers at most {MAX_PERIOD_DAYS} days."]
+        errors["end"] = [format_lazy(_("A report covers at most {days} days."), days=MAX_PERIOD_DAYS)]
     return errors
 
 
@@ -151,22 +184,21 @@ def report_department_check(*, department_code: str | None, roles: dict[int, set
     """The department a user asks to report on (None: all they may report on), checked against
     `roles` (`department_roles` of the user; None for a superuser, who may report on anything).
 
-    Raises Django's own exceptions, which the API maps like any other (this module is read by the
-    services, so it does not import theirs): ValidationError for an unknown code (400),
-    Department.DoesNotExist for one the user cannot see (404, so existence does not leak), and
-    PermissionDenied where they hold no reporting role (403)."""
+    Raises ReportInputInvalid for an unknown code (400), ReportDepartmentNotFound for one the user
+    cannot see (404, so existence does not leak), and ReportForbidden where they hold no reporting
+    role (403)."""
     if not department_code:
         if roles is not None and not any(held & REPORTING_ROLES for held in roles.values()):
-            raise PermissionDenied(NOT_A_REPORTER)
+            raise ReportForbidden
         return None
     department = Department.objects.filter(code__iexact=department_code.strip()).first()
     if department is None:
-        raise ValidationError({"department": ["No such department."]})
+        raise ReportInputInvalid({"department": [_("No such department.")]})
     if roles is not None:
         if department.pk not in roles:
-            raise Department.DoesNotExist
+            raise ReportDepartmentNotFound
         if not roles[department.pk] & REPORTING_ROLES:
-            raise PermissionDenied(NOT_A_REPORTER)
+            raise ReportForbidden
     return department
 
 
@@ -174,10 +206,10 @@ def accountability_report(
     *, user, department_code: str | None, start: date, end: date, now: datetime | None = None
 ) -> AccountabilityReport:
     """The report of `department_code` and everything under it (or of all the user may report on).
-    Raises ValidationError, Department.DoesNotExist or PermissionDenied (see report_department_check)."""
+    Raises ReportInputInvalid, ReportDepartmentNotFound or ReportForbidden (see report_department_check)."""
     errors = report_period_errors(start=start, end=end)
     if errors:
-        raise ValidationError(errors)
+        raise ReportInputInvalid(errors)
     now = now or timezone.now()
     roles = None if user.is_superuser else department_roles(user=user)
     department = report_department_check(department_code=department_code, roles=roles)
