@@ -13,7 +13,7 @@ Definitions (the period is [start 00:00 IST, end + 1 day 00:00 IST)):
 - SLA compliance, per target, over the tickets received in the period that have the target: met
   (answered or resolved by the due time) / (met + missed); missed is answered or resolved late, or
   still open past the due time (a paused clock stops at the pause). Tickets whose target is not due
-  yet are neither. "breached" is `tickets.selectors.ticket_breached_q`, the dashboard's definition.
+  yet are neither. "breached" is `tickets.models.ticket_breached_q`, the dashboard's definition.
 - times (hours, wall clock from the ticket's creation): to first response, over the tickets received
   in the period that have been answered; to resolution, over the tickets resolved in the period.
   Median and 90th percentile are PostgreSQL's percentile_cont (interpolated).
@@ -33,8 +33,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -43,9 +42,15 @@ from accounts.models import User
 from departments.models import SUPERVISING_ROLES, Department, Role
 from departments.selectors import department_roles
 from seva.errors import AppError
-from tickets.lifecycle import OPEN_STATUSES, Status
-from tickets.models import Escalation, Feedback, Ticket
-from tickets.selectors import ticket_breached_q
+from tickets.lifecycle import Status
+from tickets.models import (
+    Escalation,
+    Feedback,
+    Ticket,
+    first_response_missed_q,
+    resolution_missed_q,
+    ticket_breached_q,
+)
 
 REPORT_TIMEZONE = "Asia/Kolkata"
 _IST = ZoneInfo(REPORT_TIMEZONE)
@@ -235,7 +240,7 @@ def accountability_report(
         organisation_hi=root.get("name_hi", ""),
         department_code=department.code if department else None,
         department_name_en=department.name_en if department else total_name[0],
-        department_name_hi=(department.name_hi or department.name_en) if department else total_name[1],
+        department_name_hi=department.name_in("hi") if department else total_name[1],
         start=start,
         end=end,
         timezone=REPORT_TIMEZONE,
@@ -277,22 +282,6 @@ def _tickets_in_report(*, user, department: Department | None, department_ids: l
         return tickets
     # Narrower than what the user sees: only where they hold a reporting role, under `department`.
     return tickets.filter(Q(department_id__in=department_ids) | Q(unit_id__in=department_ids))
-
-
-def first_response_missed_q(now: datetime) -> Q:
-    """The first-response half of `ticket_breached_q` (tests hold the two halves to it)."""
-    clock = Coalesce(F("sla_paused_at"), Value(now))
-    return Q(first_responded_at__gt=F("first_response_due_at")) | Q(
-        status__in=OPEN_STATUSES, first_responded_at__isnull=True, first_response_due_at__lt=clock
-    )
-
-
-def resolution_missed_q(now: datetime) -> Q:
-    """The resolution half of `ticket_breached_q`."""
-    clock = Coalesce(F("sla_paused_at"), Value(now))
-    return Q(resolved_at__gt=F("resolution_due_at")) | Q(
-        status__in=OPEN_STATUSES, resolved_at__isnull=True, resolution_due_at__lt=clock
-    )
 
 
 def _flag(condition: Q) -> ExpressionWrapper:

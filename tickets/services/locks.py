@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.selectors import department_ids_in_scope_sql
 from tickets.models import Escalation, Ticket
-from tickets.selectors import ticket_number_is_valid
+from tickets.numbering import ticket_number_is_valid
 from tickets.services.errors import ObjectNotFound
 
 # PostgreSQL's bigint: a larger id cannot exist, and comparing with one is an error, not a miss.

@@ -26,7 +26,7 @@ from tickets.services.citizen_texts import resolved_text
 from tickets.services.errors import ActionConflict, ActionForbidden, TicketActionError
 from tickets.services.locks import ticket_lock
 from tickets.services.outbox import ReplyTextInvalid, outbox_queue_reply
-from tickets.services.rights import check_can_supervise, check_can_work, is_supervisor_of, ticket_scope_department_id
+from tickets.services.rights import check_can_supervise, check_can_work, is_supervisor_of
 from tickets.sla.services import ticket_sla_pause, ticket_sla_resume
 
 
@@ -95,7 +95,7 @@ def ticket_assign(*, actor: User, number: str, assignee: User | int | str) -> Ti
     if (
         user is None
         or not user.is_active
-        or not user_has_role(user=user, department_id=ticket_scope_department_id(ticket), roles=WORKING_ROLES)
+        or not user_has_role(user=user, department_id=ticket.scope_department_id, roles=WORKING_ROLES)
     ):
         raise TicketActionError(
             "assignee_not_in_scope",
@@ -261,7 +261,7 @@ _PLACEHOLDER = re.compile(r"\{(number|citizen)\}")
 def canned_response_render(*, ticket: Ticket, canned_response_id: int, language: str | None = None) -> str:
     """The canned response of the ticket's unit, department or any department above them, in the
     citizen's language (Hindi when the tweet was Hindi and a Hindi text exists), placeholders filled."""
-    scope = department_ancestor_ids(department_id=ticket.unit_id or ticket.department_id)
+    scope = department_ancestor_ids(department_id=ticket.scope_department_id)
     canned = CannedResponse.objects.filter(id=canned_response_id, department_id__in=scope, is_active=True).first()
     if canned is None:
         raise TicketActionError(

@@ -211,11 +211,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     summary = dashboard_summary(user=request.user, now=now)
     codes = [row["department"] for row in summary["by_department"]]
     departments = department_names(codes=codes)
-    hindi = (request.LANGUAGE_CODE or "").startswith("hi")
-    names = {
-        code: (department.name_hi if hindi and department.name_hi else department.name_en)
-        for code, department in departments.items()
-    }
+    names = {code: department.name_in(request.LANGUAGE_CODE) for code, department in departments.items()}
     status_labels = {value: str(label) for value, label in Status.choices}
     compliance = summary["sla"]["compliance_percent"]
     open_total = sum(row["by_status"].get(status, 0) for row in summary["by_department"] for status in OPEN_STATUSES)
