@@ -29,6 +29,7 @@ from knox.models import AuthToken
 from accounts.lockout import lockout_cool_off, lockout_minutes
 from accounts.selectors import totp_device_confirmed, totp_device_pending
 from accounts.signals import api_token_issued, api_tokens_revoked, password_changed, two_factor_enrolled
+from seva.errors import AppError
 
 OTP_REQUIRED = _("Enter the one-time code from your authenticator app.")
 OTP_INVALID = _("That one-time code is wrong or has expired. Wait for the next one and try again.")
@@ -38,15 +39,8 @@ OTP_ENROLMENT_REQUIRED = _(
 )
 
 
-class SignInRefused(Exception):
+class SignInRefused(AppError):
     """A sign-in or an enrolment step that did not succeed; `code` is stable, for programs."""
-
-    def __init__(self, code: str, message: str, *, http_status: int = 400, retry_after: int | None = None) -> None:
-        super().__init__(str(message))
-        self.code = code
-        self.message = str(message)
-        self.http_status = http_status
-        self.retry_after = retry_after
 
 
 def _locked_out(request) -> bool:

@@ -68,6 +68,15 @@ class Department(models.Model):
     def number_prefix(self) -> str:
         return self.ticket_prefix or self.code
 
+    def name_in(self, language: str | None) -> str:
+        return department_name_in(language, name_en=self.name_en, name_hi=self.name_hi)
+
+
+def department_name_in(language: str | None, *, name_en: str, name_hi: str | None) -> str:
+    """A department's name in `language` (a language code, "hi-IN" is Hindi): the Hindi name where
+    one is set, else the English one (`Department.name_in`, for rows read without the model)."""
+    return name_hi if name_hi and (language or "").startswith("hi") else name_en
+
 
 class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ingestion.inbox import inbox_process_tweets, inbox_store
 from ingestion.models import DeadLetter, Door
@@ -52,7 +53,7 @@ def dead_letter_replay(*, actor, dead_letter_id: int) -> DeadLetter:
     so another department's letters do not show that they exist). The tickets it recovers get their
     own audit events from the inbox; who asked is logged."""
     if not dead_letters_visible(user=actor).filter(id=dead_letter_id).exists():
-        raise ObjectNotFound("No such dead letter.")
+        raise ObjectNotFound(_("No such dead letter."))
     dead_letters_replay(ids=[dead_letter_id])
     logger.info("dead letter %s replayed by user %s", dead_letter_id, actor.pk)
     return dead_letters_visible(user=actor).get(id=dead_letter_id)

@@ -1,16 +1,53 @@
 """Tickets, their messages (tweets in, replies out: the outbox), and the append-only audit trail."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, OfficialAccount
-from tickets.lifecycle import CLOCK_RUNNING_STATUSES, Priority, Status
+from tickets.lifecycle import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, Priority, Status
+
+
+def scope_department_id(*, department_id: int, unit_id: int | None) -> int:
+    """The department whose staff, calendar and SLA policy govern a ticket: its unit, else its
+    department (`Ticket.scope_department_id`; in SQL, `scope_department_sql`)."""
+    return unit_id or department_id
+
+
+def scope_department_sql(alias: str) -> str:
+    """`scope_department_id` in SQL, for the tickets_ticket row aliased `alias`."""
+    return f"COALESCE({alias}.unit_id, {alias}.department_id)"
+
+
+# The breach rule, per SLA target: answered (resolved) after the due time, or still open past it
+# with no answer (resolution); a paused clock stopped at `sla_paused_at`, so the pause is not late.
+# Rejected tickets never breach by staying unresolved. The dashboard, the queue's filter and the
+# report all count with these.
+def first_response_missed_q(now: datetime) -> Q:
+    clock = Coalesce(F("sla_paused_at"), Value(now))
+    return Q(first_responded_at__gt=F("first_response_due_at")) | Q(
+        status__in=OPEN_STATUSES, first_responded_at__isnull=True, first_response_due_at__lt=clock
+    )
+
+
+def resolution_missed_q(now: datetime) -> Q:
+    clock = Coalesce(F("sla_paused_at"), Value(now))
+    return Q(resolved_at__gt=F("resolution_due_at")) | Q(
+        status__in=OPEN_STATUSES, resolved_at__isnull=True, resolution_due_at__lt=clock
+    )
+
+
+def ticket_breached_q(now: datetime) -> Q:
+    """Tickets that missed a target (either of them), at `now`."""
+    return first_response_missed_q(now) | resolution_missed_q(now)
 
 
 class TicketQuerySet(models.QuerySet):
@@ -139,6 +176,10 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def scope_department_id(self) -> int:
+        return scope_department_id(department_id=self.department_id, unit_id=self.unit_id)
 
 
 class Direction(models.TextChoices):

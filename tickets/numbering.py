@@ -1,11 +1,26 @@
 """Ticket numbers a person can read out on the phone: `<PREFIX>-<YYMM>-<sequence>`."""
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 INDIA = ZoneInfo("Asia/Kolkata")
+# What format_number can produce: a prefix (the department's ticket prefix, else its code), the
+# YYMM, and the sequence, six digits and wider past 999999. Anything else is no ticket.
+TICKET_NUMBER = re.compile(r"[A-Z0-9_]{1,16}-\d{4}-\d{6,10}")
+
+
+def ticket_number_is_valid(number: str) -> bool:
+    """Whether `number` has the shape of a ticket number (checked before a lookup, so a path full of
+    odd characters is a plain 404)."""
+    return TICKET_NUMBER.fullmatch(number) is not None
+
+
+def ticket_number_normalised(text: str) -> str:
+    """A ticket number as a citizen may type it (any case, stray spaces) in its stored form."""
+    return "".join(text.split()).upper()
 
 
 def number_period(moment: datetime) -> str:

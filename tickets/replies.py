@@ -15,7 +15,7 @@ def acknowledgement_text(*, number: str, department: Department, language: str) 
     """No link on purpose: X charges many times more for a post with a URL; the number is enough."""
     if language == "hi":
         return (
-            f"धन्यवाद। आपकी शिकायत {department.name_hi or department.name_en} में संख्या {number} के साथ दर्ज "
+            f"धन्यवाद। आपकी शिकायत {department.name_in('hi')} में संख्या {number} के साथ दर्ज "
             f"हो गई है। हम इसी थ्रेड में आपको जानकारी देंगे।"
         )
     return (

@@ -5,22 +5,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, TruncHour
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from departments.models import CannedResponse, Department
+from departments.models import CannedResponse, Department, department_name_in
 from departments.selectors import department_ids_in_scope_sql
 from tickets.lifecycle import OPEN_STATUSES, Status
-from tickets.models import AuditEvent, Escalation, Feedback, PreviousTweetVersion, Ticket, TicketMessage
+from tickets.models import (
+    AuditEvent,
+    Escalation,
+    Feedback,
+    PreviousTweetVersion,
+    Ticket,
+    TicketMessage,
+    ticket_breached_q,
+)
+from tickets.numbering import ticket_number_is_valid, ticket_number_normalised
 
 _TWEET_URL = re.compile(r"(?:twitter\.com|x\.com)/(?:[^/]+|i/web)/status(?:es)?/(\d{1,19})")
-_TICKET_NUMBER = re.compile(r"^[A-Z0-9]+-\d{4}-\d{6}$", re.IGNORECASE)
-# What tickets.numbering can produce (the sequence widens past 999999); anything else is no ticket.
-_NUMBER_FORMAT = re.compile(r"^[A-Z0-9_]{1,16}-\d{4}-\d{6,10}$")
 # PostgreSQL's bigint: a larger id or tweet id cannot exist, and comparing with one is an error.
 MAX_BIGINT = 2**63 - 1
 
@@ -37,12 +43,6 @@ def tweet_id_from(value: str) -> int | None:
         match = _TWEET_URL.search(value)
         tweet_id = int(match.group(1)) if match else None
     return tweet_id if tweet_id is not None and tweet_id <= MAX_BIGINT else None
-
-
-def ticket_number_is_valid(number: str) -> bool:
-    """Whether `number` has the shape of a ticket number (checked before a lookup, so a path full of
-    odd characters is a plain 404)."""
-    return bool(_NUMBER_FORMAT.match(number))
 
 
 def ticket_list(*, user) -> QuerySet[Ticket]:
@@ -67,7 +67,7 @@ def ticket_filter_tweet(tickets: QuerySet[Ticket], tweet_id: int) -> QuerySet[Ti
 
 def ticket_filter_text(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
     text = text.strip()
-    if _TICKET_NUMBER.match(text):
+    if ticket_number_is_valid(text.upper()):
         return tickets.filter(number=text.upper())
     query = SearchQuery(text, config="simple", search_type="websearch")
     return tickets.annotate(subject_search=SUBJECT_SEARCH_VECTOR).filter(subject_search=query)
@@ -85,19 +85,6 @@ def ticket_get(*, user, number: str) -> Ticket:
             Prefetch("events", queryset=AuditEvent.objects.select_related("actor").order_by("id")),
         )
         .get(number=number)
-    )
-
-
-def ticket_breached_q(now: datetime) -> Q:
-    """Tickets that missed a target: answered or resolved after it, or still open past it (a paused
-    clock stopped at `sla_paused_at`). Rejected tickets never breach by staying unresolved."""
-    clock = Coalesce(F("sla_paused_at"), Value(now))
-    still_open = Q(status__in=OPEN_STATUSES)
-    return (
-        Q(first_responded_at__gt=F("first_response_due_at"))
-        | Q(resolved_at__gt=F("resolution_due_at"))
-        | (still_open & Q(first_responded_at__isnull=True, first_response_due_at__lt=clock))
-        | (still_open & Q(resolved_at__isnull=True, resolution_due_at__lt=clock))
     )
 
 
@@ -284,27 +271,20 @@ class PublicTicketStatus:
 
     @property
     def agency_name_hi(self) -> str:
-        return (self.unit_name_hi if self.unit_code else self.department_name_hi) or self.agency_name_en
+        return self._agency_name_in("hi")
 
     @property
     def localised_department_name(self) -> str:
         """The department's name in the active language (English where no Hindi name is set)."""
-        if _hindi_is_active():
-            return self.department_name_hi or self.department_name_en
-        return self.department_name_en
+        return department_name_in(get_language(), name_en=self.department_name_en, name_hi=self.department_name_hi)
 
     @property
     def localised_agency_name(self) -> str:
-        return self.agency_name_hi if _hindi_is_active() else self.agency_name_en
+        return self._agency_name_in(get_language())
 
-
-def _hindi_is_active() -> bool:
-    return (get_language() or "").startswith("hi")
-
-
-def ticket_number_normalised(text: str) -> str:
-    """A ticket number as a citizen may type it (any case, stray spaces) in its stored form."""
-    return "".join(text.split()).upper()
+    def _agency_name_in(self, language: str | None) -> str:
+        name_hi = self.unit_name_hi if self.unit_code else self.department_name_hi
+        return department_name_in(language, name_en=self.agency_name_en, name_hi=name_hi)
 
 
 # The columns PublicTicketStatus is built from, by name: nothing personal is even read.

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_safe
 from seva.api.throttling import StatusPageRateThrottle
 from seva.page_throttling import page_throttle
 from tickets.models import Ticket
-from tickets.selectors import ticket_number_is_valid, ticket_number_normalised, ticket_public_status
+from tickets.numbering import ticket_number_is_valid, ticket_number_normalised
+from tickets.selectors import ticket_public_status
 
 
 class TicketLookupForm(forms.Form):

@@ -8,9 +8,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.services import SignInRefused, api_token_obtain, api_token_revoke, api_tokens_revoke_all
+from accounts.services import api_token_obtain, api_token_revoke, api_tokens_revoke_all
 from seva.api.authentication import ApiTokenAuthentication
-from seva.api.errors import error_response
 from seva.api.schema import ApiErrorSerializer, error_responses
 from seva.api.throttling import AuthTokenRateThrottle
 from seva.two_factor import two_factor_enrolment_required
@@ -84,15 +83,10 @@ class AuthTokenApi(APIView):
     def post(self, request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            token, key = api_token_obtain(
-                **serializer.validated_data, request=request, enrolment_required=two_factor_enrolment_required
-            )
-        except SignInRefused as refused:
-            response = error_response(code=refused.code, message=refused.message, http_status=refused.http_status)
-            if refused.retry_after is not None:
-                response["Retry-After"] = str(refused.retry_after)
-            return response
+        # A refusal (SignInRefused) is answered by the API's exception handler, Retry-After and all.
+        token, key = api_token_obtain(
+            **serializer.validated_data, request=request, enrolment_required=two_factor_enrolment_required
+        )
         return Response(self.OutputSerializer({"token": key, "expiry": token.expiry}).data)
 
 

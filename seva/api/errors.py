@@ -7,7 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tickets.services.errors import TicketActionError
+from seva.errors import AppError
 
 
 def _flatten(detail) -> str:
@@ -19,9 +19,17 @@ def _flatten(detail) -> str:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, TicketActionError):
-        # The services' errors: each class is one status (400, 403, 404, 409), with its own code.
-        return error_response(code=exc.code, message=exc.message, http_status=exc.http_status, fields=exc.fields)
+    if isinstance(exc, AppError):
+        # The application's errors: each carries its status, code and (translatable) messages.
+        response = error_response(
+            code=exc.code,
+            message=str(exc.message),
+            http_status=exc.http_status,
+            fields={name: [str(message) for message in messages] for name, messages in exc.fields.items()},
+        )
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):

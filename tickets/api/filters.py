@@ -6,9 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from tickets.lifecycle import OPEN_STATUSES, Priority, Status
-from tickets.models import Ticket
+from tickets.models import Ticket, ticket_breached_q
 from tickets.selectors import (
-    ticket_breached_q,
     ticket_filter_department,
     ticket_filter_text,
     ticket_filter_tweet,

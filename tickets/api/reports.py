@@ -16,7 +16,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from departments.models import Department
 from seva.api.schema import AUTHENTICATED_ERRORS, READ_ONE_ERRORS, error_responses
 from tickets.models import Feedback, Ticket
 from tickets.reports.export import CONTENT_TYPES
@@ -227,16 +226,14 @@ class AccountabilityReportApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
-        try:
-            export = report_export(
-                user=request.user,
-                department_code=data.get("department"),
-                start=data["start"],
-                end=data["end"],
-                fmt=data["format"],
-            )
-        except Department.DoesNotExist as exc:
-            raise Http404 from exc
+        # A refusal (ReportForbidden, ReportDepartmentNotFound) is answered by the API's exception handler.
+        export = report_export(
+            user=request.user,
+            department_code=data.get("department"),
+            start=data["start"],
+            end=data["end"],
+            fmt=data["format"],
+        )
         response = HttpResponse(export.content, content_type=export.content_type)
         if data["format"] != "json":
             response["Content-Disposition"] = f'attachment; filename="{export.filename}"'

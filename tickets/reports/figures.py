@@ -13,7 +13,7 @@ Definitions (the period is [start 00:00 IST, end + 1 day 00:00 IST)):
 - SLA compliance, per target, over the tickets received in the period that have the target: met
   (answered or resolved by the due time) / (met + missed); missed is answered or resolved late, or
   still open past the due time (a paused clock stops at the pause). Tickets whose target is not due
-  yet are neither. "breached" is `tickets.selectors.ticket_breached_q`, the dashboard's definition.
+  yet are neither. "breached" is `tickets.models.ticket_breached_q`, the dashboard's definition.
 - times (hours, wall clock from the ticket's creation): to first response, over the tickets received
   in the period that have been answered; to resolution, over the tickets resolved in the period.
   Median and 90th percentile are PostgreSQL's percentile_cont (interpolated).
@@ -33,16 +33,24 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from departments.models import SUPERVISING_ROLES, Department, Role
 from departments.selectors import department_roles
-from tickets.lifecycle import OPEN_STATUSES, Status
-from tickets.models import Escalation, Feedback, Ticket
-from tickets.selectors import ticket_breached_q
+from seva.errors import AppError
+from tickets.lifecycle import Status
+from tickets.models import (
+    Escalation,
+    Feedback,
+    Ticket,
+    first_response_missed_q,
+    resolution_missed_q,
+    ticket_breached_q,
+)
 
 REPORT_TIMEZONE = "Asia/Kolkata"
 _IST = ZoneInfo(REPORT_TIMEZONE)
@@ -52,7 +60,35 @@ EARLIEST_DATE = date(2006, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 # Who may read and export the report (officers may not); superusers (ministry admins) always may.
 REPORTING_ROLES = frozenset({*SUPERVISING_ROLES, Role.AUDITOR})
-NOT_A_REPORTER = "Only supervisors, department admins and auditors may see reports."
+NOT_A_REPORTER = _("Only supervisors, department admins and auditors may see reports.")
+
+
+# The report's refusals are the application's errors (the API and the workspace show them as any
+# other) and stay Django's own too, so the export command and Django's views handle them as before.
+class ReportForbidden(AppError, PermissionDenied):
+    """The user holds no reporting role there: HTTP 403."""
+
+    http_status = 403
+
+    def __init__(self) -> None:
+        super().__init__("permission_denied", NOT_A_REPORTER)
+
+
+class ReportInputInvalid(AppError, ValidationError):
+    """A bad period or an unknown department, by field: HTTP 400 (`message_dict` as Django's)."""
+
+    def __init__(self, fields: dict[str, list]) -> None:
+        super().__init__("invalid", _("Invalid input."), fields)
+        self.error_dict = ValidationError(fields).error_dict
+
+
+class ReportDepartmentNotFound(AppError, Department.DoesNotExist):
+    """A department the user cannot see: HTTP 404, as an absent one (existence does not leak)."""
+
+    http_status = 404
+
+    def __init__(self) -> None:
+        super().__init__("not_found", _("Not found."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +168,15 @@ def report_period_errors(*, start: date, end: date) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name, value in (("start", start), ("end", end)):
         if not EARLIEST_DATE <= value <= LATEST_DATE:
-            errors[name] = [f"Give a date from {EARLIEST_DATE} to {LATEST_DATE}."]
+            errors[name] = [
+                format_lazy(_("Give a date from {earliest} to {latest}."), earliest=EARLIEST_DATE, latest=LATEST_DATE)
+            ]
     if errors:
         return errors
     if end < start:
-        errors["end"] = ["The end is before the start."]
+        errors["end"] = [_("The end is before the start.")]
     elif (end - start).days + 1 > MAX_PERIOD_DAYS:
-        errors["end"] = [f"A report covers at most {MAX_PERIOD_DAYS} days."]
+        errors["end"] = [format_lazy(_("A report covers at most {days} days."), days=MAX_PERIOD_DAYS)]
     return errors
 
 
@@ -151,22 +189,21 @@ def report_department_check(*, department_code: str | None, roles: dict[int, set
     """The department a user asks to report on (None: all they may report on), checked against
     `roles` (`department_roles` of the user; None for a superuser, who may report on anything).
 
-    Raises Django's own exceptions, which the API maps like any other (this module is read by the
-    services, so it does not import theirs): ValidationError for an unknown code (400),
-    Department.DoesNotExist for one the user cannot see (404, so existence does not leak), and
-    PermissionDenied where they hold no reporting role (403)."""
+    Raises ReportInputInvalid for an unknown code (400), ReportDepartmentNotFound for one the user
+    cannot see (404, so existence does not leak), and ReportForbidden where they hold no reporting
+    role (403)."""
     if not department_code:
         if roles is not None and not any(held & REPORTING_ROLES for held in roles.values()):
-            raise PermissionDenied(NOT_A_REPORTER)
+            raise ReportForbidden
         return None
     department = Department.objects.filter(code__iexact=department_code.strip()).first()
     if department is None:
-        raise ValidationError({"department": ["No such department."]})
+        raise ReportInputInvalid({"department": [_("No such department.")]})
     if roles is not None:
         if department.pk not in roles:
-            raise Department.DoesNotExist
+            raise ReportDepartmentNotFound
         if not roles[department.pk] & REPORTING_ROLES:
-            raise PermissionDenied(NOT_A_REPORTER)
+            raise ReportForbidden
     return department
 
 
@@ -174,10 +211,10 @@ def accountability_report(
     *, user, department_code: str | None, start: date, end: date, now: datetime | None = None
 ) -> AccountabilityReport:
     """The report of `department_code` and everything under it (or of all the user may report on).
-    Raises ValidationError, Department.DoesNotExist or PermissionDenied (see report_department_check)."""
+    Raises ReportInputInvalid, ReportDepartmentNotFound or ReportForbidden (see report_department_check)."""
     errors = report_period_errors(start=start, end=end)
     if errors:
-        raise ValidationError(errors)
+        raise ReportInputInvalid(errors)
     now = now or timezone.now()
     roles = None if user.is_superuser else department_roles(user=user)
     department = report_department_check(department_code=department_code, roles=roles)
@@ -203,7 +240,7 @@ def accountability_report(
         organisation_hi=root.get("name_hi", ""),
         department_code=department.code if department else None,
         department_name_en=department.name_en if department else total_name[0],
-        department_name_hi=(department.name_hi or department.name_en) if department else total_name[1],
+        department_name_hi=department.name_in("hi") if department else total_name[1],
         start=start,
         end=end,
         timezone=REPORT_TIMEZONE,
@@ -245,22 +282,6 @@ def _tickets_in_report(*, user, department: Department | None, department_ids: l
         return tickets
     # Narrower than what the user sees: only where they hold a reporting role, under `department`.
     return tickets.filter(Q(department_id__in=department_ids) | Q(unit_id__in=department_ids))
-
-
-def first_response_missed_q(now: datetime) -> Q:
-    """The first-response half of `ticket_breached_q` (tests hold the two halves to it)."""
-    clock = Coalesce(F("sla_paused_at"), Value(now))
-    return Q(first_responded_at__gt=F("first_response_due_at")) | Q(
-        status__in=OPEN_STATUSES, first_responded_at__isnull=True, first_response_due_at__lt=clock
-    )
-
-
-def resolution_missed_q(now: datetime) -> Q:
-    """The resolution half of `ticket_breached_q`."""
-    clock = Coalesce(F("sla_paused_at"), Value(now))
-    return Q(resolved_at__gt=F("resolution_due_at")) | Q(
-        status__in=OPEN_STATUSES, resolved_at__isnull=True, resolution_due_at__lt=clock
-    )
 
 
 def _flag(condition: Q) -> ExpressionWrapper:

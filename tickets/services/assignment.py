@@ -11,6 +11,7 @@ import heapq
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from departments.models import WORKING_ROLES, Membership, Role
@@ -82,7 +83,7 @@ def ticket_take_next(*, officer: User) -> Ticket | None:
     someone who works no department's tickets (an auditor)."""
     works = officer.memberships.filter(role__in=WORKING_ROLES, department__is_active=True).exists()
     if not officer.is_superuser and not works:
-        raise ActionForbidden("Only officers, supervisors and department admins take tickets.")
+        raise ActionForbidden(_("Only officers, supervisors and department admins take tickets."))
     tickets = _unassigned()
     if not officer.is_superuser:
         scope = department_ids_in_scope_sql(user=officer, roles=WORKING_ROLES)

@@ -1,6 +1,7 @@
 """Supervisors writing their department's canned responses."""
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from departments.models import SUPERVISING_ROLES, CannedResponse
@@ -14,11 +15,11 @@ EDITABLE_FIELDS = ("title", "text_en", "text_hi", "is_active")
 
 def _check_supervises(*, actor: User, department_id: int) -> None:
     if not user_has_role(user=actor, department_id=department_id, roles=SUPERVISING_ROLES):
-        raise ActionForbidden("Only a supervisor of the department may write its canned responses.")
+        raise ActionForbidden(_("Only a supervisor of the department may write its canned responses."))
 
 
 def _title_taken() -> TicketActionError:
-    message = "The department already has a canned response with this title."
+    message = _("The department already has a canned response with this title.")
     return TicketActionError("title_taken", message, {"title": [message]})
 
 
@@ -37,7 +38,7 @@ def canned_response_create(
     department = department_find(code=department_code)
     if department is None or not department.is_active:
         raise TicketActionError(
-            "invalid_department", "No active department has this code.", {"department": ["Unknown department."]}
+            "invalid_department", _("No active department has this code."), {"department": [_("Unknown department.")]}
         )
     _check_supervises(actor=actor, department_id=department.pk)
     response = CannedResponse(
@@ -59,7 +60,7 @@ def canned_response_update(*, actor: User, canned_response_id: int, changes: dic
         else None
     )
     if response is None:
-        raise ObjectNotFound("No such canned response.")
+        raise ObjectNotFound(_("No such canned response."))
     _check_supervises(actor=actor, department_id=response.department_id)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:

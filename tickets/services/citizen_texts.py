@@ -17,8 +17,5 @@ def resolved_text(*, number: str, note: str, language: str) -> str:
 
 def transferred_text(*, number: str, department: Department, language: str) -> str:
     if language == "hi":
-        return (
-            f"आपकी शिकायत {number} {department.name_hi or department.name_en} को भेज दी गई है, "
-            "जो इसी थ्रेड में आपको जानकारी देगा।"
-        )
+        return f"आपकी शिकायत {number} {department.name_in('hi')} को भेज दी गई है, जो इसी थ्रेड में आपको जानकारी देगा।"
     return f"Your complaint {number} has been passed to {department.name_en}, who will update you in this thread."

@@ -1,20 +1,18 @@
-"""The errors a ticket action raises; the API maps each class to one HTTP status.
+"""The errors a ticket action raises: application errors (seva.errors.AppError), one HTTP status
+per class, each with a stable `code`, a translatable `message` and, for bad input, `fields`."""
 
-Every error carries a stable `code` (what a client branches on), a human `message`, and, for bad
-input, `fields`: {field name: [messages]}.
-"""
+from django.utils.translation import gettext_lazy as _
+
+from seva.errors import AppError, Text
+
+NOT_ALLOWED = _("You may not do this.")
+NOT_FOUND = _("Not found.")
 
 
-class TicketActionError(Exception):
+class TicketActionError(AppError):
     """The input is wrong (a missing note, an unknown department): HTTP 400."""
 
     http_status = 400
-
-    def __init__(self, code: str, message: str, fields: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
 
 
 class ActionConflict(TicketActionError):
@@ -28,7 +26,7 @@ class ActionForbidden(TicketActionError):
 
     http_status = 403
 
-    def __init__(self, message: str = "You may not do this.", code: str = "permission_denied") -> None:
+    def __init__(self, message: Text = NOT_ALLOWED, code: str = "permission_denied") -> None:
         super().__init__(code, message)
 
 
@@ -37,5 +35,5 @@ class ObjectNotFound(TicketActionError):
 
     http_status = 404
 
-    def __init__(self, message: str = "Not found.") -> None:
+    def __init__(self, message: Text = NOT_FOUND) -> None:
         super().__init__("not_found", message)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from departments.models import SUPERVISING_ROLES
@@ -205,9 +206,9 @@ def escalation_acknowledge(*, actor: User, escalation_id: int) -> Escalation:
     """A supervisor (or department admin) of the escalation's notify department takes it off the queue."""
     escalation = escalation_lock(actor=actor, escalation_id=escalation_id)
     if not user_has_role(user=actor, department_id=escalation.notify_department_id, roles=SUPERVISING_ROLES):
-        raise ActionForbidden("Only a supervisor of the escalated department may acknowledge it.")
+        raise ActionForbidden(_("Only a supervisor of the escalated department may acknowledge it."))
     if escalation.acknowledged_at is not None:
-        raise ActionConflict("already_acknowledged", "This escalation was already acknowledged.")
+        raise ActionConflict("already_acknowledged", _("This escalation was already acknowledged."))
     escalation.acknowledged_by, escalation.acknowledged_at = actor, timezone.now()
     escalation.save(update_fields=["acknowledged_by", "acknowledged_at"])
     audit_event_append(

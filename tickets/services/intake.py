@@ -27,7 +27,7 @@ from tickets.events.ticket import (
     ticket_threaded_event,
 )
 from tickets.lifecycle import Priority, Status
-from tickets.models import Delivery, Direction, Escalation, MessageKind
+from tickets.models import Delivery, Direction, Escalation, MessageKind, scope_department_id
 from tickets.numbering import ticket_numbers_allocate
 from tickets.replies import acknowledgement_text, is_acknowledgement
 from tickets.services import intake_sql as sql
@@ -64,6 +64,10 @@ class NewTicket:
     # Filled by intake_apply.
     id: int | None = None
     number: str = ""
+
+    @property
+    def scope_department_id(self) -> int:
+        return scope_department_id(department_id=self.department.id, unit_id=self.unit_id)
 
 
 @dataclass(slots=True)
@@ -187,7 +191,7 @@ def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
     for ticket, (ticket_id,), number in zip(new, cursor.fetchall(), numbers, strict=True):
         ticket.id, ticket.number = ticket_id, number
     # The clock starts when the ticket exists; a unit's own calendar and policy govern its tickets.
-    due_times = sla_due_times_bulk(requests=[(t.unit_id or t.department.id, t.priority, now) for t in new])
+    due_times = sla_due_times_bulk(requests=[(t.scope_department_id, t.priority, now) for t in new])
     rows = [
         sql.TICKETS.row(
             id=t.id,

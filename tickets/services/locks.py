@@ -5,10 +5,11 @@ A helper finds only what the actor can see: anything else is ObjectNotFound, nev
 """
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from departments.selectors import department_ids_in_scope_sql
 from tickets.models import Escalation, Ticket
-from tickets.selectors import ticket_number_is_valid
+from tickets.numbering import ticket_number_is_valid
 from tickets.services.errors import ObjectNotFound
 
 # PostgreSQL's bigint: a larger id cannot exist, and comparing with one is an error, not a miss.
@@ -24,7 +25,7 @@ def ticket_lock(*, actor, number: str) -> Ticket:
     """The ticket `number` as `actor` sees it, its row locked."""
     ticket = _visible_locked(actor=actor, numbers=[number]).first()
     if ticket is None:
-        raise ObjectNotFound("No such ticket.")
+        raise ObjectNotFound(_("No such ticket."))
     return ticket
 
 
@@ -37,11 +38,11 @@ def tickets_lock(*, actor, numbers: list[str]) -> dict[str, Ticket]:
 def escalation_lock(*, actor, escalation_id: int) -> Escalation:
     """An escalation in the actor's scope (its notify department is), its row locked."""
     if not 0 < escalation_id <= MAX_ID:
-        raise ObjectNotFound("No such escalation.")
+        raise ObjectNotFound(_("No such escalation."))
     escalations = Escalation.objects.filter(pk=escalation_id)
     if not actor.is_superuser:
         escalations = escalations.filter(notify_department_id__in=department_ids_in_scope_sql(user=actor))
     escalation = escalations.select_for_update().first()
     if escalation is None:
-        raise ObjectNotFound("No such escalation.")
+        raise ObjectNotFound(_("No such escalation."))
     return escalation

@@ -2,8 +2,11 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from seva.errors import Text
 from tickets.audit import audit_event_append, audit_events_append
 from tickets.events.ticket import ticket_merge_received_event, ticket_merged_event, ticket_transferred_event
 from tickets.lifecycle import Status, transition_allowed
@@ -18,7 +21,7 @@ from tickets.sla.services import ticket_sla_resume
 from tickets.sla.targets import sla_due_times
 
 
-def _department_error(message: str) -> TicketActionError:
+def _department_error(message: Text) -> TicketActionError:
     return TicketActionError("invalid_department", message, {"department": [message]})
 
 
@@ -31,16 +34,16 @@ def ticket_transfer(*, actor: User, number: str, department_code: str, reason: s
     """
     reason = reason.strip()
     if not reason:
-        raise TicketActionError("reason_required", "A transfer needs a reason.", {"reason": ["Give a reason."]})
+        raise TicketActionError("reason_required", _("A transfer needs a reason."), {"reason": [_("Give a reason.")]})
     ticket = ticket_lock(actor=actor, number=number)
     check_can_work(actor=actor, ticket=ticket)
     target = department_find(code=department_code)
     if target is None or not target.is_active:
-        raise _department_error("No active department has this code.")
+        raise _department_error(_("No active department has this code."))
     if target.is_unit:
-        raise _department_error("Transfer to a department; its supervisors route the ticket to a unit.")
+        raise _department_error(_("Transfer to a department; its supervisors route the ticket to a unit."))
     if target.pk == ticket.department_id:
-        raise _department_error("The ticket is already in this department.")
+        raise _department_error(_("The ticket is already in this department."))
     check_open(ticket)
 
     now = timezone.now()
@@ -88,24 +91,29 @@ def ticket_merge(*, actor: User, number: str, into_number: str) -> Ticket:
     into_number = into_number.strip().upper()
     if into_number == number:
         raise TicketActionError(
-            "merge_into_itself", "A ticket cannot be merged into itself.", {"into": ["Give another ticket."]}
+            "merge_into_itself", _("A ticket cannot be merged into itself."), {"into": [_("Give another ticket.")]}
         )
     tickets = tickets_lock(actor=actor, numbers=[number, into_number])
     ticket = tickets.get(number)
     if ticket is None:
-        raise ObjectNotFound("No such ticket.")
+        raise ObjectNotFound(_("No such ticket."))
     check_can_work(actor=actor, ticket=ticket)
     into = tickets.get(into_number)
     if into is None:
         raise TicketActionError(
-            "unknown_ticket", "No such ticket.", {"into": ["No ticket you can see has this number."]}
+            "unknown_ticket", _("No such ticket."), {"into": [_("No ticket you can see has this number.")]}
         )
     # The survivor gains the duplicate's tweets and history: the actor must be able to work on it too.
     check_can_work(actor=actor, ticket=into)
     if into.status == Status.REJECTED:
-        raise ActionConflict("merge_into_rejected", f"{into.number} is rejected; merge into the ticket it points to.")
+        raise ActionConflict(
+            "merge_into_rejected",
+            format_lazy(_("{number} is rejected; merge into the ticket it points to."), number=into.number),
+        )
     if not transition_allowed(from_status=ticket.status, to_status=Status.REJECTED):
-        raise ActionConflict("transition_not_allowed", f"A {ticket.status} ticket cannot be merged.")
+        raise ActionConflict(
+            "transition_not_allowed", format_lazy(_("A {status} ticket cannot be merged."), status=ticket.status)
+        )
 
     now = timezone.now()
     if ticket.status == Status.AWAITING_CITIZEN:

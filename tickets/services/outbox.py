@@ -33,12 +33,16 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
+from seva.errors import Text
 from tickets.audit import audit_events_append
 from tickets.events.ticket import reply_failed_event, reply_sent_event
 from tickets.models import Delivery, Direction, MessageKind, Ticket, TicketMessage
 from tickets.post_text import POST_LIMIT, reply_thread_parts
 from tickets.services import outbox_sql as sql
+from tickets.services.errors import TicketActionError
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +58,11 @@ SENDER_KICK_KEY = "outbox:sender-kicked"
 REPLY_KINDS = frozenset({MessageKind.ACKNOWLEDGEMENT, MessageKind.REPLY})
 
 
-class ReplyTextInvalid(ValueError):
-    """The reply is empty, or too long for MAX_THREAD_PARTS posts."""
+class ReplyTextInvalid(TicketActionError):
+    """The reply is empty, or too long for MAX_THREAD_PARTS posts: HTTP 400 on `field`."""
+
+    def __init__(self, message: Text, *, field: str = "text") -> None:
+        super().__init__("reply_invalid", message, {field: [message]})
 
 
 # --- queueing ----------------------------------------------------------------------------------
@@ -109,12 +116,18 @@ def outbox_queue_reply(
     if kind not in REPLY_KINDS:
         raise ValueError(f"not a reply kind: {kind!r}")
     if len(text) > MAX_THREAD_PARTS * POST_LIMIT:
-        raise ReplyTextInvalid(f"A reply can be at most {MAX_THREAD_PARTS} posts long.")
+        raise ReplyTextInvalid(format_lazy(_("A reply can be at most {parts} posts long."), parts=MAX_THREAD_PARTS))
     parts = reply_thread_parts(text)
     if not parts:
-        raise ReplyTextInvalid("A reply cannot be empty.")
+        raise ReplyTextInvalid(_("A reply cannot be empty."))
     if len(parts) > MAX_THREAD_PARTS:
-        raise ReplyTextInvalid(f"A reply can be at most {MAX_THREAD_PARTS} posts long; this one needs {len(parts)}.")
+        raise ReplyTextInvalid(
+            format_lazy(
+                _("A reply can be at most {parts} posts long; this one needs {needed}."),
+                parts=MAX_THREAD_PARTS,
+                needed=len(parts),
+            )
+        )
 
     account = ticket.reply_account
     now = timezone.now()

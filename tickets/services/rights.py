@@ -4,27 +4,25 @@ A membership on a department covers its units, so checking the unit (else the de
 for members of either, exactly as `Ticket.objects.visible_to` does for reading.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from departments.models import SUPERVISING_ROLES, WORKING_ROLES
 from departments.selectors import user_has_role
 from tickets.models import Ticket
 from tickets.services.errors import ActionForbidden
 
 
-def ticket_scope_department_id(ticket: Ticket) -> int:
-    return ticket.unit_id or ticket.department_id
-
-
 def check_can_work(*, actor, ticket: Ticket) -> None:
     """Officers, supervisors and department admins of the ticket's scope; never auditors."""
-    if not user_has_role(user=actor, department_id=ticket_scope_department_id(ticket), roles=WORKING_ROLES):
-        raise ActionForbidden("You may read this ticket but not change it.")
+    if not user_has_role(user=actor, department_id=ticket.scope_department_id, roles=WORKING_ROLES):
+        raise ActionForbidden(_("You may read this ticket but not change it."))
 
 
 def is_supervisor_of(*, actor, ticket: Ticket) -> bool:
     """Supervisors and department admins of the ticket's scope."""
-    return user_has_role(user=actor, department_id=ticket_scope_department_id(ticket), roles=SUPERVISING_ROLES)
+    return user_has_role(user=actor, department_id=ticket.scope_department_id, roles=SUPERVISING_ROLES)
 
 
 def check_can_supervise(*, actor, ticket: Ticket) -> None:
     if not is_supervisor_of(actor=actor, ticket=ticket):
-        raise ActionForbidden("Only a supervisor of this ticket's department may do this.")
+        raise ActionForbidden(_("Only a supervisor of this ticket's department may do this."))

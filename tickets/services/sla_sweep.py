@@ -18,7 +18,7 @@ from django.utils import timezone
 from departments.tree import subtree_cte
 from seva.locks import AdvisoryLock, advisory_xact_lock
 from tickets.lifecycle import CLOCK_RUNNING_STATUSES
-from tickets.models import Escalation
+from tickets.models import Escalation, scope_department_sql
 from tickets.services.escalations import DueEscalations, escalations_notify, escalations_raise
 
 # Literal, not a parameter, so the planner can match the partial indexes' predicates.
@@ -36,7 +36,7 @@ _ROOT_OF_CTE = subtree_cte(
 # due time, created + 2 x (due - created): about twice the business time, with nothing new stored.
 _DUE_SQL = f"""
 WITH RECURSIVE {_ROOT_OF_CTE}
-SELECT t.id, t.number, 1, %(reason)s, COALESCE(t.unit_id, t.department_id), t.first_response_due_at
+SELECT t.id, t.number, 1, %(reason)s, {scope_department_sql("t")}, t.first_response_due_at
   FROM tickets_ticket t
  WHERE t.first_response_due_at < %(now)s AND t.first_responded_at IS NULL AND t.escalation_level < 1
    AND {_CLOCK_RUNNING}

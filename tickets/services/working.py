@@ -11,10 +11,13 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from departments.models import WORKING_ROLES, CannedResponse
 from departments.selectors import department_ancestor_ids, user_has_role
+from seva.errors import Text
 from tickets.audit import audit_event_append
 from tickets.events.ticket import (
     ticket_assigned_event,
@@ -29,7 +32,7 @@ from tickets.services.citizen_texts import resolved_text
 from tickets.services.errors import ActionConflict, ActionForbidden, TicketActionError
 from tickets.services.locks import ticket_lock
 from tickets.services.outbox import ReplyTextInvalid, outbox_queue_reply
-from tickets.services.rights import check_can_supervise, check_can_work, is_supervisor_of, ticket_scope_department_id
+from tickets.services.rights import check_can_supervise, check_can_work, is_supervisor_of
 from tickets.sla.services import ticket_sla_pause, ticket_sla_resume
 
 
@@ -40,7 +43,10 @@ def ticket_save(ticket: Ticket, *, fields: list[str], now: datetime) -> None:
 
 def check_open(ticket: Ticket) -> None:
     if ticket.status not in OPEN_STATUSES:
-        raise ActionConflict("ticket_not_open", f"The ticket is {ticket.status}; this is only for open tickets.")
+        raise ActionConflict(
+            "ticket_not_open",
+            format_lazy(_("The ticket is {status}; this is only for open tickets."), status=ticket.status),
+        )
 
 
 def ticket_assign_to(ticket: Ticket, *, assignee: User, actor: User | None, how: str, now: datetime) -> None:
@@ -74,7 +80,7 @@ def ticket_claim(*, actor: User, number: str) -> Ticket:
     if ticket.assigned_to_id == actor.pk:
         return ticket
     if ticket.assigned_to_id is not None:
-        raise ActionConflict("already_assigned", "Someone already works this ticket; a supervisor can reassign it.")
+        raise ActionConflict("already_assigned", _("Someone already works this ticket; a supervisor can reassign it."))
     ticket_assign_to(ticket, assignee=actor, actor=actor, how="claim", now=timezone.now())
     return ticket
 
@@ -92,12 +98,12 @@ def ticket_assign(*, actor: User, number: str, assignee: User | int | str) -> Ti
     if (
         user is None
         or not user.is_active
-        or not user_has_role(user=user, department_id=ticket_scope_department_id(ticket), roles=WORKING_ROLES)
+        or not user_has_role(user=user, department_id=ticket.scope_department_id, roles=WORKING_ROLES)
     ):
         raise TicketActionError(
             "assignee_not_in_scope",
-            "Nobody by that name works this ticket's department.",
-            {"user": ["Give the id or username of an officer of this ticket's department."]},
+            _("Nobody by that name works this ticket's department."),
+            {"user": [_("Give the id or username of an officer of this ticket's department.")]},
         )
     if ticket.assigned_to_id == user.pk:
         return ticket
@@ -108,12 +114,12 @@ def ticket_assign(*, actor: User, number: str, assignee: User | int | str) -> Ti
 def _check_transition_right(*, actor: User, ticket: Ticket, to: str) -> None:
     if to == Status.CLOSED and not is_supervisor_of(actor=actor, ticket=ticket):
         # Resolved tickets close themselves after 7 days; closing early is a supervisor's call.
-        raise ActionForbidden("Only a supervisor may close a ticket before it closes itself.")
+        raise ActionForbidden(_("Only a supervisor may close a ticket before it closes itself."))
     if to == Status.NEW and ticket.assigned_to_id != actor.pk and not is_supervisor_of(actor=actor, ticket=ticket):
-        raise ActionForbidden("Only the assignee or a supervisor may put a ticket back in the queue.")
+        raise ActionForbidden(_("Only the assignee or a supervisor may put a ticket back in the queue."))
 
 
-def _required(note: str, *, code: str, message: str) -> str:
+def _required(note: str, *, code: str, message: Text) -> str:
     note = note.strip()
     if not note:
         raise TicketActionError(code, message, {"note": [message]})
@@ -130,12 +136,21 @@ def ticket_transition(*, actor: User, number: str, to: str, note: str = "") -> T
     ticket back in the queue (its assignee or a supervisor); `closed` early is for supervisors.
     """
     if to not in Status.values:
-        raise TicketActionError("invalid_status", "No such status.", {"to": [f"One of: {', '.join(Status.values)}."]})
+        raise TicketActionError(
+            "invalid_status",
+            _("No such status."),
+            {"to": [format_lazy(_("One of: {statuses}."), statuses=", ".join(Status.values))]},
+        )
     ticket = ticket_lock(actor=actor, number=number)
     check_can_work(actor=actor, ticket=ticket)
     from_status = ticket.status
     if not transition_allowed(from_status=from_status, to_status=to):
-        raise ActionConflict("transition_not_allowed", f"A ticket cannot go from {from_status} to {to}.")
+        raise ActionConflict(
+            "transition_not_allowed",
+            format_lazy(
+                _("A ticket cannot go from {from_status} to {to_status}."), from_status=from_status, to_status=to
+            ),
+        )
     _check_transition_right(actor=actor, ticket=ticket, to=to)
 
     now = timezone.now()
@@ -151,13 +166,13 @@ def ticket_transition(*, actor: User, number: str, to: str, note: str = "") -> T
         fields.append("assigned_to")
     elif to == Status.RESOLVED:
         ticket.resolution_note = _required(
-            note, code="resolution_note_required", message="Resolving a ticket needs a resolution note."
+            note, code="resolution_note_required", message=_("Resolving a ticket needs a resolution note.")
         )
         ticket.resolved_at = now
         fields += ["resolution_note", "resolved_at"]
     elif to == Status.REJECTED:
         ticket.rejection_reason = _required(
-            note, code="rejection_reason_required", message="Rejecting a ticket needs a reason."
+            note, code="rejection_reason_required", message=_("Rejecting a ticket needs a reason.")
         )
         fields.append("rejection_reason")
     elif to == Status.CLOSED:
@@ -201,7 +216,8 @@ def citizen_tell(*, ticket: Ticket, text: str, actor: User, field: str) -> list[
     try:
         return outbox_queue_reply(ticket=ticket, text=text, kind=MessageKind.REPLY, sent_by=actor)
     except ReplyTextInvalid as exc:
-        raise TicketActionError("reply_invalid", str(exc), {field: [str(exc)]}) from exc
+        # The outbox knows only the text; the caller's field (a note, a department) is what was wrong.
+        raise ReplyTextInvalid(exc.message, field=field) from exc
 
 
 @transaction.atomic
@@ -220,13 +236,19 @@ def ticket_reply(
     if bool(text) == bool(canned_response_id):
         raise TicketActionError(
             "text_required",
-            "Write the reply, or choose a canned response (not both).",
-            {"text": ["Write the reply, or choose a canned response."]},
+            _("Write the reply, or choose a canned response (not both)."),
+            {
+                "text": [
+                    _("Write the reply first.") if not text else _("Write the reply, or choose a canned response.")
+                ]
+            },
         )
     ticket = ticket_lock(actor=actor, number=number)
     check_can_work(actor=actor, ticket=ticket)
     if ticket.status in (Status.CLOSED, Status.REJECTED):
-        raise ActionConflict("ticket_final", f"The ticket is {ticket.status}; it takes no more replies.")
+        raise ActionConflict(
+            "ticket_final", format_lazy(_("The ticket is {status}; it takes no more replies."), status=ticket.status)
+        )
     if canned_response_id:
         text = canned_response_render(ticket=ticket, canned_response_id=canned_response_id, language=language)
     now = timezone.now()
@@ -246,13 +268,13 @@ _PLACEHOLDER = re.compile(r"\{(number|citizen)\}")
 def canned_response_render(*, ticket: Ticket, canned_response_id: int, language: str | None = None) -> str:
     """The canned response of the ticket's unit, department or any department above them, in the
     citizen's language (Hindi when the tweet was Hindi and a Hindi text exists), placeholders filled."""
-    scope = department_ancestor_ids(department_id=ticket.unit_id or ticket.department_id)
+    scope = department_ancestor_ids(department_id=ticket.scope_department_id)
     canned = CannedResponse.objects.filter(id=canned_response_id, department_id__in=scope, is_active=True).first()
     if canned is None:
         raise TicketActionError(
             "unknown_canned_response",
-            "No such canned response for this ticket's department.",
-            {"canned_response": ["Choose one of the department's canned responses."]},
+            _("No such canned response for this ticket's department."),
+            {"canned_response": [_("Choose one of the department's canned responses.")]},
         )
     language = language or ("hi" if ticket.language == "hi" else "en")
     template = canned.text_hi if language == "hi" and canned.text_hi else canned.text_en
@@ -265,7 +287,7 @@ def ticket_note(*, actor: User, number: str, text: str) -> InternalNote:
     """A staff-only note, never shown to the citizen; allowed in any status."""
     text = text.strip()
     if not text:
-        raise TicketActionError("text_required", "The note is empty.", {"text": ["Write the note."]})
+        raise TicketActionError("text_required", _("The note is empty."), {"text": [_("Write the note.")]})
     ticket = ticket_lock(actor=actor, number=number)
     check_can_work(actor=actor, ticket=ticket)
     now = timezone.now()

@@ -11,9 +11,9 @@ from django.db import connection, transaction
 from departments.models import SlaPolicy
 from departments.tree import subtree_cte
 from tickets.lifecycle import OPEN_STATUSES
-from tickets.models import Ticket
+from tickets.models import Ticket, scope_department_sql
 from tickets.sla.clock import BusinessClock
-from tickets.sla.targets import PolicyMinutes, sla_department_id, sla_targets_for
+from tickets.sla.targets import PolicyMinutes, sla_targets_for
 
 
 def ticket_sla_pause(*, ticket: Ticket, at: datetime) -> None:
@@ -34,7 +34,7 @@ def ticket_sla_resume(*, ticket: Ticket, at: datetime) -> None:
     paused_at = ticket.sla_paused_at
     if paused_at is None:
         return
-    clock = sla_targets_for([sla_department_id(ticket)])[sla_department_id(ticket)].clock
+    clock = sla_targets_for([ticket.scope_department_id])[ticket.scope_department_id].clock
     paused = clock.business_time_between(paused_at, at)
     fields = ["sla_paused_at"]
     if ticket.first_responded_at is None and ticket.first_response_due_at and ticket.first_response_due_at > paused_at:
@@ -57,10 +57,10 @@ _GOVERNED_CTE = subtree_cte(
 )
 _GOVERNED_SQL = f"""
 WITH RECURSIVE {_GOVERNED_CTE}
-SELECT t.id, COALESCE(t.unit_id, t.department_id), t.created_at, t.first_response_due_at, t.resolution_due_at,
+SELECT t.id, {scope_department_sql("t")}, t.created_at, t.first_response_due_at, t.resolution_due_at,
        t.first_responded_at IS NULL
   FROM tickets_ticket t
- WHERE COALESCE(t.unit_id, t.department_id) IN (SELECT id FROM governed)
+ WHERE {scope_department_sql("t")} IN (SELECT id FROM governed)
    AND t.priority = %(priority)s AND t.status = ANY(%(open)s)
    FOR NO KEY UPDATE OF t
 """  # noqa: S608 - constant text; values are parameters  # nosec B608

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import connection
 
 from departments.tree import ancestors_cte
-from tickets.models import Ticket
 from tickets.sla.clock import BusinessClock
 
 # Calendars change rarely; a process sees an edit made elsewhere within this long.
@@ -123,11 +122,6 @@ def sla_targets_for(department_ids: Iterable[int]) -> dict[int, SlaTargets]:
             policies={priority: PolicyMinutes(*minutes) for priority, minutes in (policies or {}).items()},
         )
     return targets
-
-
-def sla_department_id(ticket: Ticket) -> int:
-    """The department whose calendar and policy govern a ticket: its unit, else its department."""
-    return ticket.unit_id or ticket.department_id
 
 
 def sla_due_times(*, department_id: int, priority: str, start: datetime) -> tuple[datetime | None, datetime | None]:

@@ -15,11 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from seva.errors import AppError
 from tickets.lifecycle import Status
 from tickets.models import Ticket
 from tickets.services import (
-    ObjectNotFound,
-    TicketActionError,
     ticket_assign,
     ticket_claim,
     ticket_merge,
@@ -105,9 +104,9 @@ def ticket_action(request: HttpRequest, number: str, name: str) -> HttpResponse:
     if form.is_valid():
         try:
             ACTIONS[name](request.user, number, form.cleaned_data)
-        except ObjectNotFound as exc:
-            raise Http404 from exc
-        except TicketActionError as error:
+        except AppError as error:
+            if error.http_status == 404:
+                raise Http404 from error
             form_add_service_error(form, error)
             status = error.http_status
         else:

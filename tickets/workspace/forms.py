@@ -8,11 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from departments.models import CannedResponse, Department
+from seva.errors import AppError
 from tickets.api.filters import TicketFilter
 from tickets.lifecycle import TRANSITIONS, Status
 from tickets.selectors import ticket_filter_text, ticket_filter_tweet, tweet_id_from
-from tickets.services import TicketActionError
-from tickets.workspace.presenters import service_message
 
 TEXTAREA_ROWS = 4
 
@@ -30,16 +29,17 @@ class QueueFilter(TicketFilter):
         return ticket_filter_text(queryset, value)
 
 
-def form_add_service_error(form: forms.Form, error: TicketActionError) -> None:
-    """Put a service's error on the form: on the fields it names where the form has them, else on top."""
+def form_add_service_error(form: forms.Form, error: AppError) -> None:
+    """Put a service's error on the form, in the user's language: on the fields it names where the
+    form has them, else on top."""
     placed = False
     for name, messages in error.fields.items():
         if name in form.fields:
             for message in messages:
-                form.add_error(name, service_message(error, message))
+                form.add_error(name, str(message))
             placed = True
     if not placed:
-        form.add_error(None, service_message(error))
+        form.add_error(None, str(error.message))
 
 
 def _user_label(user: User) -> str:

@@ -1,4 +1,4 @@
-"""How the workspace words things: relative times, the SLA clock, audit events, service errors.
+"""How the workspace words things: relative times, the SLA clock, audit events.
 Pure functions of what the selectors read, in the active language; no queries."""
 
 from dataclasses import dataclass, field
@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from tickets.lifecycle import OPEN_STATUSES, Priority, Status
 from tickets.models import AuditEvent, Delivery, Escalation, EventKind, Ticket
 from tickets.post_text import POST_LIMIT, reply_thread_parts, weighted_length
-from tickets.services import TicketActionError
 from tickets.services.outbox import MAX_THREAD_PARTS
 
 # A clock due within this many seconds is shown amber; past due, red.
@@ -156,77 +155,6 @@ def timeline(events) -> list[TimelineEntry]:
 
 def priority_label(value: str) -> str:
     return str(Priority(value).label) if value in Priority.values else value
-
-
-# The services speak English; the workspace speaks the user's language. Known messages are translated
-# here (by the service's exact text, else by its error code); anything else is shown as the service said it.
-_MESSAGES = {
-    "Resolving a ticket needs a resolution note.": _("Resolving a ticket needs a resolution note."),
-    "Rejecting a ticket needs a reason.": _("Rejecting a ticket needs a reason."),
-    "Someone already works this ticket; a supervisor can reassign it.": _(
-        "Someone already works this ticket; a supervisor can reassign it."
-    ),
-    "Nobody by that name works this ticket's department.": _("Nobody by that name works this ticket's department."),
-    "Give the id or username of an officer of this ticket's department.": _(
-        "Choose an officer of this ticket's department."
-    ),
-    "Write the reply, or choose a canned response (not both).": _("Write the reply first."),
-    "Write the reply, or choose a canned response.": _("Write the reply first."),
-    "The note is empty.": _("The note is empty."),
-    "Write the note.": _("Write the note."),
-    "A transfer needs a reason.": _("A transfer needs a reason."),
-    "Give a reason.": _("Give a reason."),
-    "No active department has this code.": _("No active department has this code."),
-    "Unknown department.": _("Unknown department."),
-    "Transfer to a department; its supervisors route the ticket to a unit.": _(
-        "Transfer to a department; its supervisors route the ticket to a unit."
-    ),
-    "The ticket is already in this department.": _("The ticket is already in this department."),
-    "A ticket cannot be merged into itself.": _("A ticket cannot be merged into itself."),
-    "Give another ticket.": _("Give another ticket."),
-    "No such ticket.": _("No such ticket."),
-    "No ticket you can see has this number.": _("No ticket you can see has this number."),
-    "No such canned response for this ticket's department.": _(
-        "No such canned response for this ticket's department."
-    ),
-    "Choose one of the department's canned responses.": _("Choose one of the department's canned responses."),
-    "You may read this ticket but not change it.": _("You may read this ticket but not change it."),
-    "Only a supervisor of this ticket's department may do this.": _(
-        "Only a supervisor of this ticket's department may do this."
-    ),
-    "Only a supervisor may close a ticket before it closes itself.": _(
-        "Only a supervisor may close a ticket before it closes itself."
-    ),
-    "Only the assignee or a supervisor may put a ticket back in the queue.": _(
-        "Only the assignee or a supervisor may put a ticket back in the queue."
-    ),
-    "Only officers, supervisors and department admins take tickets.": _(
-        "Only officers, supervisors and department admins take tickets."
-    ),
-    "Only a supervisor of the escalated department may acknowledge it.": _(
-        "Only a supervisor of the escalated department may acknowledge it."
-    ),
-    "This escalation was already acknowledged.": _("This escalation was already acknowledged."),
-}
-_MESSAGES_BY_CODE = {
-    "transition_not_allowed": _("The ticket cannot make this change from its current status."),
-    "ticket_not_open": _("This is only for open tickets."),
-    "ticket_final": _("The ticket is closed or rejected; it takes no more replies."),
-    "reply_invalid": _("The reply is empty, or longer than a thread of 10 posts."),
-    "merge_into_rejected": _("That ticket is rejected; merge into the ticket it points to."),
-    "invalid_status": _("No such status."),
-    "permission_denied": _("You may not do this."),
-}
-
-
-def service_message(error: TicketActionError, text: str | None = None) -> str:
-    """A service's message (or one of its field messages) in the active language."""
-    text = error.message if text is None else text
-    if text in _MESSAGES:
-        return str(_MESSAGES[text])
-    if error.code in _MESSAGES_BY_CODE:
-        return str(_MESSAGES_BY_CODE[error.code])
-    return text
 
 
 def reply_length_context(text: str) -> dict:

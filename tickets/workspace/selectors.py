@@ -12,7 +12,6 @@ from departments.selectors import department_ancestor_ids, department_roles
 from tickets.models import Escalation, InternalNote, Ticket, TicketMessage
 from tickets.reports.figures import REPORTING_ROLES
 from tickets.selectors import escalation_list, ticket_get
-from tickets.services.rights import ticket_scope_department_id
 
 
 @dataclass(frozen=True)
@@ -35,10 +34,10 @@ class StaffRoles:
         return self.is_superuser or any(roles & REPORTING_ROLES for roles in self.by_department.values())
 
     def can_work(self, ticket: Ticket) -> bool:
-        return self.holds(ticket_scope_department_id(ticket), WORKING_ROLES)
+        return self.holds(ticket.scope_department_id, WORKING_ROLES)
 
     def can_supervise(self, ticket: Ticket) -> bool:
-        return self.holds(ticket_scope_department_id(ticket), SUPERVISING_ROLES)
+        return self.holds(ticket.scope_department_id, SUPERVISING_ROLES)
 
     def can_acknowledge(self, escalation: Escalation) -> bool:
         return self.holds(escalation.notify_department_id, SUPERVISING_ROLES)
@@ -103,7 +102,7 @@ def ticket_for_action(*, user: User, number: str) -> Ticket:
 def ticket_scope_ancestor_ids(*, ticket: Ticket) -> list[int]:
     """The ticket's unit (else department) and every department above it: whose members work it and
     whose canned responses it may use."""
-    return department_ancestor_ids(department_id=ticket_scope_department_id(ticket))
+    return department_ancestor_ids(department_id=ticket.scope_department_id)
 
 
 def assignee_choices(*, scope_ids: list[int]) -> list[User]:

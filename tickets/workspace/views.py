@@ -11,13 +11,12 @@ from django.views.decorators.http import require_POST, require_safe
 from rest_framework.exceptions import ValidationError
 
 from departments.selectors import department_list_visible
+from seva.errors import AppError
 from tickets.lifecycle import OPEN_STATUSES, Status
 from tickets.models import Escalation, Ticket
 from tickets.selectors import dashboard_summary, ticket_list
 from tickets.services import (
     ActionForbidden,
-    ObjectNotFound,
-    TicketActionError,
     escalation_acknowledge,
     ticket_take_next,
 )
@@ -25,7 +24,7 @@ from tickets.services.working import canned_response_render
 from tickets.workspace import charts
 from tickets.workspace.forms import QueueFilter, ReplyForm
 from tickets.workspace.http import QUEUE_PAGE_SIZE, id_param, is_htmx, staff_login_required
-from tickets.workspace.presenters import queue_rows, reply_length_context, service_message
+from tickets.workspace.presenters import queue_rows, reply_length_context
 from tickets.workspace.selectors import (
     department_names,
     escalation_get,
@@ -105,7 +104,7 @@ def take_next(request: HttpRequest) -> HttpResponse:
     try:
         ticket = ticket_take_next(officer=request.user)
     except ActionForbidden as error:
-        return render(request, "workspace/forbidden.html", {"message": service_message(error)}, status=403)
+        return render(request, "workspace/forbidden.html", {"message": str(error.message)}, status=403)
     if ticket is None:
         messages.info(request, _("Nothing is waiting: every ticket you may take has an officer."))
         return redirect("workspace:queue")
@@ -148,8 +147,8 @@ def canned_response_insert(request: HttpRequest, number: str) -> HttpResponse:
     text, error_message = "", None
     try:
         text = canned_response_render(ticket=ticket, canned_response_id=canned_response_id, language=language)
-    except TicketActionError as error:
-        error_message = service_message(error)
+    except AppError as error:
+        error_message = str(error.message)
     if error_message:
         form = ReplyForm({"text": text}, auto_id="reply_%s")
         form.is_valid()
@@ -181,10 +180,10 @@ def escalation_acknowledge_view(request: HttpRequest, escalation_id: int) -> Htt
     error_message, status = None, 200
     try:
         escalation_acknowledge(actor=request.user, escalation_id=escalation_id)
-    except ObjectNotFound as exc:
-        raise Http404 from exc
-    except TicketActionError as error:
-        error_message, status = service_message(error), error.http_status
+    except AppError as error:
+        if error.http_status == 404:
+            raise Http404 from error
+        error_message, status = str(error.message), error.http_status
     if error_message is None:
         messages.success(request, _("Escalation acknowledged."))
     elif not is_htmx(request):
@@ -212,11 +211,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     summary = dashboard_summary(user=request.user, now=now)
     codes = [row["department"] for row in summary["by_department"]]
     departments = department_names(codes=codes)
-    hindi = (request.LANGUAGE_CODE or "").startswith("hi")
-    names = {
-        code: (department.name_hi if hindi and department.name_hi else department.name_en)
-        for code, department in departments.items()
-    }
+    names = {code: department.name_in(request.LANGUAGE_CODE) for code, department in departments.items()}
     status_labels = {value: str(label) for value, label in Status.choices}
     compliance = summary["sla"]["compliance_percent"]
     open_total = sum(row["by_status"].get(status, 0) for row in summary["by_department"] for status in OPEN_STATUSES)
