@@ -10,7 +10,7 @@ from django.urls import reverse
 from departments import services
 from departments.models import Department, Hashtag, OfficialAccount, Role, RoutingRule
 from tests.factories import member
-from tests.factories.ticket_factory import ticket_of
+from tests.factories.tickets import ticket_of
 from tickets.models import AuditEvent, EventKind
 
 pytestmark = pytest.mark.django_db
