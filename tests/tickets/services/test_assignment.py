@@ -55,7 +55,7 @@ def test_auto_assignment_takes_the_most_urgent_first_and_respects_the_limit(bsnl
     assert row(low)["assigned_to_id"] is None
 
 
-def test_auto_assignment_of_a_unit_uses_the_units_officers(bsnl):
+def test_auto_assignment_of_a_unit_uses_the_units_officers(seeded):
     kerala = staff("BSNL_KL")
     ticket = ticket_of("BSNL", unit="BSNL_KL")
     ticket_of("BSNL", unit="BSNL_MH")

@@ -22,7 +22,7 @@ from tickets.services import (
 pytestmark = pytest.mark.django_db
 
 
-def test_an_officer_of_a_unit_claims_its_tickets(bsnl):
+def test_an_officer_of_a_unit_claims_its_tickets(seeded):
     kerala = staff("BSNL_KL")
     ticket = ticket_of("BSNL", unit="BSNL_KL")
     ticket_claim(actor=kerala, number=ticket.number)
@@ -70,7 +70,7 @@ def test_auditors_may_not_transfer(bsnl, who):
         ticket_transfer(actor=bsnl[who], number=ticket.number, department_code="POSTS", reason="x")
 
 
-def test_a_merge_into_a_ticket_the_actor_may_only_read_is_forbidden(bsnl):
+def test_a_merge_into_a_ticket_the_actor_may_only_read_is_forbidden(seeded):
     """An officer of the Kerala circle who audits all of BSNL sees BSNL's tickets but works only
     Kerala's: they may not make a BSNL ticket the survivor of a merge."""
     officer = staff("BSNL_KL", Role.OFFICER, username="kl_officer_bsnl_auditor")

@@ -67,7 +67,7 @@ def test_another_departments_ticket_is_not_found(bsnl):
     assert row(ticket) == before
 
 
-def test_an_officer_of_another_unit_does_not_see_the_ticket(bsnl):
+def test_an_officer_of_another_unit_does_not_see_the_ticket(seeded):
     pune = staff("BSNL_MH")
     ticket = ticket_of("BSNL", unit="BSNL_KL")
     with pytest.raises(ObjectNotFound):
