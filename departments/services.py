@@ -477,15 +477,6 @@ def _lock_tree() -> None:
 
 
 @transaction.atomic
-def department_set_parent(*, department: Department, parent: Department | None) -> Department:
-    _lock_tree()
-    department_check_parent(department=department, parent=parent)
-    department.parent = parent
-    department.save(update_fields=["parent"])
-    return department
-
-
-@transaction.atomic
 def department_save(*, actor: User, department: Department) -> Department:
     _lock_tree()
     stored = Department.objects.select_for_update().get(pk=department.pk) if department.pk else None

@@ -17,14 +17,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.core.cache import cache
-from django.db.models import Value
-from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from ingestion.doors.x_queries import TrackedQuery, tracked_queries
 from ingestion.inbox import inbox_store
-from ingestion.models import Door, PollCursor
+from ingestion.models import Door
 from ingestion.parsing import parse_document
+from ingestion.services import poll_cursor_open, poll_cursor_record
 from ingestion.x_client import RateLimited, SearchPage, UsageCapped, XApiError, XClient
 
 logger = logging.getLogger(__name__)
@@ -111,7 +110,7 @@ def search_poll(
 
 
 def _poll_query(client: XClient, tracked: TrackedQuery, *, max_results: int, max_pages: int) -> QueryPoll:
-    cursor, _ = PollCursor.objects.get_or_create(query_key=tracked.key, defaults={"query": tracked.query})
+    cursor = poll_cursor_open(query_key=tracked.key, query=tracked.query)
     poll = QueryPoll(tracked.tag, tracked.query, since_id=cursor.since_id)
     resume_key = RESUME_KEY_PREFIX + tracked.key
     next_token, newest_id = _resumed(cache.get(resume_key), cursor.since_id)
@@ -132,20 +131,18 @@ def _poll_query(client: XClient, tracked: TrackedQuery, *, max_results: int, max
         _record_failure(poll, error)
 
     now = timezone.now()
-    cursors = PollCursor.objects.filter(pk=cursor.pk)
     if poll.status is not QueryStatus.DONE:
         if next_token is not None:
             state = {"since_id": cursor.since_id, "next_token": next_token, "newest_id": newest_id}
             cache.set(resume_key, state, timeout=RESUME_TIMEOUT)
-        cursors.update(polled_at=now, last_error=poll.error)
+        poll_cursor_record(cursor_id=cursor.pk, polled_at=now, error=poll.error)
         return poll
     cache.delete(resume_key)
     if newest_id is None:
-        cursors.update(polled_at=now, last_error="")
+        poll_cursor_record(cursor_id=cursor.pk, polled_at=now)
         return poll
-    # Never backwards, should two runs overlap.
     newest = int(newest_id)
-    cursors.update(since_id=Greatest(Coalesce("since_id", Value(0)), Value(newest)), polled_at=now, last_error="")
+    poll_cursor_record(cursor_id=cursor.pk, polled_at=now, newest_id=newest)
     poll.since_id = max(cursor.since_id or 0, newest)
     return poll
 

@@ -141,7 +141,7 @@ def test_issue_token_prints_a_working_token(api_client, officer):
     assert (issued.actor, issued.data["user"]) == (None, officer.pk)
 
 
-def test_the_schema_documents_revoking(api_client):
+def test_the_schema_documents_revoking():
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)

@@ -182,7 +182,7 @@ class RateLimitedAfterEachPage(XClient):
         return page
 
 
-def test_a_429_stops_the_run_keeps_the_pages_stored_and_does_not_move_the_cursor(seeded, fake_x, x_client):
+def test_a_429_stops_the_run_keeps_the_pages_stored_and_does_not_move_the_cursor(seeded, fake_x):
     pages = [bsnl_page(f"@BSNLCorporate outage {n} #BSNLSeva") for n in range(25)]
     put_on_x(fake_x, *pages)
 

@@ -31,8 +31,7 @@ def test_ingest_file_fails_only_when_the_file_cannot_be_read(seeded, tmp_path):
         call_command("ingest_file", str(tmp_path / "missing.jsonl"))
 
 
-def test_replaying_a_dead_letter_that_now_parses_makes_its_ticket(ingest_lines, monkeypatch):
-
+def test_replaying_a_dead_letter_that_now_parses_makes_its_ticket(ingest_lines):
     good = json.dumps(v2_tweet("#PostalSeva parcel lost"))
     DeadLetter.objects.create(door="file", raw=good, fingerprint="x" * 64, reason="parser bug, since fixed")
     ingest_lines("not json at all")

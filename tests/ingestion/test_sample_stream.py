@@ -86,8 +86,10 @@ def test_ingesting_the_sample_twice_changes_nothing(ingest_sample):
 
 
 def test_each_new_ticket_has_an_event_and_an_acknowledgement(ingest_sample):
-    ingest_sample()
-    for ticket in Ticket.objects.all():
+    summary = ingest_sample()
+    tickets = list(Ticket.objects.all())
+    assert len(tickets) == summary.tickets_created > 0
+    for ticket in tickets:
         assert ticket.events.filter(kind="created").count() == 1
         ack = ticket.messages.get(kind="ack")
         assert ticket.number in ack.text
@@ -99,6 +101,7 @@ def test_ticket_numbers_are_readable_and_sequential_per_department(ingest_sample
     ingest_sample()
     numbers = sorted(Ticket.objects.filter(department__code="BSNL").values_list("number", flat=True))
     period = number_period(timezone.now())
+    assert numbers
     assert all(number.startswith(f"BSNL-{period}-") for number in numbers)
     sequences = [int(n.rsplit("-", 1)[1]) for n in numbers]
     assert sequences == list(range(1, len(numbers) + 1))

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from accounts.models import User
 from accounts.services import api_token_issue
 from departments.models import CannedResponse
-from tests.factories.ticket_factory import ticket_of
+from tests.factories.tickets import ticket_of
 from tickets.lifecycle import Status
 from tickets.models import Escalation, Feedback
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from departments.models import CannedResponse, Role
-from tests.factories.ticket_factory import department, staff, ticket_of
+from tests.factories.tickets import department, staff, ticket_of
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Direction, Escalation, EventKind, Feedback, InternalNote, Ticket, TicketMessage
 from tickets.services import ticket_note, ticket_reply

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from departments.models import CannedResponse, Role
-from tests.factories.ticket_factory import department, staff, ticket_of
+from tests.factories.tickets import department, staff, ticket_of
 from tickets.api import urls as ticket_urls
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Escalation, Feedback, InternalNote, Ticket, TicketMessage

@@ -24,7 +24,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.services import api_token_issue
 from departments.models import Department, Role
-from tests.factories.ticket_factory import department, staff, ticket_of
+from tests.factories.tickets import department, staff, ticket_of
 from tickets.audit import ChainBreak, audit_chain_verify
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Escalation, EventKind, Feedback, Ticket

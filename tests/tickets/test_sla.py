@@ -208,7 +208,9 @@ def test_new_tickets_get_due_times_from_their_units_policy_at_creation(db):
     seed_demo(password="demo-pass-123")
     pages = [v2_tweet("Broadband dead in Kochi #BSNLSeva"), v2_tweet("Broadband dead in Pune #BSNLSeva")]
     ingest_stream(io.BytesIO("\n".join(json.dumps(page) for page in pages).encode()))
-    for ticket in Ticket.objects.select_related("unit"):
+    tickets = list(Ticket.objects.select_related("unit"))
+    assert sorted(ticket.unit.code for ticket in tickets) == ["BSNL_KL", "BSNL_MH"]
+    for ticket in tickets:
         assert ticket.priority == Priority.P3
         assert (ticket.first_response_due_at, ticket.resolution_due_at) == sla_due_times(
             department_id=ticket.unit_id, priority=Priority.P3, start=ticket.created_at

@@ -24,11 +24,9 @@ from tickets.services import (
     ticket_transition,
 )
 
-TicketOutputSerializer = TicketListOutputSerializer
-
 
 def _ticket_response(ticket) -> Response:
-    return Response(TicketOutputSerializer(ticket).data)
+    return Response(TicketListOutputSerializer(ticket).data)
 
 
 def _action_schema(*, summary: str, request, responses=None, description: str = ""):
@@ -36,7 +34,7 @@ def _action_schema(*, summary: str, request, responses=None, description: str = 
         summary=summary,
         description=description,
         request=request,
-        responses=responses or {200: TicketOutputSerializer, **ACTION_ERRORS},
+        responses=responses or {200: TicketListOutputSerializer, **ACTION_ERRORS},
         tags=["ticket actions"],
     )
 
@@ -215,7 +213,7 @@ class TicketTakeNextApi(APIView):
         summary="Take the most urgent, oldest unassigned ticket you may work",
         request=None,
         responses={
-            200: TicketOutputSerializer,
+            200: TicketListOutputSerializer,
             204: OpenApiResponse(description="Nothing is waiting."),
             **error_responses(401, 429),
         },

@@ -1,4 +1,5 @@
-"""escalations_raise, the one writer of escalations: SLA breaches (the sweep) and appeals alike."""
+"""tickets/services/escalations.py: escalations_raise, the one writer of escalations (SLA breaches
+and appeals alike), and a supervisor acknowledging one."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -6,8 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.factories import DepartmentFactory
-from tests.factories.tickets import TicketFactory
-from tickets.models import AuditEvent, Escalation, EventKind
+from tests.factories.tickets import TicketFactory, department, ticket_of
+from tests.tickets.services.support import events_of
+from tickets.models import AuditEvent, Escalation, EventKind, Ticket
+from tickets.services import ActionConflict, ActionForbidden, ObjectNotFound, escalation_acknowledge
 from tickets.services.escalations import DueEscalations, EscalationDraft, escalations_raise
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
@@ -71,3 +74,37 @@ def test_raising_takes_the_same_statements_however_many(ministry, count, django_
     with django_assert_num_queries(3):
         raised = escalations_raise(due=DueEscalations.of([appeal(ticket, ministry) for ticket in tickets]), now=NOW)
     assert len(raised) == count
+
+
+# --- acknowledging -------------------------------------------------------------------------
+
+
+def escalation(ticket: Ticket, *, level=Escalation.Level.L2, notify="BSNL") -> Escalation:
+    return Escalation.objects.create(ticket=ticket, level=level, notify_department=department(notify))
+
+
+@pytest.mark.parametrize("role", ["supervisor", "department_admin"])
+def test_a_supervisor_acknowledges_an_escalation(bsnl, role):
+    raised = escalation(ticket_of("BSNL"))
+    escalation_acknowledge(actor=bsnl[role], escalation_id=raised.pk)
+    raised.refresh_from_db()
+    assert (raised.acknowledged_by, raised.acknowledged_at is not None) == (bsnl[role], True)
+    [event] = events_of(raised.ticket)
+    assert (event.kind, event.data["escalation_id"]) == (EventKind.ESCALATION_ACKNOWLEDGED, raised.pk)
+    with pytest.raises(ActionConflict):
+        escalation_acknowledge(actor=bsnl[role], escalation_id=raised.pk)
+
+
+@pytest.mark.parametrize("who", ["officer", "auditor", "ministry_auditor"])
+def test_only_supervisors_acknowledge(bsnl, who):
+    raised = escalation(ticket_of("BSNL"))
+    with pytest.raises(ActionForbidden):
+        escalation_acknowledge(actor=bsnl[who], escalation_id=raised.pk)
+
+
+def test_a_ministry_escalation_is_not_a_departments_to_acknowledge(bsnl):
+    raised = escalation(ticket_of("BSNL"), level=Escalation.Level.L3, notify="MOC")
+    with pytest.raises(ObjectNotFound):
+        escalation_acknowledge(actor=bsnl["supervisor"], escalation_id=raised.pk)
+    with pytest.raises(ObjectNotFound):
+        escalation_acknowledge(actor=bsnl["supervisor"], escalation_id=2**70)
