@@ -21,25 +21,25 @@ def _on_user_login_failed(sender, credentials=None, request=None, **kwargs) -> N
 
 
 def _on_password_changed(sender, user=None, actor=None, tokens_revoked=0, **kwargs) -> None:
-    from tickets.services.access import password_changed_record
+    from tickets.services.account_audit import password_changed_record
 
     password_changed_record(user=user, actor=actor, tokens_revoked=tokens_revoked)
 
 
 def _on_api_token_issued(sender, user=None, actor=None, token=None, **kwargs) -> None:
-    from tickets.services.access import token_issued_record
+    from tickets.services.account_audit import token_issued_record
 
     token_issued_record(user=user, actor=actor, token=token)
 
 
 def _on_api_tokens_revoked(sender, user=None, actor=None, tokens=(), reason="", **kwargs) -> None:
-    from tickets.services.access import tokens_revoked_record
+    from tickets.services.account_audit import tokens_revoked_record
 
     tokens_revoked_record(user=user, actor=actor, tokens=tokens, reason=reason)
 
 
 def _on_two_factor_enrolled(sender, user=None, actor=None, device=None, **kwargs) -> None:
-    from tickets.services.access import otp_enrolled_record
+    from tickets.services.account_audit import otp_enrolled_record
 
     otp_enrolled_record(user=user, actor=actor, device=device)
 

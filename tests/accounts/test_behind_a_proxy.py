@@ -52,11 +52,11 @@ def test_a_failed_sign_in_on_a_real_account_is_an_event_with_the_clients_address
 
 
 def test_failed_sign_ins_for_nobody_are_logged_not_chained(client, caplog):
-    with caplog.at_level("WARNING", logger="tickets.services.access"):
+    with caplog.at_level("WARNING", logger="tickets.services.account_audit"):
         for door in ("workspace:login", "admin:login"):
             body = {"username": "no-such-user", "password": "guess"}
             client.post(reverse(door), body, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ATTACKER)
     assert not AuditEvent.objects.filter(kind=EventKind.LOGIN_FAILED).exists()
-    lines = [r.getMessage() for r in caplog.records if r.name == "tickets.services.access"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "tickets.services.account_audit"]
     assert len(lines) == 2
     assert all("'no-such-user'" in line and ATTACKER in line for line in lines)

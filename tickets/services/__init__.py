@@ -2,13 +2,13 @@
 transaction with its audit event (see DESIGN.md, "Ticket lifecycle"). Import them from here."""
 
 from tickets.reports.export import REPORT_FORMATS, ExportResult, report_export
-from tickets.services.access import login_failed_record, login_record
+from tickets.services.account_audit import login_failed_record, login_record
 from tickets.services.assignment import ticket_auto_assign, ticket_take_next
 from tickets.services.canned_responses import canned_response_create, canned_response_update
 from tickets.services.errors import ActionConflict, ActionForbidden, ObjectNotFound, TicketActionError
 from tickets.services.escalations import escalation_acknowledge
-from tickets.services.moving import ticket_merge, ticket_transfer
-from tickets.services.working import ticket_assign, ticket_claim, ticket_note, ticket_reply, ticket_transition
+from tickets.services.ticket_actions import ticket_assign, ticket_claim, ticket_note, ticket_reply, ticket_transition
+from tickets.services.transfer_merge import ticket_merge, ticket_transfer
 
 __all__ = [
     "REPORT_FORMATS",

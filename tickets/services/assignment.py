@@ -21,7 +21,7 @@ from tickets.events.ticket import ticket_assigned_event
 from tickets.lifecycle import AWAITING_OWNER, OPEN_STATUSES, Status, transition_allowed
 from tickets.models import Ticket
 from tickets.services.errors import ActionForbidden
-from tickets.services.working import ticket_assign_to
+from tickets.services.ticket_actions import ticket_assign_to
 
 
 def _unassigned() -> QuerySet[Ticket]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from departments.models import Department
 from tickets.audit import EventDraft, audit_events_append
+from tickets.citizen_texts import acknowledgement_text, is_acknowledgement
 from tickets.events.ticket import (
     ticket_created_event,
     ticket_edited_event,
@@ -29,7 +30,6 @@ from tickets.events.ticket import (
 from tickets.lifecycle import Priority, Status
 from tickets.models import Delivery, Direction, Escalation, MessageKind, scope_department_id
 from tickets.numbering import ticket_numbers_allocate
-from tickets.replies import acknowledgement_text, is_acknowledgement
 from tickets.services import intake_sql as sql
 from tickets.services.escalations import DueEscalations, EscalationDraft, escalations_raise
 from tickets.services.outbox import outbox_sender_kick

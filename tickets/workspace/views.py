@@ -20,7 +20,7 @@ from tickets.services import (
     escalation_acknowledge,
     ticket_take_next,
 )
-from tickets.services.working import canned_response_render
+from tickets.services.ticket_actions import canned_response_render
 from tickets.workspace import charts
 from tickets.workspace.forms import QueueFilter, ReplyForm
 from tickets.workspace.http import QUEUE_PAGE_SIZE, id_param, is_htmx, staff_login_required

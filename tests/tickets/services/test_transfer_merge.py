@@ -1,4 +1,4 @@
-"""tickets/services/moving.py: transferring a ticket to another department and merging duplicates."""
+"""tickets/services/transfer_merge.py: transferring a ticket to another department and merging duplicates."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""tickets/services/rights.py: who may change a ticket, checked on its unit, else its department;
+"""tickets/services/permissions.py: who may change a ticket, checked on its unit, else its department;
 auditors read but never work."""
 
 import pytest

@@ -19,6 +19,7 @@ from departments.models import WORKING_ROLES, CannedResponse
 from departments.selectors import department_ancestor_ids, user_has_role
 from seva.errors import Text
 from tickets.audit import audit_event_append
+from tickets.citizen_texts import resolved_text
 from tickets.events.ticket import (
     ticket_assigned_event,
     ticket_note_event,
@@ -28,11 +29,10 @@ from tickets.events.ticket import (
 from tickets.lifecycle import AWAITING_OWNER, OPEN_STATUSES, Status, transition_allowed
 from tickets.models import InternalNote, MessageKind, Ticket, TicketMessage
 from tickets.selectors import staff_user_find
-from tickets.services.citizen_texts import resolved_text
 from tickets.services.errors import ActionConflict, ActionForbidden, TicketActionError
 from tickets.services.locks import ticket_lock
 from tickets.services.outbox import ReplyTextInvalid, outbox_queue_reply
-from tickets.services.rights import check_can_supervise, check_can_work, is_supervisor_of
+from tickets.services.permissions import check_can_supervise, check_can_work, is_supervisor_of
 from tickets.sla.services import ticket_sla_pause, ticket_sla_resume
 
 

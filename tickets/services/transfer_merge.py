@@ -8,15 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from seva.errors import Text
 from tickets.audit import audit_event_append, audit_events_append
+from tickets.citizen_texts import transferred_text
 from tickets.events.ticket import ticket_merge_received_event, ticket_merged_event, ticket_transferred_event
 from tickets.lifecycle import Status, transition_allowed
 from tickets.models import Ticket
 from tickets.selectors import department_find
-from tickets.services.citizen_texts import transferred_text
 from tickets.services.errors import ActionConflict, ObjectNotFound, TicketActionError
 from tickets.services.locks import ticket_lock, tickets_lock
-from tickets.services.rights import check_can_work
-from tickets.services.working import check_open, citizen_tell, ticket_save
+from tickets.services.permissions import check_can_work
+from tickets.services.ticket_actions import check_open, citizen_tell, ticket_save
 from tickets.sla.services import ticket_sla_resume
 from tickets.sla.targets import sla_due_times
 

@@ -1,4 +1,4 @@
-"""tickets/services/working.py: claiming, assigning, the status transitions with what each one stores
+"""tickets/services/ticket_actions.py: claiming, assigning, the status transitions with what each one stores
 and tells the citizen, replies and internal notes."""
 
 import pytest
