@@ -3,6 +3,7 @@
 import pytest
 
 from departments.models import Role
+from tests.factories import DepartmentFactory
 from tests.factories.tickets import staff
 
 
@@ -19,3 +20,12 @@ def bsnl(seeded):
         "ministry_auditor": User.objects.get(username="auditor"),
         "posts_officer": User.objects.get(username="posts_officer"),
     }
+
+
+@pytest.fixture
+def tree(db):
+    """A ministry, a department and its unit, for the SLA sweep and auto-close."""
+    ministry = DepartmentFactory(code="MIN")
+    department = DepartmentFactory(code="TEL", parent=ministry)
+    unit = DepartmentFactory(code="TEL_KL", parent=department, is_unit=True)
+    return {"ministry": ministry, "department": department, "unit": unit}

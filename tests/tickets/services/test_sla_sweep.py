@@ -3,7 +3,6 @@
 import io
 import threading
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -13,42 +12,13 @@ from django.test.utils import CaptureQueriesContext
 
 from departments.models import Role
 from tests.factories import DepartmentFactory, member
-from tests.factories.tickets import TicketFactory
 from tickets.audit import ChainBreak, audit_chain_verify
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Escalation, EventKind, Ticket
-from tickets.services.auto_close import tickets_close_resolved
 from tickets.services.sla_sweep import sla_sweep
 from tickets.tasks import sla_sweep_task
 
-IST = ZoneInfo("Asia/Kolkata")
-CREATED = datetime(2026, 11, 16, 10, 0, tzinfo=IST)
-FIRST_DUE = CREATED + timedelta(hours=1)
-RESOLUTION_DUE = CREATED + timedelta(hours=10)
-# Twice the resolution target, in wall time: created + 2 x 10 h.
-TWICE_DUE = CREATED + timedelta(hours=20)
-MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture
-def tree(db):
-    ministry = DepartmentFactory(code="MIN")
-    department = DepartmentFactory(code="TEL", parent=ministry)
-    unit = DepartmentFactory(code="TEL_KL", parent=department, is_unit=True)
-    return {"ministry": ministry, "department": department, "unit": unit}
-
-
-def due_ticket(tree, **fields) -> Ticket:
-    """An assigned ticket in the unit, first response due an hour after creation, resolution ten."""
-    defaults = {
-        "department": tree["department"],
-        "unit": tree["unit"],
-        "status": Status.ASSIGNED,
-        "created_at": CREATED,
-        "first_response_due_at": FIRST_DUE,
-        "resolution_due_at": RESOLUTION_DUE,
-    }
-    return TicketFactory(**(defaults | fields))
+from .sla_support import CREATED, FIRST_DUE, IST, MINUTE, RESOLUTION_DUE, TWICE_DUE, due_ticket
 
 
 def escalations(ticket: Ticket) -> list[tuple[int, str]]:
@@ -252,32 +222,6 @@ def test_two_sweeps_at_once_raise_each_level_once(tree):
     assert Escalation.objects.filter(ticket__in=tickets).count() == 60
     assert AuditEvent.objects.filter(kind=EventKind.ESCALATED).count() == 60
     assert not any(isinstance(step, ChainBreak) for step in audit_chain_verify())
-
-
-# Resolved tickets close themselves after 7 days.
-
-
-def test_resolved_tickets_close_seven_days_on(tree):
-    now = datetime(2026, 11, 30, 12, 0, tzinfo=IST)
-    old = due_ticket(tree, status=Status.RESOLVED, resolved_at=now - timedelta(days=7, minutes=1))
-    recent = due_ticket(tree, status=Status.RESOLVED, resolved_at=now - timedelta(days=6, hours=23))
-    still_open = due_ticket(tree)
-
-    assert tickets_close_resolved(now=now) == 1
-    assert tickets_close_resolved(now=now) == 0
-    old.refresh_from_db()
-    assert (old.status, old.closed_at) == (Status.CLOSED, now)
-    assert Ticket.objects.get(pk=recent.pk).status == Status.RESOLVED
-    assert Ticket.objects.get(pk=still_open.pk).status == Status.ASSIGNED
-    event = AuditEvent.objects.get(ticket=old, kind=EventKind.STATUS_CHANGED)
-    assert (event.data["from"], event.data["to"]) == ("resolved", "closed")
-
-
-def test_close_resolved_command(tree):
-    due_ticket(tree, status=Status.RESOLVED, resolved_at=datetime(2026, 11, 1, tzinfo=IST))
-    out = io.StringIO()
-    call_command("close_resolved", "--now", "2026-11-30T12:00:00+05:30", stdout=out)
-    assert "Closed 1 resolved tickets." in out.getvalue()
 
 
 def test_a_transferred_ticket_is_escalated_again_to_its_new_department(ingest_lines):
