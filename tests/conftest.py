@@ -1,4 +1,7 @@
+import uuid
+
 import pytest
+import redis
 from rest_framework.test import APIClient
 
 from departments.seed import seed_demo
@@ -57,3 +60,36 @@ def ingest_lines(seeded):
         return ingest_stream(io.BytesIO(data), batch_size=batch_size)
 
     return ingest
+
+
+@pytest.fixture
+def own_cache_keys(settings):
+    """Real Redis, but keys of this test only: search pauses and inbox kicks never leak between
+    tests (the door and simulator tests use it for every test). Removed by prefix afterwards
+    (clearing the cache would flush the whole Redis database)."""
+    prefix = f"seva-test-{uuid.uuid4().hex}"
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": prefix}}
+    yield
+    with redis.Redis.from_url(settings.REDIS_URL) as client:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture
+def fake_x(settings):
+    """The fake X API on a free port, with the settings pointing at it (no bearer token)."""
+    from devtools.fake_x import FakeXApi
+
+    with FakeXApi(keepalive_interval=0.05) as fake:
+        settings.X_API_BASE_URL = fake.base_url
+        settings.X_API_BEARER_TOKEN = ""
+        yield fake
+
+
+@pytest.fixture
+def x_client(fake_x):
+    from ingestion.x_client import XClient
+
+    with XClient(base_url=fake_x.base_url, bearer_token="", timeout=2.0, account_tokens={}) as client:
+        yield client

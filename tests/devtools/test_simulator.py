@@ -1,49 +1,21 @@
 """The simulator: paced batches, targets not yet up, and its traffic through the fake X API to tickets."""
 
 import itertools
-import uuid
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-import redis
 
-from devtools.fake_x import FakeXApi
 from devtools.simulator import FakeXTarget, account_activity_payloads, snowflake_at, tweets_simulate
 from devtools.tweet_generator import TweetGenerator
 from ingestion.doors.search import search_poll
 from ingestion.inbox import inbox_process_pending
 from ingestion.models import InboxTweet
 from ingestion.parsing import parse_document
-from ingestion.x_client import XClient
 from tickets.models import Ticket
 
-
-@pytest.fixture(autouse=True)
-def own_cache_keys(settings):
-    """Real Redis, but keys of this test only: search pauses and inbox kicks never leak between tests.
-    Removed by prefix afterwards (clearing the cache would flush the whole Redis database)."""
-    prefix = f"seva-test-{uuid.uuid4().hex}"
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": prefix}}
-    yield
-    with redis.Redis.from_url(settings.REDIS_URL) as client:
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-
-
-@pytest.fixture
-def fake_x(settings):
-    with FakeXApi(keepalive_interval=0.05) as fake:
-        settings.X_API_BASE_URL = fake.base_url
-        settings.X_API_BEARER_TOKEN = ""
-        yield fake
-
-
-@pytest.fixture
-def x_client(fake_x):
-    with XClient(base_url=fake_x.base_url, bearer_token="", timeout=2.0, account_tokens={}) as client:
-        yield client
+# Every test here gets cache keys of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("own_cache_keys")
 
 
 class FakeClock:

@@ -8,13 +8,11 @@ import runpy
 import socket
 import threading
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import orjson
 import pytest
-import redis
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -40,31 +38,8 @@ BSNL_QUERY = "(@BSNLCorporate OR #BSNLSeva) -is:retweet"
 SETTINGS_BASE = Path(__file__).resolve().parents[2] / "seva" / "settings" / "base.py"
 
 
-@pytest.fixture(autouse=True)
-def own_cache_keys(settings):
-    """Real Redis, but keys of this test only: search pauses and inbox kicks never leak between tests.
-    Removed by prefix afterwards (clearing the cache would flush the whole Redis database)."""
-    prefix = f"seva-test-{uuid.uuid4().hex}"
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": prefix}}
-    yield
-    with redis.Redis.from_url(settings.REDIS_URL) as client:
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-
-
-@pytest.fixture
-def fake_x(settings):
-    with FakeXApi(keepalive_interval=0.05) as fake:
-        settings.X_API_BASE_URL = fake.base_url
-        settings.X_API_BEARER_TOKEN = ""
-        yield fake
-
-
-@pytest.fixture
-def x_client(fake_x):
-    with XClient(base_url=fake_x.base_url, bearer_token="", timeout=2.0, account_tokens={}) as client:
-        yield client
+# Every test here gets cache keys of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("own_cache_keys")
 
 
 def bsnl_page(text: str = "@BSNLCorporate no dial tone since Monday #BSNLSeva", **options) -> dict:
