@@ -5,6 +5,7 @@ from django.contrib import admin
 from knox.models import AuthToken
 
 from accounts.services import api_token_revoke
+from seva.admin_access import MinistryOnlyReadOnlyAdmin
 
 # knox's own admin can issue tokens and shows them in a message; ours only lists and revokes.
 if admin.site.is_registered(AuthToken):
@@ -12,7 +13,7 @@ if admin.site.is_registered(AuthToken):
 
 
 @admin.register(AuthToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(MinistryOnlyReadOnlyAdmin):
     list_display = ("user", "created", "expiry")
     list_filter = ("expiry",)
     search_fields = ("user__username",)
@@ -20,18 +21,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     fields = ("user", "created", "expiry")
     readonly_fields = fields
     actions = ("revoke_selected",)
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         # Deleting a token revokes it, through the service (a TOKEN_REVOKED event).

@@ -3,25 +3,11 @@ from django.contrib import admin
 from departments.selectors import user_is_department_admin
 from ingestion.models import DeadLetter, InboxTweet, PollCursor
 from ingestion.selectors import dead_letters_visible
+from seva.admin_access import MinistryOnlyReadOnlyAdmin
 
 
-class MinistryOnlyAdmin(admin.ModelAdmin):
+class MinistryOnlyAdmin(MinistryOnlyReadOnlyAdmin):
     """Raw payloads hold citizens' data from every department: ministry admins only, read-only."""
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DeadLetter)
