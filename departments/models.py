@@ -26,6 +26,12 @@ WORKING_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.DEPARTMENT_ADMIN)
 SUPERVISING_ROLES = (Role.SUPERVISOR, Role.DEPARTMENT_ADMIN)
 
 
+class AssignmentMode(models.TextChoices):
+    INHERIT = "inherit", _("As the parent department")
+    MANUAL = "manual", _("Manual: officers claim or are assigned")
+    AUTO = "auto", _("Automatic: least-loaded officer on duty")
+
+
 class Department(models.Model):
     code = models.CharField(_("code"), max_length=16, unique=True, help_text=_("Upper case, e.g. BSNL"))
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -40,6 +46,18 @@ class Department(models.Model):
         _("is a unit"), default=False, help_text=_("A sub-unit (circle, city) that routes into its department")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Triage (issue 9): who hands out this department's (or unit's) new tickets. "inherit" follows the
+    # parent; a root that inherits is manual.
+    assignment_mode = models.CharField(
+        _("assignment"),
+        max_length=8,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.INHERIT,
+        help_text=_("Automatic: each new ticket goes to the least-loaded officer on duty"),
+    )
+    # Automatic assignment never gives an officer more open tickets than this; empty: the parent's,
+    # else the SEVA_MAX_OPEN_PER_OFFICER setting.
+    max_open_per_officer = models.PositiveSmallIntegerField(_("most open tickets per officer"), null=True, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from departments.models import Department, OfficialAccount
+from departments.models import Department, OfficialAccount, department_name_in
 from tickets.lifecycle import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, Priority, Status
 
 
@@ -74,6 +74,25 @@ class Ticket(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(_("priority"), max_length=2, choices=Priority.choices, default=Priority.P3)
+    # Triage (issue 9): the category (its code, `category_id`), the rule that set priority and category at intake
+    # (null: none matched, or an officer changed them), and why, as shown on the ticket.
+    # Null: no rule matched and nobody chose one, shown and served as "other" (OTHER_CATEGORY).
+    category = models.ForeignKey(
+        "tickets.Category",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("category"),
+    )
+    triage_rule = models.ForeignKey(
+        "tickets.TriageRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    triage_reason = models.CharField(_("why this priority"), max_length=300, blank=True, db_default="")
+    incident = models.ForeignKey(
+        "tickets.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets", db_index=False
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -147,6 +166,7 @@ class Ticket(models.Model):
             BrinIndex(fields=["created_at"], name="ticket_created_at_brin"),
             models.Index(fields=["status", "-id"], name="ticket_status_id"),
             models.Index(fields=["merged_into"], name="ticket_merged_into", condition=Q(merged_into__isnull=False)),
+            models.Index(fields=["incident", "id"], name="ticket_incident", condition=Q(incident__isnull=False)),
             # Full-text search over the subject ("q"); 'simple' so Hindi and Hinglish words index as typed.
             GinIndex(SearchVector("subject", config="simple"), name="ticket_subject_search"),
             # The SLA sweep (tickets/services/sla_sweep.py) reads only tickets whose clock runs, by due time, so
@@ -196,6 +216,8 @@ class MessageKind(models.TextChoices):
     REPLY = "reply", _("Reply")
     # A reply the department posted on X itself (seen echoing back through ingestion).
     OFFICIAL_TWEET = "official", _("Department's own tweet")
+    # An incident's resolution, posted to each citizen of its tickets.
+    INCIDENT_RESOLUTION = "incident", _("Incident resolution")
 
 
 class Delivery(models.TextChoices):
@@ -316,6 +338,15 @@ class EventKind(models.TextChoices):
     ROLE_CHANGED = "role_changed", _("Role changed")
     ROLE_REVOKED = "role_revoked", _("Role revoked")
     CONFIG_CHANGED = "config_changed", _("Configuration changed")
+    TRIAGE_CHANGED = "triage_changed", _("Priority or category changed")
+    INCIDENT_OPENED = "incident_opened", _("Incident opened")
+    INCIDENT_JOINED = "incident_joined", _("Joined an incident")
+    INCIDENT_LEFT = "incident_left", _("Left an incident")
+    INCIDENT_MERGED = "incident_merged", _("Incidents merged")
+    INCIDENT_NOTE = "incident_note", _("Incident note written")
+    INCIDENT_RESOLVED = "incident_resolved", _("Incident resolved")
+    DUTY_CHANGED = "duty_changed", _("On or off duty")
+    ACK_DROPPED = "ack_dropped", _("Acknowledgement dropped")
 
 
 class AuditEvent(models.Model):
@@ -462,3 +493,113 @@ class PreviousTweetVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tweet_id} -> {self.message_id}"
+
+
+# The category of a ticket no rule matched (its category is null).
+OTHER_CATEGORY = "other"
+
+
+class Category(models.Model):
+    """What a ticket is about (no signal, billing, money deducted, ...): set by triage rules at
+    intake, changed by officers. Keyed by its code, so a ticket's `category_id` is the code."""
+
+    code = models.SlugField(_("code"), max_length=40, primary_key=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_hi = models.CharField(_("name (Hindi)"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def name_in(self, language: str | None) -> str:
+        return department_name_in(language, name_en=self.name_en, name_hi=self.name_hi)
+
+
+class TriageRule(models.Model):
+    """A cue (words or phrases, one per line, in English, Hindi or romanised Hindi) that gives a new
+    ticket of its department, or of any unit below it, a priority and a category."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="triage_rules", verbose_name=_("department")
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("Shown on the ticket, e.g. money deducted"))
+    cues = models.TextField(_("cues"), help_text=_("One word or phrase per line; any one matching is enough"))
+    priority = models.CharField(_("priority"), max_length=2, choices=Priority.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="rules", verbose_name=_("category"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["department", "priority", "id"]
+        verbose_name = _("triage rule")
+        verbose_name_plural = _("triage rules")
+        constraints = [
+            models.CheckConstraint(condition=Q(priority__in=Priority.values), name="triage_rule_priority_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department.code}: {self.name}"
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+    # Merged into another incident, which now holds its tickets.
+    MERGED = "merged", _("Merged")
+
+
+class Incident(models.Model):
+    """Many citizens reporting the same thing in the same place at once (an outage in Pune): its
+    tickets are worked, and resolved, together."""
+
+    title = models.CharField(_("title"), max_length=200)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="incidents")
+    unit = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="unit_incidents"
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.OPEN)
+    # Shown on the public status page of each of its tickets.
+    public_note = models.TextField(_("public note"), blank=True)
+    resolution_note = models.TextField(_("resolution"), blank=True)
+    # Null: opened by detection at intake.
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged", db_index=False
+    )
+    # What detection matches later tickets against (its shared words, a text signature); free form
+    # for the detector.
+    signature = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=IncidentStatus.values), name="incident_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=IncidentStatus.RESOLVED) | Q(resolved_at__isnull=False),
+                name="incident_resolved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=IncidentStatus.MERGED) | Q(merged_into__isnull=False),
+                name="incident_merged_has_target",
+            ),
+            models.CheckConstraint(condition=~Q(merged_into=F("id")), name="incident_not_merged_into_itself"),
+        ]
+        indexes = [
+            models.Index(fields=["department", "unit"], name="incident_open", condition=Q(status=IncidentStatus.OPEN)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
