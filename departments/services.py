@@ -3,7 +3,8 @@
 Each write checks the actor's right, makes the change and appends its audit event in the same
 transaction: ROLE_GRANTED / ROLE_CHANGED / ROLE_REVOKED for memberships (who gave which role in
 which department to whom), CONFIG_CHANGED for departments, hashtags, official accounts and
-routing rules (model, object, action and each changed field as [old, new]).
+routing rules (model, object, action and each changed field as [old, new]). The SLA calendars and
+policies are saved by tickets.sla.services through the same `config_save` / `config_delete`.
 
 The `*_check` functions raise a ValidationError keyed by field. The admin's forms run them first,
 so a refusal is a form error; the services run them again, so no other caller skips them.
@@ -40,7 +41,7 @@ from tickets.models import Ticket
 X_HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")  # X's rule for usernames
 
 
-def _require_administers(*, actor: User, department: Department) -> None:
+def require_administers(*, actor: User, department: Department) -> None:
     if not department_administered_by(actor=actor, department=department):
         raise PermissionDenied(_("You do not administer %(code)s.") % {"code": department.code})
 
@@ -96,7 +97,7 @@ def _membership_insert(*, actor: User, user: User, department: Department, role:
 def membership_grant(
     *, actor: User, user: User, department: Department, role: str, on_duty: bool = True
 ) -> Membership:
-    _require_administers(actor=actor, department=department)
+    require_administers(actor=actor, department=department)
     membership_check(actor=actor, user=user, department=department, role=role)
     return _membership_insert(actor=actor, user=user, department=department, role=role, on_duty=on_duty)
 
@@ -107,8 +108,8 @@ def membership_change(
 ) -> Membership:
     """Move membership `membership` (by its id; its user stays) to `department`, `role`, `on_duty`."""
     stored = Membership.objects.select_for_update().select_related("user", "department").get(pk=membership.pk)
-    _require_administers(actor=actor, department=stored.department)
-    _require_administers(actor=actor, department=department)
+    require_administers(actor=actor, department=stored.department)
+    require_administers(actor=actor, department=department)
     membership_check(actor=actor, user=stored.user, department=department, role=role, membership_id=stored.pk)
     previous_department, previous_role, previous_on_duty = stored.department, stored.role, stored.on_duty
     stored.department, stored.role, stored.on_duty = department, role, on_duty
@@ -133,7 +134,7 @@ def _membership_delete(*, actor: User, membership: Membership) -> None:
 @transaction.atomic
 def membership_revoke(*, actor: User, membership: Membership) -> None:
     stored = Membership.objects.select_for_update().select_related("user", "department").get(pk=membership.pk)
-    _require_administers(actor=actor, department=stored.department)
+    require_administers(actor=actor, department=stored.department)
     _membership_delete(actor=actor, membership=stored)
 
 
@@ -159,7 +160,7 @@ def staff_user_create(*, actor: User, user: User, department: Department | None,
     if not actor.is_superuser and (user.is_superuser or user.is_staff):
         raise PermissionDenied(_("Only a ministry admin may create superusers."))
     if department is not None:
-        _require_administers(actor=actor, department=department)
+        require_administers(actor=actor, department=department)
     staff_user_check(actor=actor, department=department, role=role)
     user.save()
     if department is not None:
@@ -179,9 +180,14 @@ def staff_user_delete(*, actor: User, user: User) -> None:
 
 
 # --- Configuration: CONFIG_CHANGED with every changed field ------------------------------------
+# Public: the SLA configuration's services (tickets.sla.services) save calendars and policies
+# through the same right check and event.
+
+Related = dict[str, dict[str, list]]  # rows saved with an object, see config_changed_event
 
 
-def _field_values(instance: models.Model) -> dict:
+def config_values(instance: models.Model) -> dict:
+    """`instance`'s stored fields by column name, as CONFIG_CHANGED records them."""
     return {
         field.attname: field.value_from_object(instance)
         for field in instance._meta.concrete_fields
@@ -189,16 +195,26 @@ def _field_values(instance: models.Model) -> dict:
     }
 
 
-def _config_event(
-    *, actor: User, instance: models.Model, object_id: int, label: str, action: str, before, after
+def config_event(
+    *,
+    actor: User,
+    instance: models.Model,
+    object_id: int,
+    label: str,
+    action: str,
+    before,
+    after,
+    related: Related | None = None,
 ) -> EventDraft | None:
+    """CONFIG_CHANGED for `instance` (field values `before` and `after`, None for the side that does
+    not exist) and the rows `related` saved with it; None when nothing changed."""
     keys = (after or before).keys()
     changes = {
         key: [before[key] if before else None, after[key] if after else None]
         for key in keys
         if before is None or after is None or before[key] != after[key]
     }
-    if not changes:
+    if not changes and not related:
         return None  # saved unchanged: nothing happened
     return config_changed_event(
         actor_id=actor.pk,
@@ -207,44 +223,64 @@ def _config_event(
         object_label=label,
         action=action,
         changes=changes,
+        related=related or None,
     )
 
 
-def _config_save(*, actor: User, instance: models.Model, check: Callable[[], None]) -> models.Model:
+def config_save(
+    *,
+    actor: User,
+    instance: models.Model,
+    check: Callable[[], None] = lambda: None,
+    save_related: Callable[[], Related] | None = None,
+) -> models.Model:
     """Save `instance` (its new values set), after checking the actor's right on its department
-    before and after, and record what changed."""
+    before and after, and record what changed. `save_related`, called once `instance` is saved,
+    saves the rows that belong to it and says what it changed, for the same event."""
     model = type(instance)
     stored = model.objects.select_for_update().get(pk=instance.pk) if instance.pk else None
     if stored is not None:
-        _require_administers(actor=actor, department=stored.department)
-    _require_administers(actor=actor, department=instance.department)
+        require_administers(actor=actor, department=stored.department)
+    require_administers(actor=actor, department=instance.department)
     check()
-    before = _field_values(stored) if stored is not None else None
+    before = config_values(stored) if stored is not None else None
     instance.save()
-    event = _config_event(
+    event = config_event(
         actor=actor,
         instance=instance,
         object_id=instance.pk,
         label=str(instance),
         action="change" if stored is not None else "add",
         before=before,
-        after=_field_values(instance),
+        after=config_values(instance),
+        related=save_related() if save_related else None,
     )
     audit_events_append([event] if event else [])
     return instance
 
 
-def _config_delete(*, actor: User, instance: models.Model) -> None:
+def config_delete(
+    *, actor: User, instance: models.Model, related: Callable[[models.Model], Related] | None = None
+) -> None:
+    """Delete `instance` after checking the actor's right on its department, and record it;
+    `related` says which of its rows go with it (given the locked instance, before the delete)."""
     stored = type(instance).objects.select_for_update().get(pk=instance.pk)
-    _require_administers(actor=actor, department=stored.department)
-    _config_delete_unchecked(actor=actor, instance=stored)
+    require_administers(actor=actor, department=stored.department)
+    _config_delete_unchecked(actor=actor, instance=stored, related=related(stored) if related else None)
 
 
-def _config_delete_unchecked(*, actor: User, instance: models.Model) -> None:
-    object_id, before, label = instance.pk, _field_values(instance), str(instance)
+def _config_delete_unchecked(*, actor: User, instance: models.Model, related: Related | None = None) -> None:
+    object_id, before, label = instance.pk, config_values(instance), str(instance)
     instance.delete()
-    event = _config_event(
-        actor=actor, instance=instance, object_id=object_id, label=label, action="delete", before=before, after=None
+    event = config_event(
+        actor=actor,
+        instance=instance,
+        object_id=object_id,
+        label=label,
+        action="delete",
+        before=before,
+        after=None,
+        related=related,
     )
     audit_events_append([event])
 
@@ -284,12 +320,12 @@ def hashtag_save(*, actor: User, hashtag: Hashtag) -> Hashtag:
     def check():
         hashtag_check(actor=actor, tag=hashtag.tag, department=hashtag.department, hashtag_id=hashtag.pk)
 
-    return _config_save(actor=actor, instance=hashtag, check=check)
+    return config_save(actor=actor, instance=hashtag, check=check)
 
 
 @transaction.atomic
 def hashtag_delete(*, actor: User, hashtag: Hashtag) -> None:
-    _config_delete(actor=actor, instance=hashtag)
+    config_delete(actor=actor, instance=hashtag)
 
 
 def _is_a_citizen(*, handle: str, x_user_id: str) -> bool:
@@ -354,14 +390,14 @@ def official_account_save(*, actor: User, official_account: OfficialAccount) -> 
             official_account_id=official_account.pk,
         )
 
-    return _config_save(actor=actor, instance=official_account, check=check)
+    return config_save(actor=actor, instance=official_account, check=check)
 
 
 @transaction.atomic
 def official_account_delete(*, actor: User, official_account: OfficialAccount) -> None:
     if official_account.is_minister and not user_is_ministry_admin(user=actor):
         raise PermissionDenied(_("Only a ministry admin removes the minister's account."))
-    _config_delete(actor=actor, instance=official_account)
+    config_delete(actor=actor, instance=official_account)
 
 
 def routing_rule_check(
@@ -399,12 +435,12 @@ def routing_rule_save(*, actor: User, routing_rule: RoutingRule) -> RoutingRule:
             routing_rule_id=routing_rule.pk,
         )
 
-    return _config_save(actor=actor, instance=routing_rule, check=check)
+    return config_save(actor=actor, instance=routing_rule, check=check)
 
 
 @transaction.atomic
 def routing_rule_delete(*, actor: User, routing_rule: RoutingRule) -> None:
-    _config_delete(actor=actor, instance=routing_rule)
+    config_delete(actor=actor, instance=routing_rule)
 
 
 # --- Departments --------------------------------------------------------------------------------
@@ -481,9 +517,9 @@ def department_save(*, actor: User, department: Department) -> Department:
     _lock_tree()
     stored = Department.objects.select_for_update().get(pk=department.pk) if department.pk else None
     if stored is not None:
-        _require_administers(actor=actor, department=stored)
+        require_administers(actor=actor, department=stored)
     else:
-        _require_administers(actor=actor, department=department)  # by its parent
+        require_administers(actor=actor, department=department)  # by its parent
     department_check(
         actor=actor,
         code=department.code,
@@ -491,16 +527,16 @@ def department_save(*, actor: User, department: Department) -> Department:
         parent=department.parent,
         department_id=department.pk,
     )
-    before = _field_values(stored) if stored is not None else None
+    before = config_values(stored) if stored is not None else None
     department.save()
-    event = _config_event(
+    event = config_event(
         actor=actor,
         instance=department,
         object_id=department.pk,
         label=str(department),
         action="change" if stored is not None else "add",
         before=before,
-        after=_field_values(department),
+        after=config_values(department),
     )
     audit_events_append([event] if event else [])
     return department
@@ -510,7 +546,7 @@ def department_save(*, actor: User, department: Department) -> Department:
 def department_delete(*, actor: User, department: Department) -> None:
     """Delete a department; its memberships, hashtags and rules go with it, each with its event."""
     stored = Department.objects.select_for_update().get(pk=department.pk)
-    _require_administers(actor=actor, department=stored)
+    require_administers(actor=actor, department=stored)
     for membership in stored.memberships.select_related("user", "department"):
         _membership_delete(actor=actor, membership=membership)
     for item in [*stored.hashtags.all(), *stored.routing_rules.select_related("department")]:

@@ -1,16 +1,22 @@
 """Admin for the departments' SLA calendars and policies.
 
 They are departments' data, but saving them moves tickets' due times, so they are registered
-here: tickets depends on departments, never the reverse.
+here: tickets depends on departments, never the reverse. Every save and delete goes through
+tickets.sla.services, which checks the actor's right and records CONFIG_CHANGED.
 """
 
 from django import forms
 from django.contrib import admin
 
+from departments.admin import ActorFormAdminMixin
 from departments.admin_scope import DepartmentScopedAdminMixin, DepartmentScopedInlineMixin
 from departments.models import BusinessCalendar, Holiday, SlaPolicy, WorkingPeriod
-from tickets.sla.services import sla_policy_save
-from tickets.sla.targets import sla_cache_clear
+from tickets.sla.services import (
+    business_calendar_delete,
+    business_calendar_save,
+    sla_policy_delete,
+    sla_policy_save,
+)
 
 
 class WorkingPeriodInline(DepartmentScopedInlineMixin, admin.TabularInline):
@@ -34,10 +40,26 @@ class BusinessCalendarAdmin(DepartmentScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ("department",)
     inlines = (WorkingPeriodInline, HolidayInline)
 
+    def save_model(self, request, obj, form, change):
+        pass  # saved in save_related, with its periods and holidays, as one change
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # tickets.sla.targets keeps calendars a minute per process; this one sees the edit at once.
-        sla_cache_clear()
+        rows = {}
+        for formset in formsets:
+            formset.save(commit=False)  # builds the rows and tells which forms were deleted
+            deleted = {row.pk for row in formset.deleted_objects}
+            kept = [f.instance for f in formset.initial_forms if f.instance.pk not in deleted]
+            rows[formset.model] = kept + formset.new_objects
+        business_calendar_save(
+            actor=request.user, calendar=form.instance, periods=rows.get(WorkingPeriod), holidays=rows.get(Holiday)
+        )
+
+    def delete_model(self, request, obj):
+        business_calendar_delete(actor=request.user, calendar=obj)
+
+    def delete_queryset(self, request, queryset):
+        for calendar in queryset:
+            business_calendar_delete(actor=request.user, calendar=calendar)
 
 
 class SlaPolicyForm(forms.ModelForm):
@@ -49,7 +71,7 @@ class SlaPolicyForm(forms.ModelForm):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(DepartmentScopedAdminMixin, admin.ModelAdmin):
+class SlaPolicyAdmin(ActorFormAdminMixin, DepartmentScopedAdminMixin, admin.ModelAdmin):
     form = SlaPolicyForm
     list_display = ("department", "priority", "first_response_minutes", "resolution_minutes")
     list_filter = ("priority",)
@@ -60,6 +82,9 @@ class SlaPolicyAdmin(DepartmentScopedAdminMixin, admin.ModelAdmin):
         # Which tickets a policy governs is fixed once saved: moving it is a delete and an add.
         return ("department", "priority") if obj else ()
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, *, actor, obj):
         # A new target moves the due times of the open tickets the policy governs.
-        sla_policy_save(policy=obj)
+        sla_policy_save(actor=actor, policy=obj)
+
+    def service_delete(self, *, actor, obj):
+        sla_policy_delete(actor=actor, policy=obj)

@@ -1,19 +1,27 @@
-"""The services that move due times: the clock pausing and resuming, and a policy saved.
+"""The services that move due times: the clock pausing and resuming, a policy saved; and the
+calendars and policies saved and deleted by their administrators.
 
 Business time is counted in the governing calendar's wall clock (tickets.sla.clock), with the
-targets of tickets.sla.targets.
+targets of tickets.sla.targets. Calendars and policies are departments' configuration: their
+saves check the actor's right and record CONFIG_CHANGED as the other configuration's do
+(departments.services `config_save`, `config_delete`).
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, models, transaction
+from django.utils.translation import gettext as _
 
-from departments.models import SlaPolicy
+from accounts.models import User
+from departments.models import BusinessCalendar, Holiday, SlaPolicy, WorkingPeriod
+from departments.services import Related, config_delete, config_save, config_values
 from departments.tree import subtree_cte
 from tickets.lifecycle import OPEN_STATUSES
 from tickets.models import Ticket, scope_department_sql
 from tickets.sla.clock import BusinessClock
-from tickets.sla.targets import PolicyMinutes, sla_targets_for
+from tickets.sla.targets import PolicyMinutes, sla_cache_clear, sla_targets_for
 
 
 def ticket_sla_pause(*, ticket: Ticket, at: datetime) -> None:
@@ -127,13 +135,110 @@ def sla_policy_recompute(*, policy: SlaPolicy, previous: PolicyMinutes | None) -
     return len(ids)
 
 
+def _policy_check(policy: SlaPolicy) -> None:
+    # Which tickets a policy governs is fixed once saved: moving it is a delete and an add.
+    if policy.pk and (
+        SlaPolicy.objects.filter(pk=policy.pk)
+        .exclude(department_id=policy.department_id, priority=policy.priority)
+        .exists()
+    ):
+        raise ValidationError(_("A policy keeps its department and priority: delete it and add another."))
+
+
 @transaction.atomic
-def sla_policy_save(*, policy: SlaPolicy) -> int:
-    """Save a new or changed policy and move the due times of the open tickets it governs.
+def sla_policy_save(*, actor: User, policy: SlaPolicy) -> int:
+    """Save a new or changed policy (`actor` administers its department) and move the due times
+    of the open tickets it governs; returns how many moved.
 
     A policy's department and priority are fixed once saved (the admin shows them read-only):
     to move one, delete it and add another.
     """
     previous = sla_targets_for([policy.department_id])[policy.department_id].policies.get(policy.priority)
-    policy.save()
+    config_save(actor=actor, instance=policy, check=lambda: _policy_check(policy))
     return sla_policy_recompute(policy=policy, previous=previous)
+
+
+@transaction.atomic
+def sla_policy_delete(*, actor: User, policy: SlaPolicy) -> None:
+    """Delete a policy. The due times its open tickets have stay as they are."""
+    config_delete(actor=actor, instance=policy)
+
+
+# A calendar's rows: each saved with it, recorded in its event by relation name.
+_CALENDAR_ROWS = {"periods": WorkingPeriod, "holidays": Holiday}
+
+
+def _row_values(row: models.Model) -> dict:
+    values = config_values(row)
+    del values["calendar_id"]
+    return values
+
+
+def _calendar_rows_save(*, calendar: BusinessCalendar, relation: str, rows: Sequence[models.Model]) -> dict | None:
+    """Make `rows` the calendar's `relation` (new rows have no id; stored ones missing from
+    `rows` are removed); what was added, changed and removed, or None for nothing."""
+    model = _CALENDAR_ROWS[relation]
+    stored = {row.pk: row for row in model.objects.select_for_update().filter(calendar=calendar)}
+    kept = {row.pk for row in rows if row.pk is not None}
+    if kept - stored.keys():
+        raise PermissionDenied(_("These rows belong to another calendar."))
+    removed = [{"id": pk, **_row_values(row)} for pk, row in stored.items() if pk not in kept]
+    # Removed first, so a holiday's date may pass to a row added in the same save.
+    model.objects.filter(pk__in=[row["id"] for row in removed]).delete()
+    added, changed = [], []
+    for row in rows:
+        row.calendar = calendar
+        if row.pk is None:
+            row.save()
+            added.append({"id": row.pk, **_row_values(row)})
+            continue
+        before, after = _row_values(stored[row.pk]), _row_values(row)
+        changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        if changes:
+            row.save()
+            changed.append({"id": row.pk, "changes": changes})
+    if not (added or changed or removed):
+        return None
+    return {"added": added, "changed": changed, "removed": removed}
+
+
+@transaction.atomic
+def business_calendar_save(
+    *,
+    actor: User,
+    calendar: BusinessCalendar,
+    periods: Sequence[WorkingPeriod] | None = None,
+    holidays: Sequence[Holiday] | None = None,
+) -> BusinessCalendar:
+    """Save a new or changed calendar (`actor` administers its department) with its working periods
+    and holidays: `periods` and `holidays`, when given, are all the calendar's rows after the save
+    (new ones without an id). One CONFIG_CHANGED records the calendar's changed fields and the rows
+    added, changed and removed."""
+
+    def save_related() -> Related:
+        related = {}
+        for relation, rows in (("periods", periods), ("holidays", holidays)):
+            if rows is not None and (saved := _calendar_rows_save(calendar=calendar, relation=relation, rows=rows)):
+                related[relation] = saved
+        return related
+
+    config_save(actor=actor, instance=calendar, save_related=save_related)
+    # tickets.sla.targets keeps calendars a minute per process; this one sees the edit at once.
+    sla_cache_clear()
+    return calendar
+
+
+@transaction.atomic
+def business_calendar_delete(*, actor: User, calendar: BusinessCalendar) -> None:
+    """Delete a calendar with its periods and holidays (one event): its department's tickets then
+    count in its nearest ancestor's calendar. Due times already set stay as they are."""
+
+    def related(stored: BusinessCalendar) -> Related:
+        return {
+            relation: {"added": [], "changed": [], "removed": [{"id": row.pk, **_row_values(row)} for row in rows]}
+            for relation, rows in (("periods", stored.periods.all()), ("holidays", stored.holidays.all()))
+            if rows
+        }
+
+    config_delete(actor=actor, instance=calendar, related=related)
+    sla_cache_clear()

@@ -1,12 +1,13 @@
 """What the SLA tests share: India's wall clock, a fresh clock cache, a small tree with calendars
-and policies, and an open ticket in it."""
+and policies, an open ticket in it, and the administrators who configure them."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.factories import DepartmentFactory
+from departments.models import Role
+from tests.factories import DepartmentFactory, UserFactory, member
 from tests.factories.tickets import SlaPolicyFactory, TicketFactory, business_calendar
 from tickets.lifecycle import Priority, Status
 from tickets.sla.targets import sla_cache_clear, sla_due_times
@@ -48,3 +49,14 @@ def open_ticket(tree):
         first_response_due_at=first_due,
         resolution_due_at=resolution_due,
     )
+
+
+@pytest.fixture
+def ministry_admin(db):
+    return UserFactory(is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def department_admin(tree):
+    """The department's admin: theirs are the department and its unit, not the ministry above."""
+    return member(department=tree["department"], role=Role.DEPARTMENT_ADMIN)
