@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from departments.models import Department, Hashtag, Membership, OfficialAccount, Role, RoutingRule
+from departments.models import BusinessCalendar, Department, Hashtag, Membership, OfficialAccount, Role, RoutingRule
 from departments.selectors import (
     department_administered_by,
     department_descendant_ids,
@@ -192,6 +192,23 @@ def config_values(instance: models.Model) -> dict:
         field.attname: field.value_from_object(instance)
         for field in instance._meta.concrete_fields
         if not field.primary_key
+    }
+
+
+def config_row(row: models.Model, *, parent: str) -> dict:
+    """A row saved with its object (a calendar's period), as `related` lists it: its id and its
+    fields but the `parent` link."""
+    values = config_values(row)
+    del values[parent]
+    return {"id": row.pk, **values}
+
+
+def business_calendar_rows_removed(calendar: BusinessCalendar) -> Related:
+    """A calendar's periods and holidays as the `related` of its delete event (they go with it)."""
+    return {
+        relation: {"added": [], "changed": [], "removed": [config_row(row, parent="calendar_id") for row in rows]}
+        for relation, rows in (("periods", list(calendar.periods.all())), ("holidays", list(calendar.holidays.all())))
+        if rows
     }
 
 
@@ -544,11 +561,18 @@ def department_save(*, actor: User, department: Department) -> Department:
 
 @transaction.atomic
 def department_delete(*, actor: User, department: Department) -> None:
-    """Delete a department; its memberships, hashtags and rules go with it, each with its event."""
+    """Delete a department; its memberships, hashtags, rules, SLA policies and calendar go with it,
+    each with its event (the calendar's periods and holidays in the calendar's)."""
     stored = Department.objects.select_for_update().get(pk=department.pk)
     require_administers(actor=actor, department=stored)
     for membership in stored.memberships.select_related("user", "department"):
         _membership_delete(actor=actor, membership=membership)
-    for item in [*stored.hashtags.all(), *stored.routing_rules.select_related("department")]:
+    for item in [
+        *stored.hashtags.all(),
+        *stored.routing_rules.select_related("department"),
+        *stored.sla_policies.select_related("department"),
+    ]:
         _config_delete_unchecked(actor=actor, instance=item)
+    if (calendar := BusinessCalendar.objects.filter(department=stored).first()) is not None:
+        _config_delete_unchecked(actor=actor, instance=calendar, related=business_calendar_rows_removed(calendar))
     _config_delete_unchecked(actor=actor, instance=stored)

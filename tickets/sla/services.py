@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from departments.models import BusinessCalendar, Holiday, SlaPolicy, WorkingPeriod
-from departments.services import Related, config_delete, config_save, config_values
+from departments.services import (
+    Related,
+    business_calendar_rows_removed,
+    config_delete,
+    config_row,
+    config_save,
+    config_values,
+)
 from departments.tree import subtree_cte
 from tickets.lifecycle import OPEN_STATUSES
 from tickets.models import Ticket, scope_department_sql
@@ -168,12 +175,6 @@ def sla_policy_delete(*, actor: User, policy: SlaPolicy) -> None:
 _CALENDAR_ROWS = {"periods": WorkingPeriod, "holidays": Holiday}
 
 
-def _row_values(row: models.Model) -> dict:
-    values = config_values(row)
-    del values["calendar_id"]
-    return values
-
-
 def _calendar_rows_save(*, calendar: BusinessCalendar, relation: str, rows: Sequence[models.Model]) -> dict | None:
     """Make `rows` the calendar's `relation` (new rows have no id; stored ones missing from
     `rows` are removed); what was added, changed and removed, or None for nothing."""
@@ -182,7 +183,7 @@ def _calendar_rows_save(*, calendar: BusinessCalendar, relation: str, rows: Sequ
     kept = {row.pk for row in rows if row.pk is not None}
     if kept - stored.keys():
         raise PermissionDenied(_("These rows belong to another calendar."))
-    removed = [{"id": pk, **_row_values(row)} for pk, row in stored.items() if pk not in kept]
+    removed = [config_row(row, parent="calendar_id") for pk, row in stored.items() if pk not in kept]
     # Removed first, so a holiday's date may pass to a row added in the same save.
     model.objects.filter(pk__in=[row["id"] for row in removed]).delete()
     added, changed = [], []
@@ -190,9 +191,9 @@ def _calendar_rows_save(*, calendar: BusinessCalendar, relation: str, rows: Sequ
         row.calendar = calendar
         if row.pk is None:
             row.save()
-            added.append({"id": row.pk, **_row_values(row)})
+            added.append(config_row(row, parent="calendar_id"))
             continue
-        before, after = _row_values(stored[row.pk]), _row_values(row)
+        before, after = config_values(stored[row.pk]), config_values(row)
         changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
         if changes:
             row.save()
@@ -232,13 +233,5 @@ def business_calendar_save(
 def business_calendar_delete(*, actor: User, calendar: BusinessCalendar) -> None:
     """Delete a calendar with its periods and holidays (one event): its department's tickets then
     count in its nearest ancestor's calendar. Due times already set stay as they are."""
-
-    def related(stored: BusinessCalendar) -> Related:
-        return {
-            relation: {"added": [], "changed": [], "removed": [{"id": row.pk, **_row_values(row)} for row in rows]}
-            for relation, rows in (("periods", stored.periods.all()), ("holidays", stored.holidays.all()))
-            if rows
-        }
-
-    config_delete(actor=actor, instance=calendar, related=related)
+    config_delete(actor=actor, instance=calendar, related=business_calendar_rows_removed)
     sla_cache_clear()

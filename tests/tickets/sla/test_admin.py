@@ -147,3 +147,29 @@ def test_bulk_deleting_policies_and_calendars_writes_an_event_each(tree, departm
             ("departments.businesscalendar", calendar.pk, "delete"),
         ]
     )
+
+
+def test_a_calendar_added_in_the_admin_is_one_event_with_its_periods(tree, department_admin_client):
+    response = department_admin_client.post(
+        reverse("admin:departments_businesscalendar_add"),
+        {
+            "department": tree["department"].pk,
+            "name": "Telecom calendar",
+            "timezone": "Asia/Kolkata",
+            **inline_rows("periods", [{"weekday": 0, "starts": "10:00", "ends": "16:00"}]),
+            **inline_rows("holidays", []),
+        },
+    )
+    assert response.status_code == 302, response.content
+    calendar = BusinessCalendar.objects.get(department=tree["department"])
+    (period,) = calendar.periods.all()
+    (event,) = config_events()
+    assert (event.data["object_id"], event.data["action"]) == (calendar.pk, "add")
+    assert event.data["changes"]["name"] == [None, "Telecom calendar"]
+    assert event.data["related"] == {
+        "periods": {
+            "added": [{"id": period.pk, "weekday": 0, "starts": "10:00:00", "ends": "16:00:00"}],
+            "changed": [],
+            "removed": [],
+        }
+    }

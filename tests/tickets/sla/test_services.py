@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from departments.models import BusinessCalendar, Holiday, SlaPolicy, WorkingPeriod
+from departments.services import department_delete
 from tests.factories.tickets import SlaPolicyFactory, TicketFactory
 from tests.tickets.sla.conftest import ist
 from tickets.lifecycle import Priority, Status
@@ -247,3 +248,16 @@ def test_a_calendar_deleted_is_one_event_with_its_rows(tree, department_admin):
     assert event.data["related"]["holidays"]["removed"] == [
         {"id": holiday.pk, "date": "2026-11-18", "name": "Holiday 2026-11-18", "kind": "gazetted"}
     ]
+
+
+def test_deleting_a_unit_records_its_calendar_and_policies(tree, department_admin):
+    unit = tree["unit"]
+    calendar, policy = BusinessCalendar.objects.get(department=unit), SlaPolicy.objects.get(department=unit)
+    department_delete(actor=department_admin, department=unit)
+    deleted = {(e.data["model"], e.data["object_id"]): e.data for e in config_events().filter(data__action="delete")}
+    assert set(deleted) == {
+        ("departments.department", unit.pk),
+        ("departments.businesscalendar", calendar.pk),
+        ("departments.slapolicy", policy.pk),
+    }
+    assert set(deleted[("departments.businesscalendar", calendar.pk)]["related"]) == {"periods", "holidays"}
