@@ -4,7 +4,7 @@ The sender claims one due message at a time (so a claim is never older than the 
 to), posts it from its official account in reply to its tweet, and records what X answered:
 
 - posted: sent, with X's id. What the answer's headers say is left of the account's 15-minute
-  window and the app's 24-hour one is recorded (tickets.services.posting_budget, in Redis, so every
+  window and the app's 24-hour one is recorded (tickets.posting_budget, in Redis, so every
   sender sees it); none left pauses the account (or the app) until the reset. Missing or garbled
   headers record nothing: that window counts as full until X says otherwise.
 - 429: not sent; the message goes back to the queue, due at the reset, and the account (or, when the
@@ -46,6 +46,11 @@ from ingestion.x_client import (
     XConfigurationError,
 )
 from tickets.models import Delivery, MessageKind, TicketMessage
+from tickets.posting_budget import (
+    posting_budget_record,
+    posting_budget_spend_all,
+    posting_budgets_get,
+)
 from tickets.services.outbox import (
     outbox_ack_keep,
     outbox_budget_gates,
@@ -54,11 +59,6 @@ from tickets.services.outbox import (
     outbox_mark_failed,
     outbox_mark_sent,
     outbox_release,
-)
-from tickets.services.posting_budget import (
-    posting_budget_record,
-    posting_budget_spend_all,
-    posting_budgets_get,
 )
 
 logger = logging.getLogger(__name__)

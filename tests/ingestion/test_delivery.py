@@ -24,8 +24,8 @@ from ingestion.tasks import replies_send
 from ingestion.x_client import XClient
 from tests.ingestion.factories import BSNL, tweet_id_of, v2_tweet
 from tickets.models import AuditEvent, Delivery, EventKind, MessageKind, Ticket, TicketMessage
+from tickets.posting_budget import posting_budget_forget
 from tickets.services.outbox import outbox_claim_due, outbox_queue_reply
-from tickets.services.posting_budget import posting_budget_forget
 
 LONG_REPLY = "We have checked your line at the exchange and found a fault in the cable. " * 8
 

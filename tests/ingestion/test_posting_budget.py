@@ -16,9 +16,9 @@ from ingestion.delivery import replies_send_due, usage_cap_pause
 from tests.ingestion.factories import BSNL, tweet_id_of, v2_tweet
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Delivery, EventKind, MessageKind, Ticket, TicketMessage
+from tickets.posting_budget import posting_budget_forget, posting_budget_get, posting_budgets_get
 from tickets.services import ticket_reply
 from tickets.services.outbox import outbox_budget_gates, outbox_claim_due, outbox_queue_reply
-from tickets.services.posting_budget import posting_budget_forget, posting_budget_get, posting_budgets_get
 
 
 class Clock:

@@ -10,7 +10,7 @@ An outbound TicketMessage (direction "out") is one post on X. Its `delivery`:
     dropped: an acknowledgement no longer useful (outbox_ack_keep). Never sent.
 
 The posting budget (DESIGN "Posting budget"): what X said each account and the app may still post
-(tickets.services.posting_budget) is spent by rank, SEND_RANK: officers' replies and resolution
+(tickets.posting_budget) is spent by rank, SEND_RANK: officers' replies and resolution
 notices, then incident resolutions, then acknowledgements. A kind is held on an account while what
 is left would not cover the messages of the kinds before it that wait there (plus, for
 acknowledgements, OUTBOX_ACK_RESERVE posts kept for replies yet to come; the app's window likewise,
@@ -54,9 +54,9 @@ from tickets.events.ticket import ack_dropped_event, reply_failed_event, reply_s
 from tickets.lifecycle import OPEN_STATUSES
 from tickets.models import Delivery, Direction, MessageKind, Ticket, TicketMessage
 from tickets.post_text import POST_LIMIT, reply_thread_parts
+from tickets.posting_budget import posting_budget_get, posting_budgets_get
 from tickets.services import outbox_sql as sql
 from tickets.services.errors import TicketActionError
-from tickets.services.posting_budget import posting_budget_get, posting_budgets_get
 
 logger = logging.getLogger(__name__)
 
@@ -295,7 +295,7 @@ def outbox_due_account_ids() -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class BudgetGates:
-    """Who may post what now, from what X said is left (tickets.services.posting_budget) and what waits."""
+    """Who may post what now, from what X said is left (tickets.posting_budget) and what waits."""
 
     # Accounts with nothing left in their window, and when it resets.
     paused: dict[int, datetime] = field(default_factory=dict)
