@@ -53,13 +53,13 @@ from tickets.posting_budget import (
 )
 from tickets.services.outbox import (
     outbox_ack_keep,
-    outbox_budget_gates,
     outbox_claim_due,
     outbox_claim_stale,
     outbox_mark_failed,
     outbox_mark_sent,
     outbox_release,
 )
+from tickets.services.outbox_budget import outbox_budget_gates
 
 logger = logging.getLogger(__name__)
 

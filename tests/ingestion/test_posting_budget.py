@@ -18,7 +18,8 @@ from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Delivery, EventKind, MessageKind, Ticket, TicketMessage
 from tickets.posting_budget import posting_budget_forget, posting_budget_get, posting_budgets_get
 from tickets.services import ticket_reply
-from tickets.services.outbox import outbox_budget_gates, outbox_claim_due, outbox_queue_reply
+from tickets.services.outbox import outbox_claim_due, outbox_queue_reply
+from tickets.services.outbox_budget import outbox_budget_gates
 
 
 class Clock:

@@ -10,7 +10,7 @@ An outbound TicketMessage (direction "out") is one post on X. Its `delivery`:
     dropped: an acknowledgement no longer useful (outbox_ack_keep). Never sent.
 
 The posting budget (DESIGN "Posting budget"): what X said each account and the app may still post
-(tickets.posting_budget) is spent by rank, SEND_RANK: officers' replies and resolution
+(tickets.posting_budget) is spent by rank (outbox_budget.SEND_RANK): officers' replies and resolution
 notices, then incident resolutions, then acknowledgements. A kind is held on an account while what
 is left would not cover the messages of the kinds before it that wait there (plus, for
 acknowledgements, OUTBOX_ACK_RESERVE posts kept for replies yet to come; the app's window likewise,
@@ -34,12 +34,9 @@ import logging
 import random
 import re
 import uuid
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -54,9 +51,9 @@ from tickets.events.ticket import ack_dropped_event, reply_failed_event, reply_s
 from tickets.lifecycle import OPEN_STATUSES
 from tickets.models import Delivery, Direction, MessageKind, Ticket, TicketMessage
 from tickets.post_text import POST_LIMIT, reply_thread_parts
-from tickets.posting_budget import posting_budget_get, posting_budgets_get
 from tickets.services import outbox_sql as sql
 from tickets.services.errors import TicketActionError
+from tickets.services.outbox_budget import BudgetGates
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +67,6 @@ RETRY_CAP = timedelta(minutes=15)
 SENDER_KICK_KEY = "outbox:sender-kicked"
 
 REPLY_KINDS = frozenset({MessageKind.ACKNOWLEDGEMENT, MessageKind.REPLY, MessageKind.INCIDENT_RESOLUTION})
-# The order in which the posting budget is spent: officers' replies (resolution notices too), then
-# incident resolutions, then acknowledgements (DESIGN "Posting budget").
-SEND_RANK = (MessageKind.REPLY, MessageKind.INCIDENT_RESOLUTION, MessageKind.ACKNOWLEDGEMENT)
 # Kinds that answer the citizen, so a waiting acknowledgement of the ticket is no longer needed.
 ANSWER_KINDS = frozenset({MessageKind.REPLY, MessageKind.INCIDENT_RESOLUTION})
 
@@ -286,87 +280,10 @@ def outbox_sender_kick() -> None:
 # --- the sender's services ---------------------------------------------------------------------
 
 
-def outbox_due_account_ids() -> list[int]:
-    """The accounts that have messages due now, for the sender to check which of them are paused."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql.DUE_ACCOUNT_IDS, [Delivery.QUEUED, timezone.now()])
-        return [row[0] for row in cursor.fetchall()]
-
-
-@dataclass(frozen=True, slots=True)
-class BudgetGates:
-    """Who may post what now, from what X said is left (tickets.posting_budget) and what waits."""
-
-    # Accounts with nothing left in their window, and when it resets.
-    paused: dict[int, datetime] = field(default_factory=dict)
-    # Kind -> accounts whose messages of that kind wait: what is left there is for the kinds ranked before.
-    held: dict[str, frozenset[int]] = field(default_factory=dict)
-    # The app's 24-hour window is spent until then: nothing is posted anywhere.
-    app_paused_until: datetime | None = None
-    # Kinds held on every account, because the app's window is short.
-    held_everywhere: frozenset[str] = frozenset()
-
-    def holds(self, *, account_id: int, kind: str) -> bool:
-        return (
-            self.app_paused_until is not None
-            or account_id in self.paused
-            or kind in self.held_everywhere
-            or account_id in self.held.get(kind, frozenset())
-        )
-
-
-def _held_kinds(*, remaining: int, waiting: Counter, reserves: dict[str, int]) -> set[str]:
-    """The kinds that wait when `remaining` posts are left and `waiting` messages (by kind) want them:
-    each kind leaves what the kinds ranked before it need, plus its reserve."""
-    held, ahead = set(), 0
-    for kind in SEND_RANK:
-        if kind != SEND_RANK[0] and remaining <= ahead + reserves.get(kind, 0):
-            held.add(kind)
-        ahead += waiting[kind]
-    return held
-
-
-def outbox_budget_gates(*, now: datetime | None = None) -> BudgetGates:
-    """What the budget lets the sender claim now: one query (what waits, by account and kind) and two
-    cache reads (the accounts' windows and the app's). A window X said nothing of counts as full."""
-    now = now or timezone.now()
-    waiting: dict[int, Counter] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql.WAITING_BY_ACCOUNT_AND_KIND, [Delivery.QUEUED, Delivery.SENDING])
-        for account_id, kind, count in cursor.fetchall():
-            waiting.setdefault(account_id, Counter())[kind] += count
-    paused: dict[int, datetime] = {}
-    held: dict[str, set[int]] = {kind: set() for kind in SEND_RANK[1:]}
-    reserves = {MessageKind.ACKNOWLEDGEMENT: settings.OUTBOX_ACK_RESERVE}
-    for account_id, budget in posting_budgets_get(account_ids=waiting).items():
-        if not budget.current(now):
-            continue
-        if budget.remaining <= 0:
-            paused[account_id] = budget.reset_at
-            continue
-        for kind in _held_kinds(remaining=budget.remaining, waiting=waiting[account_id], reserves=reserves):
-            held[kind].add(account_id)
-    app = posting_budget_get(account_id=None)
-    app_paused_until, held_everywhere = None, set()
-    if app is not None and app.current(now):
-        if app.remaining <= 0:
-            app_paused_until = app.reset_at
-        else:
-            total = sum(waiting.values(), Counter())
-            app_reserves = {MessageKind.ACKNOWLEDGEMENT: settings.OUTBOX_APP_ACK_RESERVE}
-            held_everywhere = _held_kinds(remaining=app.remaining, waiting=total, reserves=app_reserves)
-    return BudgetGates(
-        paused=paused,
-        held={kind: frozenset(ids) for kind, ids in held.items()},
-        app_paused_until=app_paused_until,
-        held_everywhere=frozenset(held_everywhere),
-    )
-
-
 def outbox_claim_due(
     *, limit: int, exclude_account_ids: Collection[int] = (), gates: BudgetGates | None = None
 ) -> list[int]:
-    """Claim up to `limit` due messages, by rank (SEND_RANK) then oldest due first, skipping the accounts
+    """Claim up to `limit` due messages, by rank (outbox_budget.SEND_RANK) then oldest due first, skipping the accounts
     in `exclude_account_ids` and what `gates` holds (outbox_budget_gates): each becomes "sending" with
     one more attempt, claimed now. One statement; rows another sender holds are skipped, so no message
     is claimed twice."""

@@ -2,12 +2,6 @@
 
 Claims lock with FOR UPDATE SKIP LOCKED, so two senders never claim one message."""
 
-# The accounts with messages due now. Parameters: the queued delivery, now.
-DUE_ACCOUNT_IDS = (
-    "SELECT DISTINCT from_account_id FROM tickets_ticketmessage "
-    "WHERE delivery = %s AND next_attempt_at <= %s AND from_account_id IS NOT NULL"
-)
-
 # What waits for each account's budget: queued or claimed messages per account and kind.
 # Parameters: the queued and sending deliveries.
 WAITING_BY_ACCOUNT_AND_KIND = """
