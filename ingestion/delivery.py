@@ -3,9 +3,12 @@
 The sender claims one due message at a time (so a claim is never older than the post it leads
 to), posts it from its official account in reply to its tweet, and records what X answered:
 
-- posted: sent, with X's id. An answer with x-rate-limit-remaining 0 pauses the account.
-- 429: not sent; the message goes back to the queue, due at x-rate-limit-reset, and the account is
-  paused until then. Pauses live in the cache (Redis), so every sender sees them.
+- posted: sent, with X's id. What the answer's headers say is left of the account's 15-minute
+  window and the app's 24-hour one is recorded (tickets.posting_budget, in Redis, so every
+  sender sees it); none left pauses the account (or the app) until the reset. Missing or garbled
+  headers record nothing: that window counts as full until X says otherwise.
+- 429: not sent; the message goes back to the queue, due at the reset, and the account (or, when the
+  app's 24-hour window is spent, every account) is paused until then.
 - usage cap: the message fails (shown on its ticket) and all sending stops for a while: the cap is
   the app's, so every other message would fail the same way.
 - duplicate content: fails, unless X already has this very reply (an earlier attempt of ours).
@@ -16,12 +19,17 @@ to), posts it from its official account in reply to its tweet, and records what 
 
 Running two senders at once, or one twice, never posts a message twice: a message is posted only by
 the sender that claimed it (SELECT ... FOR UPDATE SKIP LOCKED).
+
+Before each claim the sender asks the outbox what the budget allows (outbox_budget_gates): officers'
+replies first, incident resolutions next, acknowledgements last and never out of the posts a waiting
+reply needs. An acknowledgement is checked once more just before it is posted (outbox_ack_keep) and
+dropped if its ticket was answered meanwhile or its citizen was acknowledged in the conversation.
 """
 
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -29,6 +37,7 @@ from django.utils import timezone
 from ingestion.x_client import (
     DuplicateContent,
     PostedTweet,
+    RateLimit,
     RateLimited,
     TransientError,
     UsageCapped,
@@ -36,15 +45,21 @@ from ingestion.x_client import (
     XClient,
     XConfigurationError,
 )
-from tickets.models import Delivery, TicketMessage
+from tickets.models import Delivery, MessageKind, TicketMessage
+from tickets.posting_budget import (
+    posting_budget_record,
+    posting_budget_spend_all,
+    posting_budgets_get,
+)
 from tickets.services.outbox import (
+    outbox_ack_keep,
     outbox_claim_due,
     outbox_claim_stale,
-    outbox_due_account_ids,
     outbox_mark_failed,
     outbox_mark_sent,
     outbox_release,
 )
+from tickets.services.outbox_budget import outbox_budget_gates
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +70,6 @@ USAGE_CAP_PAUSE = timedelta(hours=1)
 # A message "sending" for longer than this lost its sender (posts time out after 10 s).
 STALE_AFTER = timedelta(minutes=2)
 
-ACCOUNT_PAUSE_KEY = "outbox:account-paused:{}"
 _USAGE_CAP_KEY = "outbox:usage-capped"
 
 
@@ -68,16 +82,22 @@ class SendSummary:
     deferred: int = 0  # back in the queue because the account is rate-limited
     failed: int = 0
     uncertain: int = 0  # left "sending": whether X posted it could not be told yet
+    dropped: int = 0  # acknowledgements no longer useful: never sent
+    sent_by_kind: dict[str, int] = field(default_factory=dict)
     paused_accounts: list[str] = field(default_factory=list)
+    app_paused_until: datetime | None = None  # the app's 24-hour window is spent
     usage_capped: bool = False
 
     def __str__(self) -> str:
         text = (
             f"claimed {self.claimed}, sent {self.sent}, reconciled {self.reconciled}, retrying {self.retrying}, "
-            f"deferred {self.deferred}, failed {self.failed}, uncertain {self.uncertain}"
+            f"deferred {self.deferred}, failed {self.failed}, uncertain {self.uncertain}, "
+            f"acknowledgements dropped {self.dropped}"
         )
         if self.paused_accounts:
             text += f"; rate-limited: {', '.join('@' + handle for handle in self.paused_accounts)}"
+        if self.app_paused_until is not None:
+            text += f"; the app's 24-hour posting limit is spent until {self.app_paused_until.isoformat()}"
         if self.usage_capped:
             text += "; X usage cap reached, sending paused"
         return text
@@ -102,21 +122,26 @@ class ReconcileSummary:
 
 
 def account_pause(*, account_id: int, until: datetime) -> None:
-    seconds = (until - timezone.now()).total_seconds()
-    if seconds > 0:
-        cache.set(ACCOUNT_PAUSE_KEY.format(account_id), until.timestamp(), timeout=int(seconds) + 1)
+    """Nothing more from this account until `until` (its budget is spent)."""
+    if until > timezone.now():
+        posting_budget_spend_all(account_id=account_id, until=until)
 
 
 def accounts_paused(*, account_ids: Iterable[int]) -> dict[int, datetime]:
-    """The accounts among `account_ids` that are paused, with when their pause ends."""
-    keys = {ACCOUNT_PAUSE_KEY.format(account_id): account_id for account_id in account_ids}
+    """The accounts among `account_ids` that are paused (nothing left in their window), with when it resets."""
     now = timezone.now()
-    paused = {}
-    for key, timestamp in cache.get_many(list(keys)).items():
-        until = datetime.fromtimestamp(timestamp, tz=UTC)
-        if until > now:
-            paused[keys[key]] = until
-    return paused
+    return {
+        account_id: budget.reset_at
+        for account_id, budget in posting_budgets_get(account_ids=account_ids).items()
+        if budget.spent(now)
+    }
+
+
+def _record_budget(*, account_id: int | None, window: RateLimit | None) -> None:
+    if window is not None:
+        posting_budget_record(
+            account_id=account_id, limit=window.limit, remaining=window.remaining, reset_at=window.reset
+        )
 
 
 def usage_cap_pause(*, until: datetime | None) -> None:
@@ -146,13 +171,11 @@ class _Sender:
     def __init__(self, client: XClient) -> None:
         self.client = client
         self.summary = SendSummary()
-        self.paused: dict[int, datetime] = {}
         self.stop = False
 
     def pause(self, message: TicketMessage, until: datetime) -> None:
         until = max(until, timezone.now() + timedelta(seconds=1))
         account_pause(account_id=message.from_account_id, until=until)
-        self.paused[message.from_account_id] = until
         if message.from_account.handle not in self.summary.paused_accounts:
             self.summary.paused_accounts.append(message.from_account.handle)
         logger.info("outbox: @%s is rate-limited until %s", message.from_account.handle, until.isoformat())
@@ -183,8 +206,15 @@ class _Sender:
         try:
             posted = self.client.create_tweet(message.text, message.in_reply_to_tweet_id, message.from_account.handle)
         except RateLimited as error:
-            until = error.reset_at or timezone.now() + DEFAULT_RATE_LIMIT_PAUSE
-            self.pause(message, until)
+            until = max(error.reset_at or timezone.now() + DEFAULT_RATE_LIMIT_PAUSE, timezone.now())
+            if error.app_wide:
+                # The app's 24-hour window: no account can post until it resets.
+                posting_budget_spend_all(account_id=None, until=until)
+                self.summary.app_paused_until, self.stop = until, True
+                logger.warning("outbox: the app's 24-hour posting limit is spent until %s", until.isoformat())
+            else:
+                self.pause(message, until)
+                _record_budget(account_id=None, window=error.app_rate_limit)
             outbox_release(message_ids=[message.pk], retry_at=until, reason=str(error))
             self.summary.deferred += 1
         except UsageCapped as error:
@@ -208,6 +238,9 @@ class _Sender:
             self.failed(message, error, permanent=False)
         else:
             self.sent(message, posted, reconciled=False)
+            self.summary.sent_by_kind[message.kind] = self.summary.sent_by_kind.get(message.kind, 0) + 1
+            _record_budget(account_id=message.from_account_id, window=posted.rate_limit)
+            _record_budget(account_id=None, window=posted.app_rate_limit)
             limit = posted.rate_limit
             if limit is not None and limit.remaining <= 0:
                 self.pause(message, limit.reset)
@@ -237,13 +270,21 @@ def replies_send_due(*, client: XClient | None = None, limit: int = 50) -> SendS
         if usage_capped():
             sender.summary.usage_capped = True
             return sender.summary
-        sender.paused = accounts_paused(account_ids=outbox_due_account_ids())
         while sender.summary.claimed < limit and not sender.stop:
-            claimed = outbox_claim_due(limit=1, exclude_account_ids=sender.paused)
+            # Asked again before every claim: each post changes what is left and what waits.
+            gates = outbox_budget_gates()
+            if gates.app_paused_until is not None:
+                sender.summary.app_paused_until = gates.app_paused_until
+                break
+            claimed = outbox_claim_due(limit=1, gates=gates)
             if not claimed:
                 break
             sender.summary.claimed += 1
-            sender.send(_load(claimed[0]))
+            message = _load(claimed[0])
+            if message.kind == MessageKind.ACKNOWLEDGEMENT and not outbox_ack_keep(message_id=message.pk):
+                sender.summary.dropped += 1
+                continue
+            sender.send(message)
     finally:
         if own_client:
             client.close()

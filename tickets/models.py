@@ -230,6 +230,8 @@ class Delivery(models.TextChoices):
     FAILED = "failed", _("Failed")
     # No official account was summoned: an officer must reply by hand.
     MANUAL = "manual", _("Needs a manual reply")
+    # An acknowledgement that was no longer useful (ticket answered, citizen acknowledged already): never sent.
+    DROPPED = "dropped", _("Not sent: no longer needed")
 
 
 class TicketMessage(models.Model):

@@ -12,11 +12,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from departments.models import CannedResponse, Department, department_name_in
+from departments.models import CannedResponse, Department, OfficialAccount, department_name_in
 from departments.selectors import department_ids_in_scope_sql
 from tickets.lifecycle import OPEN_STATUSES, Status
 from tickets.models import (
     AuditEvent,
+    Delivery,
     Escalation,
     Feedback,
     PreviousTweetVersion,
@@ -25,6 +26,7 @@ from tickets.models import (
     ticket_breached_q,
 )
 from tickets.numbering import ticket_number_is_valid, ticket_number_normalised
+from tickets.posting_budget import PostingBudget, posting_budget_get, posting_budgets_get
 
 _TWEET_URL = re.compile(r"(?:twitter\.com|x\.com)/(?:[^/]+|i/web)/status(?:es)?/(\d{1,19})")
 # PostgreSQL's bigint: a larger id or tweet id cannot exist, and comparing with one is an error.
@@ -200,6 +202,52 @@ def dashboard_summary(*, user, now: datetime) -> dict:
         "sla": sla,
         "open_escalations": escalations.count(),
         "volume_last_24h": [{"hour": hour, "count": hourly.get(hour, 0)} for hour in hours],
+    }
+
+
+def _budget_window(budget: PostingBudget | None, now: datetime) -> dict:
+    """One window as the dashboard shows it; all None when X has said nothing of it yet."""
+    if budget is None:
+        return {"limit": None, "used": None, "left": None, "resets_at": None, "observed_at": None}
+    return {
+        "limit": budget.limit,
+        "used": budget.used(now),
+        "left": budget.left(now),
+        "resets_at": budget.reset_at if budget.current(now) else None,  # past its reset the window is full
+        "observed_at": budget.observed_at,
+    }
+
+
+def posting_budget_overview(*, user, now: datetime) -> dict:
+    """What X last said each official account in the user's scope may still post in its 15-minute window,
+    and the app in its 24-hour one, with what waits in the outbox per account and kind: two queries
+    (the accounts, what waits) and two cache reads."""
+    accounts = OfficialAccount.objects.order_by("handle")
+    if not user.is_superuser:
+        accounts = accounts.filter(department_id__in=department_ids_in_scope_sql(user=user))
+    rows = list(accounts.values("id", "handle", department_code=F("department__code")))
+    ids = [row["id"] for row in rows]
+    waiting: dict[int, dict[str, int]] = {}
+    counts = (
+        TicketMessage.objects.filter(from_account_id__in=ids, delivery__in=[Delivery.QUEUED, Delivery.SENDING])
+        .values("from_account_id", "kind")
+        .annotate(count=Count("id"))
+        .values_list("from_account_id", "kind", "count")
+    )
+    for account_id, kind, count in counts if ids else ():
+        waiting.setdefault(account_id, {})[kind] = count
+    budgets = posting_budgets_get(account_ids=ids) if ids else {}
+    return {
+        "accounts": [
+            {
+                "handle": row["handle"],
+                "department": row["department_code"],
+                **_budget_window(budgets.get(row["id"]), now),
+                "waiting": waiting.get(row["id"], {}),
+            }
+            for row in rows
+        ],
+        "app": _budget_window(posting_budget_get(account_id=None), now),
     }
 
 

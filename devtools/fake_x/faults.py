@@ -6,6 +6,7 @@ fault (if any). Nothing here is random.
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -44,7 +45,8 @@ FAULTS_BY_ENDPOINT = {
     Endpoint.USERS: ANSWER_FAULTS,
 }
 
-# Per 15-minute window (X_API.md 5); POST /2/tweets uses the 2026 observed per-user figure.
+# Per 15-minute window (X_API.md 5); POST /2/tweets uses the 2026 observed per-user figure, and its
+# window is each posting account's own, as X counts posts per user token.
 DEFAULT_RATE_LIMITS = {
     Endpoint.SEARCH: 450,
     Endpoint.STREAM: 50,
@@ -53,6 +55,9 @@ DEFAULT_RATE_LIMITS = {
     Endpoint.USERS: 900,
 }
 RATE_WINDOW_SECONDS = 900
+# POST /2/tweets per app per 24 hours (X_API.md 5), sent as x-app-limit-24hour-*.
+DEFAULT_APP_POST_LIMIT = 10_000
+APP_WINDOW_SECONDS = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +77,29 @@ class _RateWindow:
 
 
 class FaultQueues:
-    """A FIFO of injected faults per endpoint, and each endpoint's rate-limit window. Not thread-safe by itself."""
+    """A FIFO of injected faults per endpoint, and the rate-limit windows. Not thread-safe by itself.
 
-    def __init__(self, rate_limits: dict[Endpoint, int] | None = None) -> None:
+    Windows: one per endpoint for the app's reads; for POST /2/tweets one per posting account
+    (`rate_limits[POST]` posts per `window_seconds`) and one for the whole app (`app_post_limit` per
+    `app_window_seconds`). A window starts with its first request and is full again at its reset.
+    """
+
+    def __init__(
+        self,
+        rate_limits: dict[Endpoint, int] | None = None,
+        *,
+        app_post_limit: int = DEFAULT_APP_POST_LIMIT,
+        window_seconds: int = RATE_WINDOW_SECONDS,
+        app_window_seconds: int = APP_WINDOW_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._rate_limits = {**DEFAULT_RATE_LIMITS, **(rate_limits or {})}
+        self._app_post_limit = app_post_limit
+        self._window_seconds, self._app_window_seconds = window_seconds, app_window_seconds
+        self._clock = clock
         self._queues: dict[Endpoint, deque[InjectedFault]] = {endpoint: deque() for endpoint in Endpoint}
-        self._windows: dict[Endpoint, _RateWindow] = {}
+        self._windows: dict[tuple[Endpoint, str], _RateWindow] = {}
+        self._app_posts: _RateWindow | None = None
 
     def inject(self, endpoint: Endpoint | str, fault: Fault | str, times: int = 1, **params: float) -> None:
         endpoint, fault = Endpoint(endpoint), Fault(fault)
@@ -90,32 +112,47 @@ class FaultQueues:
         queue = self._queues[endpoint]
         return queue.popleft() if queue else None
 
-    def consume_request(self, endpoint: Endpoint) -> tuple[dict[str, str], bool]:
-        """Count one request against the window; returns its headers and whether the window was already spent."""
-        now = time.time()
-        window = self._windows.get(endpoint)
+    def _window(self, endpoint: Endpoint, account: str) -> _RateWindow:
+        now, key = self._clock(), (endpoint, account)
+        window = self._windows.get(key)
         if window is None or now >= window.reset_at:
             limit = self._rate_limits[endpoint]
-            window = _RateWindow(limit, limit, int(now) + RATE_WINDOW_SECONDS)
-            self._windows[endpoint] = window
-        exhausted = window.remaining == 0
+            window = self._windows[key] = _RateWindow(limit, limit, int(now) + self._window_seconds)
+        return window
+
+    def _app_post_window(self) -> _RateWindow:
+        now, window = self._clock(), self._app_posts
+        if window is None or now >= window.reset_at:
+            limit = self._app_post_limit
+            window = self._app_posts = _RateWindow(limit, limit, int(now) + self._app_window_seconds)
+        return window
+
+    def consume_request(self, endpoint: Endpoint, account: str | None = None) -> tuple[dict[str, str], bool]:
+        """Count one request against its windows; returns its headers and whether a window was already spent
+        (then nothing is counted). Posts count against the account's window and the app's 24-hour one."""
+        if endpoint is not Endpoint.POST:
+            window = self._window(endpoint, "")
+            exhausted = window.remaining == 0
+            if not exhausted:
+                window.remaining -= 1
+            return _headers(window.limit, window.remaining, window.reset_at), exhausted
+        window, app = self._window(endpoint, (account or "").lower()), self._app_post_window()
+        exhausted = window.remaining == 0 or app.remaining == 0
         if not exhausted:
             window.remaining -= 1
-        return _headers(window.limit, window.remaining, window.reset_at), exhausted
+            app.remaining -= 1
+        headers = _headers(window.limit, window.remaining, window.reset_at)
+        return headers | _headers(app.limit, app.remaining, app.reset_at, prefix="x-app-limit-24hour"), exhausted
 
     def answer_for(self, endpoint: Endpoint, injected: InjectedFault) -> tuple[int, dict, dict[str, str]]:
         """The status, body and headers with which an ANSWER_FAULTS fault answers a request."""
         limit = self._rate_limits[endpoint]
         if injected.fault is Fault.RATE_LIMITED:
-            return 429, documents.RATE_LIMITED, _headers(limit, 0, int(time.time() + injected.reset_in))
+            return 429, documents.RATE_LIMITED, _headers(limit, 0, int(self._clock() + injected.reset_in))
         if injected.fault is Fault.USAGE_CAPPED:
             return 429, documents.USAGE_CAPPED, {}
         return 503, documents.SERVICE_UNAVAILABLE, {}
 
 
-def _headers(limit: int, remaining: int, reset_at: int) -> dict[str, str]:
-    return {
-        "x-rate-limit-limit": str(limit),
-        "x-rate-limit-remaining": str(remaining),
-        "x-rate-limit-reset": str(reset_at),
-    }
+def _headers(limit: int, remaining: int, reset_at: int, *, prefix: str = "x-rate-limit") -> dict[str, str]:
+    return {f"{prefix}-limit": str(limit), f"{prefix}-remaining": str(remaining), f"{prefix}-reset": str(reset_at)}

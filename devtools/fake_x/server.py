@@ -5,7 +5,9 @@ API endpoints (real v2 paths and shapes):
     GET  /2/tweets/search/stream          app token; chunked JSON lines, \\r\\n keep-alives
     GET  /2/tweets/search/stream/rules    app token
     POST /2/tweets/search/stream/rules    app token; add / delete (ids or values), ?dry_run=true (or True)
-    POST /2/tweets                        user token ("fake-user-token-<handle>" or one of `user_tokens`)
+    POST /2/tweets                        user token ("fake-user-token-<handle>" or one of `user_tokens`);
+                                          x-rate-limit-* is the account's 15-minute window, x-app-limit-24hour-*
+                                          the app's; 429 with the spent window's reset when either is spent
     GET  /2/users/me                      user token: the posting account
     GET  /2/users/:id/tweets              the account's posts, newest first: the outbox's reconciliation lookup
 Control endpoints (no auth), for a simulator in another process:
@@ -21,6 +23,7 @@ import re
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +33,16 @@ from urllib.parse import parse_qsl, urlsplit
 import orjson
 
 from devtools.fake_x import documents
-from devtools.fake_x.faults import ANSWER_FAULTS, Endpoint, Fault, FaultQueues, InjectedFault
+from devtools.fake_x.faults import (
+    ANSWER_FAULTS,
+    APP_WINDOW_SECONDS,
+    DEFAULT_APP_POST_LIMIT,
+    RATE_WINDOW_SECONDS,
+    Endpoint,
+    Fault,
+    FaultQueues,
+    InjectedFault,
+)
 from devtools.fake_x.state import Answer, FakeXState, PostAttempt, RecordedPost, StreamConnection
 from ingestion.x_client import FAKE_APP_TOKEN, FAKE_USER_TOKEN_PREFIX
 
@@ -90,13 +102,25 @@ class FakeXApi:
         app_token: str = FAKE_APP_TOKEN,
         user_tokens: dict[str, str] | None = None,
         rate_limits: dict[Endpoint, int] | None = None,
+        app_post_limit: int = DEFAULT_APP_POST_LIMIT,
+        window_seconds: int = RATE_WINDOW_SECONDS,
+        app_window_seconds: int = APP_WINDOW_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.host, self.port = host, port
         self.keepalive_interval = keepalive_interval
         self.app_token = app_token
         self.user_tokens = dict(user_tokens or {})  # token -> handle
         self.state = FakeXState()
-        self._faults = FaultQueues(rate_limits)
+        # rate_limits[Endpoint.POST] is each account's posts per window_seconds; app_post_limit the app's
+        # posts per app_window_seconds (X: 100 per 15 minutes, 10,000 per 24 hours); `clock` lets tests move time.
+        self._faults = FaultQueues(
+            rate_limits,
+            app_post_limit=app_post_limit,
+            window_seconds=window_seconds,
+            app_window_seconds=app_window_seconds,
+            clock=clock,
+        )
         self._requests: list[RecordedRequest] = []
         self.stopping = threading.Event()
         self._server: _Server | None = None
@@ -201,9 +225,9 @@ class FakeXApi:
                 return injected, Answer(*self._faults.answer_for(endpoint, injected))
             return injected, None
 
-    def consume_request(self, endpoint: Endpoint) -> tuple[dict[str, str], bool]:
+    def consume_request(self, endpoint: Endpoint, account: str | None = None) -> tuple[dict[str, str], bool]:
         with self.state.lock:
-            return self._faults.consume_request(endpoint)
+            return self._faults.consume_request(endpoint, account)
 
 
 class _Server(ThreadingHTTPServer):
@@ -296,7 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
         if answer is not None:
             self._send(answer)
             return None
-        rate_headers, exhausted = fake.consume_request(endpoint)
+        rate_headers, exhausted = fake.consume_request(endpoint, account)
         if exhausted:
             self._send(Answer(429, documents.RATE_LIMITED, rate_headers))
             return None

@@ -260,7 +260,10 @@ class XClient:
                 f"X API answered {response.status_code} without a post id", may_have_taken_effect=True
             )
         return PostedTweet(
-            id=str(data["id"]), text=data.get("text", text), rate_limit=RateLimit.from_headers(response.headers)
+            id=str(data["id"]),
+            text=data.get("text", text),
+            rate_limit=RateLimit.from_headers(response.headers),
+            app_rate_limit=RateLimit.app_from_headers(response.headers),
         )
 
     def find_posted_reply(self, text: str, in_reply_to_tweet_id: str | int, as_handle: str) -> PostedTweet | None:

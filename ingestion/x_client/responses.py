@@ -26,22 +26,26 @@ class XApiError(Exception):
         problem: dict | None = None,
         errors: list[dict] | None = None,
         rate_limit: "RateLimit | None" = None,
+        app_rate_limit: "RateLimit | None" = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.problem = problem or {}
         self.errors = errors or []
         self.rate_limit = rate_limit
+        self.app_rate_limit = app_rate_limit
 
 
 class RateLimited(XApiError):
-    """429: retry after `reset_at` (None when X sent no x-rate-limit-reset: back off instead)."""
+    """429: retry after `reset_at` (None when X sent no reset header: back off instead). `app_wide` when
+    the app's 24-hour window is what ran out, so no account of the app can post until then."""
 
     permanent = False
 
-    def __init__(self, message: str, *, reset_at: datetime | None, **details: object) -> None:
+    def __init__(self, message: str, *, reset_at: datetime | None, app_wide: bool = False, **details: object) -> None:
         super().__init__(message, **details)
         self.reset_at = reset_at
+        self.app_wide = app_wide
 
 
 class UsageCapped(XApiError):
@@ -94,6 +98,12 @@ class StreamDisconnected(TransientError):
     """An established stream connection broke."""
 
 
+# The window a response reports (X_API.md 5): x-rate-limit-* is the endpoint's 15-minute window of
+# the token (per account for user tokens); POST /2/tweets also carries the app's 24-hour cap.
+RATE_LIMIT_HEADERS = "x-rate-limit"
+APP_DAILY_LIMIT_HEADERS = "x-app-limit-24hour"
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimit:
     limit: int
@@ -101,15 +111,22 @@ class RateLimit:
     reset: datetime  # aware, UTC: when `remaining` is back to `limit`
 
     @classmethod
-    def from_headers(cls, headers: Mapping[str, str]) -> "RateLimit | None":
+    def from_headers(cls, headers: Mapping[str, str], prefix: str = RATE_LIMIT_HEADERS) -> "RateLimit | None":
+        """The window named by `prefix`, or None when a header is missing or not a sane number: the caller
+        then falls back (a default pause, or no knowledge of what is left), never crashes on X's headers."""
         try:
-            return cls(
-                limit=int(headers["x-rate-limit-limit"]),
-                remaining=int(headers["x-rate-limit-remaining"]),
-                reset=datetime.fromtimestamp(int(headers["x-rate-limit-reset"]), tz=UTC),
-            )
-        except (KeyError, ValueError):
+            limit = int(headers[f"{prefix}-limit"])
+            remaining = int(headers[f"{prefix}-remaining"])
+            reset = datetime.fromtimestamp(int(headers[f"{prefix}-reset"]), tz=UTC)
+        except (KeyError, ValueError, TypeError, OverflowError, OSError):
             return None
+        if limit < 0 or remaining < 0:
+            return None
+        return cls(limit=limit, remaining=min(remaining, limit), reset=reset)
+
+    @classmethod
+    def app_from_headers(cls, headers: Mapping[str, str]) -> "RateLimit | None":
+        return cls.from_headers(headers, APP_DAILY_LIMIT_HEADERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +144,8 @@ class SearchPage:
 class PostedTweet:
     id: str
     text: str
-    rate_limit: RateLimit | None = field(default=None, compare=False)
+    rate_limit: RateLimit | None = field(default=None, compare=False)  # the account's 15-minute window
+    app_rate_limit: RateLimit | None = field(default=None, compare=False)  # the app's 24-hour window
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +173,7 @@ def error_from_response(status: int, headers: Mapping[str, str], content: bytes)
     text = " ".join(str(p.get(key, "")) for p in problems for key in ("title", "detail", "message")).lower()
     types = {str(p.get("type", "")) for p in problems}
     rate_limit = RateLimit.from_headers(headers)
+    app_rate_limit = RateLimit.app_from_headers(headers)
     summary = (
         problem.get("detail")
         or problem.get("message")
@@ -162,10 +181,15 @@ def error_from_response(status: int, headers: Mapping[str, str], content: bytes)
         or content[:200].decode(errors="replace")
     )
     message = f"X API answered {status}: {summary}"
-    details = {"status": status, "problem": problem, "errors": errors, "rate_limit": rate_limit}
+    details = {
+        "status": status, "problem": problem, "errors": errors, "rate_limit": rate_limit,
+        "app_rate_limit": app_rate_limit,
+    }  # fmt: skip
     if status == 429:
         if any(type_.endswith("/problems/usage-capped") for type_ in types):
             return UsageCapped(message, **details)
+        if app_rate_limit is not None and app_rate_limit.remaining == 0:
+            return RateLimited(message, reset_at=app_rate_limit.reset, app_wide=True, **details)
         return RateLimited(message, reset_at=rate_limit.reset if rate_limit else None, **details)
     if status == 401:
         return Unauthorized(message, **details)

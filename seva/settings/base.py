@@ -266,6 +266,11 @@ X_API_CONSUMER_SECRET = env("X_API_CONSUMER_SECRET", default="")
 # OAuth 2.0 user-context access tokens of the official accounts replies are posted from, as JSON
 # {"BSNLCorporate": "<token>", ...}. Against a loopback fake X API a missing handle gets a fake token.
 X_ACCOUNT_TOKENS = env.json("X_ACCOUNT_TOKENS", default={})
+# The posting budget (DESIGN "Posting budget"): posts of an account's 15-minute window, and of the app's
+# 24-hour one, that acknowledgements leave for officers' replies yet to come, beyond the replies and
+# incident resolutions already waiting there.
+OUTBOX_ACK_RESERVE = env.int("OUTBOX_ACK_RESERVE", default=5)
+OUTBOX_APP_ACK_RESERVE = env.int("OUTBOX_APP_ACK_RESERVE", default=100)
 # Recent search every minute: always with a real X token; against the fake X API only when asked, since
 # the demo's filtered stream carries the same tweets. A run not started before the next is due is dropped.
 X_SEARCH_POLL_ENABLED = env.bool("X_SEARCH_POLL_ENABLED", default=False)

@@ -6,7 +6,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -14,7 +13,6 @@ from django.utils import timezone
 from departments.models import OfficialAccount
 from devtools.fake_x import Endpoint, FakeXApi, Fault
 from ingestion.delivery import (
-    ACCOUNT_PAUSE_KEY,
     accounts_paused,
     replies_reconcile,
     replies_send_due,
@@ -26,6 +24,7 @@ from ingestion.tasks import replies_send
 from ingestion.x_client import XClient
 from tests.ingestion.factories import BSNL, tweet_id_of, v2_tweet
 from tickets.models import AuditEvent, Delivery, EventKind, MessageKind, Ticket, TicketMessage
+from tickets.posting_budget import posting_budget_forget
 from tickets.services.outbox import outbox_claim_due, outbox_queue_reply
 
 LONG_REPLY = "We have checked your line at the exchange and found a fault in the cable. " * 8
@@ -48,17 +47,16 @@ def x_client(fake_x):
 
 def account_unpause(*, account_id: int) -> None:
     """What the pause's expiry does (the product never lifts one early)."""
-    cache.delete(ACCOUNT_PAUSE_KEY.format(account_id))
+    posting_budget_forget(account_ids=[account_id], app=False)
 
 
 @pytest.fixture(autouse=True)
 def no_pauses(seeded):
-    """Pauses live in Redis, which outlives a test's database."""
+    """Pauses and budgets live in Redis, which outlives a test's database."""
     account_ids = list(OfficialAccount.objects.values_list("id", flat=True))
 
     def clear() -> None:
-        for account_id in account_ids:
-            account_unpause(account_id=account_id)
+        posting_budget_forget(account_ids=account_ids)
         usage_cap_pause(until=None)
 
     clear()

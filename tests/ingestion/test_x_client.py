@@ -14,6 +14,7 @@ from ingestion.x_client import (
     BadRequest,
     Conflict,
     DuplicateContent,
+    RateLimit,
     RateLimited,
     ReconnectKind,
     ReplyNotAllowed,
@@ -503,3 +504,56 @@ def test_reset_after_a_successful_connection_restarts_every_schedule():
 )
 def test_reconnect_kind_follows_the_failure(error, kind):
     assert reconnect_kind_for(error) is kind
+
+
+# --- what is left to post: the rate-limit headers ---------------------------------------------
+
+
+def test_the_rate_limit_headers_are_read_for_the_account_and_the_app():
+    headers = {
+        "x-rate-limit-limit": "100", "x-rate-limit-remaining": "7", "x-rate-limit-reset": "1800000900",
+        "x-app-limit-24hour-limit": "10000", "x-app-limit-24hour-remaining": "9000",
+        "x-app-limit-24hour-reset": "1800086400",
+    }  # fmt: skip
+
+    account, app = RateLimit.from_headers(headers), RateLimit.app_from_headers(headers)
+
+    assert (account.limit, account.remaining, int(account.reset.timestamp())) == (100, 7, 1800000900)
+    assert (app.limit, app.remaining, int(app.reset.timestamp())) == (10000, 9000, 1800086400)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "7"},  # no reset
+        {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "seven", "x-rate-limit-reset": "1800000900"},
+        {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "-1", "x-rate-limit-reset": "1800000900"},
+        {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "7", "x-rate-limit-reset": "9" * 30},
+        {"x-rate-limit-limit": "1e2", "x-rate-limit-remaining": "7", "x-rate-limit-reset": "1800000900"},
+    ],
+)
+def test_missing_or_garbled_rate_limit_headers_are_no_window_not_a_crash(headers):
+    assert RateLimit.from_headers(headers) is None
+    assert RateLimit.app_from_headers(headers) is None
+
+
+def test_a_429_with_garbled_headers_is_rate_limited_without_a_reset():
+    error = error_from_response(429, {"x-rate-limit-reset": "soon"}, b'{"title":"Too Many Requests"}')
+
+    assert isinstance(error, RateLimited)
+    assert (error.reset_at, error.app_wide) == (None, False)
+
+
+def test_a_429_for_the_apps_24_hour_window_is_app_wide_and_waits_for_its_reset():
+    headers = {
+        "x-rate-limit-limit": "100", "x-rate-limit-remaining": "40", "x-rate-limit-reset": "1800000900",
+        "x-app-limit-24hour-limit": "10000", "x-app-limit-24hour-remaining": "0",
+        "x-app-limit-24hour-reset": "1800086400",
+    }  # fmt: skip
+
+    error = error_from_response(429, headers, b'{"title":"Too Many Requests"}')
+
+    assert isinstance(error, RateLimited)
+    assert error.app_wide
+    assert int(error.reset_at.timestamp()) == 1800086400

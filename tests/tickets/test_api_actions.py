@@ -9,10 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from departments.models import CannedResponse, Role
+from departments.models import CannedResponse, OfficialAccount, Role
 from tests.factories.tickets import department, staff, ticket_of
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Direction, Escalation, EventKind, Feedback, InternalNote, Ticket, TicketMessage
+from tickets.posting_budget import posting_budget_forget, posting_budget_record
 from tickets.services import ticket_note, ticket_reply
 
 pytestmark = pytest.mark.django_db
@@ -345,6 +346,22 @@ def test_dashboard_counts_what_the_user_can_see(supervisor):
     assert len(body["volume_last_24h"]) == 24
     assert sum(hour["count"] for hour in body["volume_last_24h"]) == 3
     assert body["volume_last_24h"][-1]["count"] == 3
+
+
+def test_dashboard_summary_has_the_posting_budget_per_account(supervisor):
+    account = OfficialAccount.objects.get(handle="BSNLCorporate")
+    posting_budget_record(
+        account_id=account.pk, limit=100, remaining=60, reset_at=timezone.now() + timezone.timedelta(minutes=9)
+    )
+    try:
+        budget = supervisor.get(reverse("dashboard-summary")).json()["posting_budget"]
+    finally:
+        posting_budget_forget(account_ids=[account.pk])
+
+    [bsnl] = [row for row in budget["accounts"] if row["handle"] == "BSNLCorporate"]
+    assert (bsnl["department"], bsnl["limit"], bsnl["used"], bsnl["left"]) == ("BSNL", 100, 40, 60)
+    assert bsnl["resets_at"] is not None
+    assert budget["app"] == {"limit": None, "used": None, "left": None, "resets_at": None, "observed_at": None}
 
 
 def test_dashboard_queries_do_not_grow_with_tickets(supervisor):

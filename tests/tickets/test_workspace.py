@@ -3,17 +3,20 @@ its view, writing its audit event), the escalation queue, the dashboard's charts
 query counts and nothing loaded from elsewhere."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
-from departments.models import CannedResponse, Department
+from departments.models import CannedResponse, Department, OfficialAccount
 from tests.ingestion.factories import BSNL, POSTS, tweet_id_of, v2_tweet
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Delivery, Escalation, EventKind, InternalNote, Ticket, TicketMessage
+from tickets.posting_budget import posting_budget_forget, posting_budget_record
 from tickets.services import ticket_claim, ticket_note, ticket_reply
 
 pytestmark = pytest.mark.django_db
@@ -607,6 +610,30 @@ def test_an_officers_dashboard_counts_only_their_scope_and_offers_no_report(clie
     assert "<title>BSNL · New: 1</title>" in body
     assert "POSTS ·" not in body
     assert "Download report" not in body
+
+
+@pytest.fixture
+def bsnl_budget(seeded):
+    """What X said is left for @BSNLCorporate and the app (in Redis, so forgotten afterwards)."""
+    account = OfficialAccount.objects.get(handle="BSNLCorporate")
+    resets_at = timezone.now() + timedelta(minutes=10)
+    posting_budget_record(account_id=account.pk, limit=100, remaining=0, reset_at=resets_at)
+    posting_budget_record(account_id=None, limit=10_000, remaining=9_400, reset_at=timezone.now() + timedelta(hours=5))
+    yield resets_at
+    posting_budget_forget(account_ids=[account.pk])
+
+
+def test_the_dashboard_shows_each_accounts_posting_budget_and_the_apps(client, bsnl_ticket, bsnl_budget):
+    body = html(signed_in(client, "bsnl_officer").get(reverse("workspace:dashboard")))
+
+    row = re.search(r"<tr>\s*<th scope=\"row\">@BSNLCorporate.*?</tr>", body, re.S).group(0)
+    assert "100 / 100" in row  # used of the window
+    assert "<strong>0</strong>" in row  # left
+    assert f'datetime="{timezone.localtime(bsnl_budget).isoformat()[:16]}' in row  # when it resets
+    # The acknowledgement of the open ticket waits for the budget.
+    assert re.findall(r'<td class="num">(\d+)</td>', row)[-1] == "1"
+    assert "The app may post 9400 more of 10000 in its 24-hour window" in body
+    assert "@PostOfficeIndia" not in body  # another department's account
 
 
 # --- Hindi ---------------------------------------------------------------------------------------

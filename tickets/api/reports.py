@@ -27,7 +27,7 @@ from tickets.reports.figures import (
     ScopeRow,
     report_period_errors,
 )
-from tickets.selectors import dashboard_summary, feedback_summary, ticket_feedback_list
+from tickets.selectors import dashboard_summary, feedback_summary, posting_budget_overview, ticket_feedback_list
 from tickets.services import REPORT_FORMATS, report_export
 
 
@@ -91,6 +91,41 @@ class FeedbackSummaryApi(APIView):
         return Response(self.OutputSerializer({"results": results}).data)
 
 
+class BudgetWindowSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(
+        allow_null=True, min_value=0, help_text="Posts the window allows; null: not known"
+    )
+    used = serializers.IntegerField(allow_null=True, min_value=0)
+    left = serializers.IntegerField(allow_null=True, min_value=0)
+    resets_at = serializers.DateTimeField(
+        allow_null=True, help_text="Null when not known, or past: the window is full"
+    )
+    observed_at = serializers.DateTimeField(allow_null=True, help_text="When X said so (a post's answer)")
+
+    class Meta:
+        ref_name = "DashboardBudgetWindow"
+
+
+class BudgetAccountSerializer(BudgetWindowSerializer):
+    handle = serializers.CharField()
+    department = serializers.CharField(help_text="The code of the account's department")
+    waiting = serializers.DictField(
+        child=serializers.IntegerField(min_value=0),
+        help_text='Messages waiting in the outbox from this account, by kind: {"reply": n, "incident": n, "ack": n}',
+    )
+
+    class Meta:
+        ref_name = "DashboardBudgetAccount"
+
+
+class PostingBudgetSerializer(serializers.Serializer):
+    accounts = BudgetAccountSerializer(many=True)
+    app = BudgetWindowSerializer(help_text="The app's 24-hour window, shared by every account")
+
+    class Meta:
+        ref_name = "DashboardPostingBudget"
+
+
 class DashboardSummaryApi(APIView):
     class OutputSerializer(serializers.Serializer):
         class DepartmentSerializer(serializers.Serializer):
@@ -124,16 +159,23 @@ class DashboardSummaryApi(APIView):
         sla = SlaSerializer()
         open_escalations = serializers.IntegerField()
         volume_last_24h = HourSerializer(many=True, help_text="Tickets created per hour (India's time), oldest first")
+        posting_budget = PostingBudgetSerializer(
+            help_text="What X last said each official account in scope may post in its 15-minute window, "
+            "and the app in its 24-hour one"
+        )
 
         class Meta:
             ref_name = "DashboardSummary"
 
     @extend_schema(
-        summary="Counts by department and status, SLA compliance and breaches, volume by hour (last 24 h)",
+        summary="Counts by department and status, SLA compliance and breaches, volume by hour (last 24 h), "
+        "the posting budget per account",
         responses={200: OutputSerializer, **AUTHENTICATED_ERRORS},
     )
     def get(self, request) -> Response:
-        summary = dashboard_summary(user=request.user, now=timezone.now())
+        now = timezone.now()
+        summary = dashboard_summary(user=request.user, now=now)
+        summary["posting_budget"] = posting_budget_overview(user=request.user, now=now)
         return Response(self.OutputSerializer(summary).data)
 
 

@@ -29,6 +29,11 @@ Kind (builder): stored keys, and what they mean. `[key]` is stored only when it 
   [replaced_echo_message_id] (our post's copy that ingestion had recorded). Failed adds error and
   [tweet_id] (the post another message holds: a duplicate), [permanent] (X refused it for good, or
   it ran out of attempts), [abandoned_message_ids] (the thread's later parts, failed with it).
+- ack_dropped (ack_dropped_event): message_id; kind; part and parts; from (as reply_sent); reason
+  ("answered": an officer's reply or an incident's resolution is queued or sent, or the department
+  answered on X; "closed": the ticket is resolved, closed, rejected or merged; "acknowledged": the
+  citizen was acknowledged in this conversation already); [acknowledged_by_message_id] (that
+  acknowledgement). The acknowledgement is never sent.
 - note (ticket_note_event): note_id.
 - transferred (ticket_transferred_event): from and to, department codes; from_unit (a unit code or
   None); reason; previous_status; previous_assignee_id; previous_escalation_level;
@@ -244,6 +249,17 @@ def reply_failed_event(
     if abandoned_message_ids:
         data["abandoned_message_ids"] = list(abandoned_message_ids)
     return EventDraft(EventKind.REPLY_FAILED, message.ticket_id, data=data)
+
+
+def ack_dropped_event(
+    *, message: TicketMessage, reason: str, acknowledged_by_message_id: int | None = None
+) -> EventDraft:
+    """ACK_DROPPED: the acknowledgement `message` will never be posted, for `reason` ("answered",
+    "closed", "acknowledged"); with "acknowledged", the acknowledgement the citizen got instead."""
+    data = _message_data(message) | {"reason": reason}
+    if acknowledged_by_message_id is not None:
+        data["acknowledged_by_message_id"] = acknowledged_by_message_id
+    return EventDraft(EventKind.ACK_DROPPED, message.ticket_id, data=data)
 
 
 # --- Moving the ticket, escalating it ----------------------------------------------------------

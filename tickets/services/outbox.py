@@ -7,6 +7,15 @@ An outbound TicketMessage (direction "out") is one post on X. Its `delivery`:
        |------------------ mark_failed (transient), release (rate limited),
                            stale and found not posted
     manual: no official account was summoned; an officer replies by hand. Never sent.
+    dropped: an acknowledgement no longer useful (outbox_ack_keep). Never sent.
+
+The posting budget (DESIGN "Posting budget"): what X said each account and the app may still post
+(tickets.posting_budget) is spent by rank (outbox_budget.SEND_RANK): officers' replies and resolution
+notices, then incident resolutions, then acknowledgements. A kind is held on an account while what
+is left would not cover the messages of the kinds before it that wait there (plus, for
+acknowledgements, OUTBOX_ACK_RESERVE posts kept for replies yet to come; the app's window likewise,
+with OUTBOX_APP_ACK_RESERVE): outbox_budget_gates. An acknowledgement whose ticket is answered or
+closed, or whose citizen was acknowledged in the conversation already, is dropped, not sent late.
 
 A message in "sending" was handed to X, and whether X posted it is unknown until the sender sees
 the answer: it is reconciled (looked up on X), never re-sent blindly. While a message is "sending",
@@ -25,12 +34,12 @@ import logging
 import random
 import re
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -38,11 +47,13 @@ from django.utils.translation import gettext_lazy as _
 
 from seva.errors import Text
 from tickets.audit import audit_events_append
-from tickets.events.ticket import reply_failed_event, reply_sent_event
+from tickets.events.ticket import ack_dropped_event, reply_failed_event, reply_sent_event
+from tickets.lifecycle import OPEN_STATUSES
 from tickets.models import Delivery, Direction, MessageKind, Ticket, TicketMessage
 from tickets.post_text import POST_LIMIT, reply_thread_parts
 from tickets.services import outbox_sql as sql
 from tickets.services.errors import TicketActionError
+from tickets.services.outbox_budget import BudgetGates
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +66,9 @@ RETRY_CAP = timedelta(minutes=15)
 # Set while a send is queued after a commit; the sender task clears it when it starts.
 SENDER_KICK_KEY = "outbox:sender-kicked"
 
-REPLY_KINDS = frozenset({MessageKind.ACKNOWLEDGEMENT, MessageKind.REPLY})
+REPLY_KINDS = frozenset({MessageKind.ACKNOWLEDGEMENT, MessageKind.REPLY, MessageKind.INCIDENT_RESOLUTION})
+# Kinds that answer the citizen, so a waiting acknowledgement of the ticket is no longer needed.
+ANSWER_KINDS = frozenset({MessageKind.REPLY, MessageKind.INCIDENT_RESOLUTION})
 
 
 class ReplyTextInvalid(TicketActionError):
@@ -155,6 +168,12 @@ def outbox_queue_reply(
         )
         for number, part in enumerate(parts, start=1)
     )
+    if kind in ANSWER_KINDS:
+        # The citizen is being answered: an acknowledgement still waiting would only arrive after it.
+        waiting_acks = TicketMessage.objects.select_for_update(of=("self",)).filter(
+            ticket=ticket, kind=MessageKind.ACKNOWLEDGEMENT, delivery=Delivery.QUEUED
+        )
+        _drop_acks(list(waiting_acks.select_related("from_account")), reason=ACK_ANSWERED)
     if account is None:
         if not ticket.needs_manual_reply:
             ticket.needs_manual_reply = True
@@ -162,6 +181,81 @@ def outbox_queue_reply(
     else:
         transaction.on_commit(outbox_sender_kick, robust=True)
     return messages
+
+
+# --- acknowledgements that are no longer useful -------------------------------------------------
+
+ACK_ANSWERED, ACK_CLOSED, ACK_ACKNOWLEDGED = "answered", "closed", "acknowledged"
+_ACK_DROPPED_ERRORS = {
+    ACK_ANSWERED: "Not sent: the ticket was answered first.",
+    ACK_CLOSED: "Not sent: the ticket was closed first.",
+    ACK_ACKNOWLEDGED: "Not sent: the citizen was acknowledged in this conversation already.",
+}
+
+
+def _drop_acks(messages: Iterable[TicketMessage], *, reason: str, acknowledged_by: int | None = None) -> None:
+    """Mark acknowledgements (their rows locked) never to be sent, each with its ACK_DROPPED event."""
+    events = []
+    for message in messages:
+        message.delivery, message.next_attempt_at = Delivery.DROPPED, None
+        message.last_error = _ACK_DROPPED_ERRORS[reason]
+        message.save(update_fields=["delivery", "next_attempt_at", "last_error"])
+        events.append(ack_dropped_event(message=message, reason=reason, acknowledged_by_message_id=acknowledged_by))
+    if events:
+        audit_events_append(events)
+
+
+def _ack_needless(message: TicketMessage) -> tuple[str, int | None] | None:
+    """Why the acknowledgement `message` should not be sent (and the acknowledgement sent instead), or None."""
+    ticket = Ticket.objects.only(
+        "status", "merged_into_id", "first_responded_at", "conversation_id", "citizen_x_user_id"
+    ).get(pk=message.ticket_id)
+    if ticket.status not in OPEN_STATUSES or ticket.merged_into_id is not None:
+        return ACK_CLOSED, None
+    answered = TicketMessage.objects.filter(
+        ticket_id=ticket.pk,
+        direction=Direction.OUT,
+        kind__in=ANSWER_KINDS,
+        delivery__in=[Delivery.QUEUED, Delivery.SENDING, Delivery.SENT],
+    )
+    if ticket.first_responded_at is not None or answered.exists():
+        return ACK_ANSWERED, None
+    # One acknowledgement per citizen and conversation: another ticket's (or a second one of this
+    # ticket) that was sent, or is being sent and came first: two senders claiming both at once keep one.
+    citizen = (
+        Q(ticket__conversation_id=ticket.conversation_id, ticket__citizen_x_user_id=ticket.citizen_x_user_id)
+        if ticket.citizen_x_user_id is not None
+        else Q(ticket_id=ticket.pk)
+    )
+    earlier = (
+        TicketMessage.objects.filter(citizen, kind=MessageKind.ACKNOWLEDGEMENT)
+        .filter(Q(delivery=Delivery.SENT) | Q(delivery=Delivery.SENDING, pk__lt=message.pk))
+        .exclude(pk=message.pk)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if earlier is not None:
+        return ACK_ACKNOWLEDGED, earlier
+    return None
+
+
+def outbox_ack_keep(*, message_id: int) -> bool:
+    """Just before the sender posts an acknowledgement: whether it is still worth sending. If not (its
+    ticket is answered or closed, or its citizen was acknowledged in this conversation already), it is
+    dropped: "dropped" with an ACK_DROPPED event, never sent. Any other message is kept as it is."""
+    with transaction.atomic(durable=True):
+        message = _locked_outbound(message_id)
+        if message is None or message.delivery not in (Delivery.QUEUED, Delivery.SENDING):
+            return False
+        if message.kind != MessageKind.ACKNOWLEDGEMENT:
+            return True
+        needless = _ack_needless(message)
+        if needless is None:
+            return True
+        reason, acknowledged_by = needless
+        _drop_acks([message], reason=reason, acknowledged_by=acknowledged_by)
+        logger.info("outbox: acknowledgement %s dropped: %s", message_id, reason)
+        return False
 
 
 # Enqueues a run of the sender; ingestion, which posts, registers it when its app is ready.
@@ -186,23 +280,33 @@ def outbox_sender_kick() -> None:
 # --- the sender's services ---------------------------------------------------------------------
 
 
-def outbox_due_account_ids() -> list[int]:
-    """The accounts that have messages due now, for the sender to check which of them are paused."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql.DUE_ACCOUNT_IDS, [Delivery.QUEUED, timezone.now()])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def outbox_claim_due(*, limit: int, exclude_account_ids: Collection[int] = ()) -> list[int]:
-    """Claim up to `limit` due messages, oldest due first, skipping the accounts in `exclude_account_ids`
-    (rate-limited ones): each becomes "sending" with one more attempt, claimed now. One statement;
-    rows another sender holds are skipped, so no message is claimed twice."""
+def outbox_claim_due(
+    *, limit: int, exclude_account_ids: Collection[int] = (), gates: BudgetGates | None = None
+) -> list[int]:
+    """Claim up to `limit` due messages, by rank (outbox_budget.SEND_RANK) then oldest due first, skipping the accounts
+    in `exclude_account_ids` and what `gates` holds (outbox_budget_gates): each becomes "sending" with
+    one more attempt, claimed now. One statement; rows another sender holds are skipped, so no message
+    is claimed twice."""
+    gates = gates or BudgetGates()
+    if gates.app_paused_until is not None:
+        return []
     now = timezone.now()
+    params = {
+        "sending": Delivery.SENDING,
+        "queued": Delivery.QUEUED,
+        "now": now,
+        "excluded": sorted({*exclude_account_ids, *gates.paused}),
+        "reply": MessageKind.REPLY,
+        "incident": MessageKind.INCIDENT_RESOLUTION,
+        "incident_everywhere": MessageKind.INCIDENT_RESOLUTION in gates.held_everywhere,
+        "incident_held": sorted(gates.held.get(MessageKind.INCIDENT_RESOLUTION, ())),
+        "ack": MessageKind.ACKNOWLEDGEMENT,
+        "ack_everywhere": MessageKind.ACKNOWLEDGEMENT in gates.held_everywhere,
+        "ack_held": sorted(gates.held.get(MessageKind.ACKNOWLEDGEMENT, ())),
+        "limit": limit,
+    }
     with transaction.atomic(durable=True), connection.cursor() as cursor:
-        cursor.execute(
-            sql.CLAIM_DUE,
-            [Delivery.SENDING, now, Delivery.QUEUED, now, list(exclude_account_ids), limit],
-        )
+        cursor.execute(sql.CLAIM_DUE, params)
         return sorted(row[0] for row in cursor.fetchall())
 
 

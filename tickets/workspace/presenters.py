@@ -105,6 +105,14 @@ class TimelineEntry:
     details: list[str] = field(default_factory=list)
 
 
+# Why an acknowledgement was not sent (ack_dropped's reason).
+ACK_DROPPED_REASONS = {
+    "answered": _("The ticket was answered before the acknowledgement went out."),
+    "closed": _("The ticket was closed before the acknowledgement went out."),
+    "acknowledged": _("The citizen was acknowledged in this conversation already."),
+}
+
+
 def _route_details(route) -> list[str]:
     if not isinstance(route, dict) or route.get("by") not in ROUTED_BY:
         return []
@@ -112,6 +120,12 @@ def _route_details(route) -> list[str]:
 
 
 def _event_details(kind: str, data: dict) -> list[str]:
+    if kind == EventKind.ACK_DROPPED:
+        return [str(ACK_DROPPED_REASONS.get(data.get("reason"), data.get("reason", "")))]
+    return _other_event_details(kind, data)
+
+
+def _other_event_details(kind: str, data: dict) -> list[str]:
     details: list[str] = []
     if kind in (EventKind.STATUS_CHANGED, EventKind.REOPENED) and "to" in data:
         if "from" in data:

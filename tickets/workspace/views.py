@@ -14,7 +14,7 @@ from departments.selectors import department_list_visible
 from seva.errors import AppError
 from tickets.lifecycle import OPEN_STATUSES, Status
 from tickets.models import Escalation, Ticket
-from tickets.selectors import dashboard_summary, ticket_list
+from tickets.selectors import dashboard_summary, posting_budget_overview, ticket_list
 from tickets.services import (
     ActionForbidden,
     escalation_acknowledge,
@@ -206,7 +206,8 @@ def escalation_acknowledge_view(request: HttpRequest, escalation_id: int) -> Htt
 @require_safe
 @staff_login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Counts by department and status, SLA compliance, open escalations, and two charts drawn as SVG."""
+    """Counts by department and status, SLA compliance, open escalations, two charts drawn as SVG, and
+    the posting budget of the official accounts in scope."""
     now = timezone.now()
     summary = dashboard_summary(user=request.user, now=now)
     codes = [row["department"] for row in summary["by_department"]]
@@ -239,6 +240,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "status_chart": charts.status_by_department_chart(
             summary["by_department"], names=names, status_labels=status_labels
         ),
+        "posting_budget": posting_budget_overview(user=request.user, now=now),
         "reads_reports": roles.reads_reports,
         "report_path": ACCOUNTABILITY_REPORT_PATH,
         "report_departments": department_list_visible(user=request.user) if roles.reads_reports else [],

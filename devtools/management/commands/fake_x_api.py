@@ -5,7 +5,8 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from devtools.fake_x import FakeXApi
+from devtools.fake_x import Endpoint, FakeXApi
+from devtools.fake_x.faults import DEFAULT_APP_POST_LIMIT, DEFAULT_RATE_LIMITS
 from ingestion.x_client import FAKE_APP_TOKEN
 
 
@@ -21,8 +22,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keepalive", type=float, default=20.0, help="seconds between stream keep-alive lines (X: 20)"
         )
+        parser.add_argument(
+            "--post-limit",
+            type=int,
+            default=DEFAULT_RATE_LIMITS[Endpoint.POST],
+            help="posts per account per 15 minutes (X: 100)",
+        )
+        parser.add_argument(
+            "--app-post-limit", type=int, default=DEFAULT_APP_POST_LIMIT, help="posts per app per 24 hours (X: 10,000)"
+        )
 
-    def handle(self, *args: object, host: str, port: int, keepalive: float, **options: object) -> None:
+    def handle(
+        self,
+        *args: object,
+        host: str,
+        port: int,
+        keepalive: float,
+        post_limit: int,
+        app_post_limit: int,
+        **options: object,
+    ) -> None:
         # Accept the very tokens the app is configured with, so XClient and the fake agree out of the box.
         fake = FakeXApi(
             host,
@@ -30,6 +49,8 @@ class Command(BaseCommand):
             keepalive_interval=keepalive,
             app_token=settings.X_API_BEARER_TOKEN or FAKE_APP_TOKEN,
             user_tokens={token: handle.removeprefix("@") for handle, token in settings.X_ACCOUNT_TOKENS.items()},
+            rate_limits={Endpoint.POST: post_limit},
+            app_post_limit=app_post_limit,
         )
         with fake:
             self.stdout.write(f"Fake X API at {fake.base_url} (set X_API_BASE_URL to it); Ctrl-C stops it.")
