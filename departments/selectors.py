@@ -1,13 +1,15 @@
 """Reads of the department tree and of what a user may do in it."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
-from departments.models import Department, Membership, Role
+from departments.models import AssignmentMode, Department, Membership, Role
 from departments.tree import ancestors_cte, subtree_cte
 
 # Every (department, role) a user holds: a membership on D covers D and each descendant.
@@ -143,3 +145,54 @@ def user_role_names(*, user) -> set[str]:
     return set(
         Membership.objects.filter(user=user, department__is_active=True).values_list("role", flat=True).distinct()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentSettings:
+    """How a department's (or unit's) new tickets are handed out, as its nearest setting says."""
+
+    mode: str  # AssignmentMode.MANUAL or AssignmentMode.AUTO, never "inherit"
+    max_open_per_officer: int
+
+    @property
+    def is_auto(self) -> bool:
+        return self.mode == AssignmentMode.AUTO
+
+
+# For each department asked about: the nearest mode that is not "inherit" and the nearest cap set,
+# walking up from the department itself; an inactive department hands out nothing by itself.
+def _assignment_sql(ids: str) -> str:
+    return (
+        "WITH RECURSIVE "
+        + ancestors_cte("up", ids=ids)
+        + """
+SELECT up.origin,
+       bool_or(d.is_active) FILTER (WHERE up.depth = 0),
+       (array_agg(d.assignment_mode ORDER BY up.depth) FILTER (WHERE d.assignment_mode <> %s))[1],
+       (array_agg(d.max_open_per_officer ORDER BY up.depth) FILTER (WHERE d.max_open_per_officer IS NOT NULL))[1]
+  FROM up JOIN departments_department d ON d.id = up.id
+ GROUP BY up.origin"""  # nosec B608 - constant text
+    )
+
+
+_ASSIGNMENT_OF_SQL = _assignment_sql("%s::bigint[]")
+_ASSIGNMENT_OF_ALL_SQL = _assignment_sql("ARRAY(SELECT id FROM departments_department)")
+
+
+def department_assignment_settings(*, department_ids: Collection[int] | None = None) -> dict[int, AssignmentSettings]:
+    """{department id: its assignment settings} for `department_ids` (every department if None), in
+    one query. "inherit" follows the parent, a root that inherits is manual; an empty cap is the
+    parent's, at the top SEVA_MAX_OPEN_PER_OFFICER."""
+    with connection.cursor() as cursor:
+        if department_ids is None:
+            cursor.execute(_ASSIGNMENT_OF_ALL_SQL, [AssignmentMode.INHERIT])
+        else:
+            cursor.execute(_ASSIGNMENT_OF_SQL, [list(department_ids), AssignmentMode.INHERIT])
+        rows = cursor.fetchall()
+    return {
+        origin: AssignmentSettings(
+            mode=(mode or AssignmentMode.MANUAL) if active else AssignmentMode.MANUAL,
+            max_open_per_officer=settings.SEVA_MAX_OPEN_PER_OFFICER if cap is None else cap,
+        )
+        for origin, active, mode, cap in rows
+    }
