@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
-from departments.models import AssignmentMode, Department, Membership, Role
+from departments.models import SUPERVISING_ROLES, AssignmentMode, Department, Membership, Role
 from departments.tree import ancestors_cte, subtree_cte
 
 # Every (department, role) a user holds: a membership on D covers D and each descendant.
@@ -137,6 +137,23 @@ def department_ancestor_ids(*, department_id: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+_ANCESTOR_MAP_SQL = (
+    "WITH RECURSIVE " + ancestors_cte("up", ids="%s::bigint[]") + " SELECT origin, id FROM up ORDER BY origin, depth"  # noqa: S608 - constant text  # nosec B608
+)
+
+
+def department_ancestor_map(*, department_ids: Collection[int]) -> dict[int, list[int]]:
+    """For each of `department_ids`: it and every department above it, nearest first; one query."""
+    ancestors: dict[int, list[int]] = {}
+    if not department_ids:
+        return ancestors
+    with connection.cursor() as cursor:
+        cursor.execute(_ANCESTOR_MAP_SQL, [list(department_ids)])
+        for origin, department_id in cursor.fetchall():
+            ancestors.setdefault(origin, []).append(department_id)
+    return ancestors
+
+
 def user_role_names(*, user) -> set[str]:
     """The roles a user holds in active departments (whatever the department), e.g. for deciding
     whether their roles demand two-factor sign-in."""
@@ -196,3 +213,33 @@ def department_assignment_settings(*, department_ids: Collection[int] | None = N
         )
         for origin, active, mode, cap in rows
     }
+
+
+def user_on_duty(*, user) -> bool | None:
+    """Whether the officer is on duty (on any of their officer memberships); None for someone who is
+    no officer, who has no duty to switch."""
+    if not user.is_authenticated:
+        return None
+    states = set(Membership.objects.filter(user_id=user.pk, role=Role.OFFICER).values_list("on_duty", flat=True))
+    return (True in states) if states else None
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerDuty:
+    department_code: str
+    username: str
+    display_name: str
+    on_duty: bool
+
+
+def officer_duty_list(*, user) -> list[OfficerDuty]:
+    """The officers of the departments and units the user supervises (everyone's, for a superuser),
+    with whether each is on duty, by department and name: one query."""
+    officers = Membership.objects.filter(role=Role.OFFICER, user__is_active=True, department__is_active=True)
+    if not user.is_superuser:
+        supervised = department_ids_in_scope_sql(user=user, roles=SUPERVISING_ROLES)
+        officers = officers.filter(department_id__in=supervised)
+    rows = officers.order_by("department__code", "user__username").values_list(
+        "department__code", "user__username", "user__display_name", "on_duty"
+    )
+    return [OfficerDuty(*row) for row in rows]
