@@ -13,8 +13,6 @@ def duty_toggle(context) -> dict:
     request = context.get("request")
     user = context.get("user")
     on_duty = user_on_duty(user=user) if user is not None else None
-    return {
-        "on_duty": on_duty,
-        "csrf_token": context.get("csrf_token"),
-        "next": request.get_full_path() if request else "",
-    }
+    # Back to this page after the switch (without JavaScript); a page drawn for a POST is not one to GET.
+    here = request.get_full_path() if request is not None and request.method == "GET" else ""
+    return {"on_duty": on_duty, "csrf_token": context.get("csrf_token"), "next": here}
