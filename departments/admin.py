@@ -55,7 +55,17 @@ class DepartmentForm(CheckedForm):
 
     class Meta:
         model = Department
-        fields = ("code", "name_en", "name_hi", "parent", "ticket_prefix", "is_unit", "is_active")
+        fields = (
+            "code",
+            "name_en",
+            "name_hi",
+            "parent",
+            "ticket_prefix",
+            "is_unit",
+            "is_active",
+            "assignment_mode",
+            "max_open_per_officer",
+        )
 
     def clean_code(self):
         return self.cleaned_data["code"].upper()
@@ -173,8 +183,8 @@ class HashtagInline(DepartmentScopedInlineMixin, admin.TabularInline):
 class DepartmentAdmin(ActorFormAdminMixin, DepartmentScopedAdminMixin, admin.ModelAdmin):
     form = DepartmentForm
     scope_path = ""
-    list_display = ("code", "name_en", "name_hi", "parent", "is_unit", "is_active")
-    list_filter = ("is_unit", "is_active")
+    list_display = ("code", "name_en", "name_hi", "parent", "is_unit", "is_active", "assignment_mode")
+    list_filter = ("is_unit", "is_active", "assignment_mode")
     search_fields = ("code", "name_en", "name_hi")
     inlines = (HashtagInline, MembershipInline)
 

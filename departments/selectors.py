@@ -1,13 +1,15 @@
 """Reads of the department tree and of what a user may do in it."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
-from departments.models import Department, Membership, Role
+from departments.models import SUPERVISING_ROLES, AssignmentMode, Department, Membership, Role
 from departments.tree import ancestors_cte, subtree_cte
 
 # Every (department, role) a user holds: a membership on D covers D and each descendant.
@@ -135,6 +137,23 @@ def department_ancestor_ids(*, department_id: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+_ANCESTOR_MAP_SQL = (
+    "WITH RECURSIVE " + ancestors_cte("up", ids="%s::bigint[]") + " SELECT origin, id FROM up ORDER BY origin, depth"  # noqa: S608 - constant text  # nosec B608
+)
+
+
+def department_ancestor_map(*, department_ids: Collection[int]) -> dict[int, list[int]]:
+    """For each of `department_ids`: it and every department above it, nearest first; one query."""
+    ancestors: dict[int, list[int]] = {}
+    if not department_ids:
+        return ancestors
+    with connection.cursor() as cursor:
+        cursor.execute(_ANCESTOR_MAP_SQL, [list(department_ids)])
+        for origin, department_id in cursor.fetchall():
+            ancestors.setdefault(origin, []).append(department_id)
+    return ancestors
+
+
 def user_role_names(*, user) -> set[str]:
     """The roles a user holds in active departments (whatever the department), e.g. for deciding
     whether their roles demand two-factor sign-in."""
@@ -143,3 +162,84 @@ def user_role_names(*, user) -> set[str]:
     return set(
         Membership.objects.filter(user=user, department__is_active=True).values_list("role", flat=True).distinct()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentSettings:
+    """How a department's (or unit's) new tickets are handed out, as its nearest setting says."""
+
+    mode: str  # AssignmentMode.MANUAL or AssignmentMode.AUTO, never "inherit"
+    max_open_per_officer: int
+
+    @property
+    def is_auto(self) -> bool:
+        return self.mode == AssignmentMode.AUTO
+
+
+# For each department asked about: the nearest mode that is not "inherit" and the nearest cap set,
+# walking up from the department itself; an inactive department hands out nothing by itself.
+def _assignment_sql(ids: str) -> str:
+    return (
+        "WITH RECURSIVE "
+        + ancestors_cte("up", ids=ids)
+        + """
+SELECT up.origin,
+       bool_or(d.is_active) FILTER (WHERE up.depth = 0),
+       (array_agg(d.assignment_mode ORDER BY up.depth) FILTER (WHERE d.assignment_mode <> %s))[1],
+       (array_agg(d.max_open_per_officer ORDER BY up.depth) FILTER (WHERE d.max_open_per_officer IS NOT NULL))[1]
+  FROM up JOIN departments_department d ON d.id = up.id
+ GROUP BY up.origin"""  # nosec B608 - constant text
+    )
+
+
+_ASSIGNMENT_OF_SQL = _assignment_sql("%s::bigint[]")
+_ASSIGNMENT_OF_ALL_SQL = _assignment_sql("ARRAY(SELECT id FROM departments_department)")
+
+
+def department_assignment_settings(*, department_ids: Collection[int] | None = None) -> dict[int, AssignmentSettings]:
+    """{department id: its assignment settings} for `department_ids` (every department if None), in
+    one query. "inherit" follows the parent, a root that inherits is manual; an empty cap is the
+    parent's, at the top SEVA_MAX_OPEN_PER_OFFICER."""
+    with connection.cursor() as cursor:
+        if department_ids is None:
+            cursor.execute(_ASSIGNMENT_OF_ALL_SQL, [AssignmentMode.INHERIT])
+        else:
+            cursor.execute(_ASSIGNMENT_OF_SQL, [list(department_ids), AssignmentMode.INHERIT])
+        rows = cursor.fetchall()
+    return {
+        origin: AssignmentSettings(
+            mode=(mode or AssignmentMode.MANUAL) if active else AssignmentMode.MANUAL,
+            max_open_per_officer=settings.SEVA_MAX_OPEN_PER_OFFICER if cap is None else cap,
+        )
+        for origin, active, mode, cap in rows
+    }
+
+
+def user_on_duty(*, user) -> bool | None:
+    """Whether the officer is on duty (on any of their officer memberships); None for someone who is
+    no officer, who has no duty to switch."""
+    if not user.is_authenticated:
+        return None
+    states = set(Membership.objects.filter(user_id=user.pk, role=Role.OFFICER).values_list("on_duty", flat=True))
+    return (True in states) if states else None
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerDuty:
+    department_code: str
+    username: str
+    display_name: str
+    on_duty: bool
+
+
+def officer_duty_list(*, user) -> list[OfficerDuty]:
+    """The officers of the departments and units the user supervises (everyone's, for a superuser),
+    with whether each is on duty, by department and name: one query."""
+    officers = Membership.objects.filter(role=Role.OFFICER, user__is_active=True, department__is_active=True)
+    if not user.is_superuser:
+        supervised = department_ids_in_scope_sql(user=user, roles=SUPERVISING_ROLES)
+        officers = officers.filter(department_id__in=supervised)
+    rows = officers.order_by("department__code", "user__username").values_list(
+        "department__code", "user__username", "user__display_name", "on_duty"
+    )
+    return [OfficerDuty(*row) for row in rows]

@@ -34,7 +34,12 @@ from departments.selectors import (
 )
 from seva.locks import AdvisoryLock, advisory_xact_lock
 from tickets.audit import EventDraft, audit_events_append
-from tickets.events.account import role_changed_event, role_granted_event, role_revoked_event
+from tickets.events.account import (
+    duty_changed_event,
+    role_changed_event,
+    role_granted_event,
+    role_revoked_event,
+)
 from tickets.events.configuration import config_changed_event
 from tickets.models import Ticket
 
@@ -136,6 +141,37 @@ def membership_revoke(*, actor: User, membership: Membership) -> None:
     stored = Membership.objects.select_for_update().select_related("user", "department").get(pk=membership.pk)
     require_administers(actor=actor, department=stored.department)
     _membership_delete(actor=actor, membership=stored)
+
+
+@transaction.atomic
+def membership_duty_set(*, actor: User, on_duty: bool) -> int:
+    """An officer goes on or off duty: every officer membership of theirs (automatic assignment gives
+    tickets only to officers on duty), with a DUTY_CHANGED event when that changed anything. Returns
+    how many memberships changed. PermissionDenied for someone who is no officer anywhere."""
+    memberships = list(
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .filter(user_id=actor.pk, role=Role.OFFICER)
+        .order_by("id")
+    )
+    if not actor.is_active or not memberships:
+        raise PermissionDenied(_("Only officers go on and off duty."))
+    changed = [membership for membership in memberships if membership.on_duty != on_duty]
+    if not changed:
+        return 0
+    Membership.objects.filter(pk__in=[membership.pk for membership in changed]).update(on_duty=on_duty)
+    audit_events_append(
+        [
+            duty_changed_event(
+                actor_id=actor.pk,
+                user_id=actor.pk,
+                username=actor.get_username(),
+                on_duty=on_duty,
+                memberships=changed,
+            )
+        ]
+    )
+    return len(changed)
 
 
 def staff_user_check(*, actor: User, department: Department | None, role: str | None) -> None:

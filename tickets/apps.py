@@ -62,3 +62,8 @@ class TicketsConfig(AppConfig):
         signals.api_token_issued.connect(_on_api_token_issued, dispatch_uid="tickets.audit.token_issued")
         signals.api_tokens_revoked.connect(_on_api_tokens_revoked, dispatch_uid="tickets.audit.tokens_revoked")
         signals.two_factor_enrolled.connect(_on_two_factor_enrolled, dispatch_uid="tickets.audit.otp_enrolled")
+        # Intake kicks automatic assignment through this hook: services never import the tasks.
+        from tickets.services.assignment import auto_assign_register
+        from tickets.tasks import auto_assign_task
+
+        auto_assign_register(enqueue=auto_assign_task.delay)

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from tickets.services.assignment import tickets_auto_assign
 from tickets.services.auto_close import tickets_close_resolved
 from tickets.services.sla_sweep import sla_sweep
 
@@ -17,3 +18,10 @@ def sla_sweep_task() -> dict[str, int]:
 def close_resolved_task() -> int:
     """Beat, hourly: resolved tickets close themselves after 7 days."""
     return tickets_close_resolved()
+
+
+@shared_task(ignore_result=True)
+def auto_assign_task(department_ids: list[int] | None = None) -> int:
+    """Beat, every minute, for every department (None); enqueued by intake for its new tickets'
+    departments and units. A redelivered run finds those tickets assigned and gives out nothing twice."""
+    return tickets_auto_assign(department_ids=department_ids)

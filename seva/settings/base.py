@@ -256,7 +256,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     # SLA escalations (L1-L3) every minute; resolved tickets close themselves 7 days on, checked hourly.
     "sla-sweep": {"task": "tickets.tasks.sla_sweep_task", "schedule": 60.0, "options": {"expires": 60.0}},
     "close-resolved": {"task": "tickets.tasks.close_resolved_task", "schedule": 3600.0, "options": {"expires": 600.0}},
+    # Automatic assignment also runs at intake; this gives out what is still waiting (an officer came
+    # on duty, a ticket left an incident or was reopened, a kick was lost).
+    "auto-assign": {"task": "tickets.tasks.auto_assign_task", "schedule": 60.0, "options": {"expires": 60.0}},
 }
+# Automatic assignment never gives an officer more open tickets than this, unless their department
+# (or one above it) sets its own number (Department.max_open_per_officer).
+SEVA_MAX_OPEN_PER_OFFICER = env.int("SEVA_MAX_OPEN_PER_OFFICER", default=25)
 
 # X API. With no bearer token the tweet source is the built-in simulator / fake X API.
 X_API_BASE_URL = env("X_API_BASE_URL", default="http://127.0.0.1:8765")

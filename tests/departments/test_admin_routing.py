@@ -37,6 +37,7 @@ def unit_form(**fields) -> dict:
         "ticket_prefix": "",
         "is_unit": "on",
         "is_active": "on",
+        "assignment_mode": "inherit",
         "hashtags-TOTAL_FORMS": 0,
         "hashtags-INITIAL_FORMS": 0,
         "memberships-TOTAL_FORMS": 0,
@@ -110,6 +111,7 @@ def test_a_hashtag_added_on_the_department_page_is_an_event_too(bsnl_admin_clien
         "parent": bsnl.parent_id,
         "ticket_prefix": "",
         "is_active": "on",
+        "assignment_mode": bsnl.assignment_mode,
         "hashtags-TOTAL_FORMS": 2,
         "hashtags-INITIAL_FORMS": 1,
         "hashtags-0-id": hashtag.pk,
@@ -144,6 +146,26 @@ def test_bulk_deleting_hashtags_and_rules_writes_an_event_each(bsnl_admin_client
     expected = [("departments.routingrule", rule.pk, "delete") for rule in rules]
     assert sorted(deleted) == sorted([*expected, ("departments.hashtag", tag.pk, "delete")])
     assert config_events().filter(data__object_id=tag.pk).get().data["changes"]["tag"] == ["BSNLSeva", None]
+
+
+def test_a_department_admin_makes_a_unit_assign_automatically_with_its_own_cap(bsnl_admin_client):
+    kerala = dept("BSNL_KL")
+    names = {"code": "BSNL_KL", "name_en": kerala.name_en, "name_hi": kerala.name_hi}
+    data = unit_form(**names, assignment_mode="auto", max_open_per_officer="12")
+    response = bsnl_admin_client.post(reverse("admin:departments_department_change", args=[kerala.pk]), data)
+    assert response.status_code == 302
+    kerala.refresh_from_db()
+    assert (kerala.assignment_mode, kerala.max_open_per_officer) == ("auto", 12)
+    event = config_events().get()
+    assert event.data["changes"]["assignment_mode"] == ["inherit", "auto"]
+    assert event.data["changes"]["max_open_per_officer"] == [None, 12]
+
+
+def test_the_department_page_shows_the_assignment_settings(bsnl_admin_client):
+    page = bsnl_admin_client.get(reverse("admin:departments_department_change", args=[dept("BSNL").pk]))
+    body = page.content.decode()
+    assert 'name="assignment_mode"' in body
+    assert 'name="max_open_per_officer"' in body
 
 
 def official_account_form(**fields) -> dict:

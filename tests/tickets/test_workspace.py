@@ -682,8 +682,8 @@ def test_the_queue_reads_a_fixed_number_of_queries(client, ingest_ticket):
     many = _queries(client, reverse("workspace:queue"))
 
     # session, user, whether a second factor is owed, the departments for the filter, the roles
-    # (Take next), the tickets.
-    assert few == many == 6
+    # (Take next), the tickets, the header's duty switch.
+    assert few == many == 7
 
 
 def test_the_ticket_page_reads_a_fixed_number_of_queries(client, bsnl_ticket):
@@ -697,8 +697,8 @@ def test_the_ticket_page_reads_a_fixed_number_of_queries(client, bsnl_ticket):
     many = _queries(client, ticket_url(bsnl_ticket))
 
     # session, user, whether a second factor is owed, ticket, messages, events, notes, roles, scope,
-    # assignees, canned responses, departments to transfer to.
-    assert few == many == 12
+    # assignees, canned responses, departments to transfer to, the header's duty switch.
+    assert few == many == 13
 
 
 # --- nothing from elsewhere ----------------------------------------------------------------------

@@ -18,6 +18,8 @@ Kind (builder): stored keys, and what they mean.
   username; department_id; department (its code); role; on_duty.
 - role_changed (role_changed_event): the same keys, as the membership is now, and changes (each
   changed key: [before, after]).
+- duty_changed (duty_changed_event, the actor is the officer): user_id; username; on_duty (now);
+  memberships (the ids of the officer memberships switched); departments (their codes, sorted).
 """
 
 from collections.abc import Iterable
@@ -112,3 +114,16 @@ def role_changed_event(
 def role_revoked_event(*, actor_id: int, membership: Membership) -> EventDraft:
     """ROLE_REVOKED: `membership` is being deleted (build this before, while it has its id)."""
     return EventDraft(EventKind.ROLE_REVOKED, actor_id=actor_id, data=_membership_data(membership))
+
+
+def duty_changed_event(*, actor_id: int, user_id: int, username: str, on_duty: bool, memberships) -> EventDraft:
+    """DUTY_CHANGED: the officer `user_id` went on (or off) duty on `memberships` (their officer
+    memberships that changed), so automatic assignment gives them tickets (or stops)."""
+    data = {
+        "user_id": user_id,
+        "username": username,
+        "on_duty": on_duty,
+        "memberships": sorted(membership.pk for membership in memberships),
+        "departments": sorted(membership.department.code for membership in memberships),
+    }
+    return EventDraft(EventKind.DUTY_CHANGED, actor_id=actor_id, data=data)

@@ -1,12 +1,25 @@
 """Handing out unassigned tickets: to the least-loaded officer on duty, or to whoever takes the next.
 
-Both take the tickets with `SELECT ... FOR UPDATE SKIP LOCKED`: concurrent assigners each get a
-different set of rows, so no ticket goes to two officers, and a row another assigner holds is not
-waited for (it is that assigner's to give). The WHERE is checked again on the locked row, so a ticket
-assigned meanwhile is never handed out a second time.
+Automatic assignment (a department or unit whose assignment mode resolves to automatic) gives each
+waiting ticket of that scope department (its unit, else its department: `Ticket.scope_department_id`)
+to one of the officers with a membership on that very department who are on duty: the unit's own
+officers, as DESIGN says; a department's officers above it are not fed its units' tickets (they see
+them and may take them). Never a ticket of an incident: an incident is worked as one.
+
+Two locks keep concurrent assigners apart:
+- the officers: their user rows are locked (`FOR NO KEY UPDATE`, in id order, so assigners never
+  deadlock; NO KEY, so the foreign-key checks of an officer's own work are not blocked) before their
+  open tickets are counted, in a statement of its own: the count then sees every assignment
+  committed by an assigner that held them before. So the cap (`max_open_per_officer`) holds however
+  many assigners run, whatever department they assign for.
+- the tickets: `SELECT ... FOR UPDATE SKIP LOCKED`, so a ticket another transaction holds is not
+  waited for, and the WHERE is checked again on the locked row: a ticket assigned (or put into an
+  incident) meanwhile is never handed out.
 """
 
 import heapq
+from collections.abc import Collection
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -14,8 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from departments.models import WORKING_ROLES, Membership, Role
-from departments.selectors import department_ids_in_scope_sql
+from departments.models import WORKING_ROLES, Role
+from departments.selectors import department_assignment_settings, department_ids_in_scope_sql
 from tickets.audit import audit_events_append
 from tickets.events.ticket import ticket_assigned_event
 from tickets.lifecycle import AWAITING_OWNER, OPEN_STATUSES, Status, transition_allowed
@@ -23,33 +36,68 @@ from tickets.models import Ticket
 from tickets.services.errors import ActionForbidden
 from tickets.services.ticket_actions import ticket_assign_to
 
+# How many tickets one assigner's transaction hands out: locks are held that long.
+AUTO_ASSIGN_BATCH = 100
+
 
 def _unassigned() -> QuerySet[Ticket]:
     return Ticket.objects.filter(assigned_to__isnull=True, status__in=AWAITING_OWNER).order_by("priority", "id")
 
 
-def _officer_loads(*, department_id: int) -> list[tuple[int, int]]:
-    """(open tickets assigned, user id) of each active officer on duty with a membership on the department."""
-    rows = (
-        Membership.objects.filter(department_id=department_id, role=Role.OFFICER, on_duty=True, user__is_active=True)
-        .annotate(load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES)))
-        .values_list("load", "user_id")
+def _of_scope(department_id: int) -> Q:
+    """Tickets whose scope department is `department_id` (`scope_department_sql` as a filter that uses
+    the unit and department indexes)."""
+    return Q(unit_id=department_id) | Q(department_id=department_id, unit_id__isnull=True)
+
+
+def _officers_lock(*, department_id: int) -> list[int]:
+    """Lock the user rows of the active officers on duty of the department, in id order; their ids."""
+    officers = (
+        User.objects.filter(
+            is_active=True,
+            memberships__department_id=department_id,
+            memberships__role=Role.OFFICER,
+            memberships__on_duty=True,
+        )
+        .order_by("id")
+        .select_for_update(no_key=True, of=("self",))
     )
-    return list(rows)
+    return list(officers.values_list("id", flat=True))
+
+
+def _open_loads(*, user_ids: list[int]) -> dict[int, int]:
+    """How many open tickets each of `user_ids` holds now, in any department."""
+    rows = (
+        Ticket.objects.filter(assigned_to_id__in=user_ids, status__in=OPEN_STATUSES)
+        .values("assigned_to_id")
+        .annotate(load=Count("id"))
+        .values_list("assigned_to_id", "load")
+        .order_by()
+    )
+    return dict(rows)
 
 
 @transaction.atomic
-def ticket_auto_assign(*, department_id: int | None = None, unit_id: int | None = None, limit: int = 100) -> int:
-    """Assign up to `limit` unassigned new or reopened tickets of a department (or of a unit) to its
-    officers on duty, each to whoever has the fewest open tickets at that moment; highest priority
-    and oldest first. Returns how many were assigned; the actor is the system."""
-    if (department_id is None) == (unit_id is None):
-        raise ValueError("Give exactly one of department_id or unit_id.")
-    loads = _officer_loads(department_id=unit_id or department_id)
-    if not loads:
+def ticket_auto_assign(*, department_id: int, limit: int = AUTO_ASSIGN_BATCH) -> int:
+    """Assign up to `limit` waiting tickets (unassigned, new or reopened, in no incident) of the scope
+    department `department_id` (a department's own or a unit's) to its officers on duty, each to
+    whoever has the fewest open tickets at that moment, none beyond the cap; highest priority and
+    oldest first. Nothing where assignment is manual. Returns how many were assigned; the actor is
+    the system (ASSIGNED, how "auto")."""
+    assignment = department_assignment_settings(department_ids=[department_id]).get(department_id)
+    if assignment is None or not assignment.is_auto:
         return 0
-    scope = {"unit_id": unit_id} if unit_id else {"department_id": department_id}
-    locked = _unassigned().filter(**scope).select_for_update(skip_locked=True).only("id", "status")[:limit]
+    officer_ids = _officers_lock(department_id=department_id)
+    if not officer_ids:
+        return 0
+    cap = assignment.max_open_per_officer
+    loads_now = _open_loads(user_ids=officer_ids)
+    loads = [(loads_now.get(user_id, 0), user_id) for user_id in officer_ids]
+    room = sum(max(0, cap - load) for load, _user_id in loads)
+    if room == 0:
+        return 0
+    waiting = _unassigned().filter(_of_scope(department_id), incident__isnull=True)
+    locked = waiting.select_for_update(skip_locked=True, of=("self",)).only("id", "status")[: min(limit, room)]
     tickets = [t for t in locked if transition_allowed(from_status=t.status, to_status=Status.ASSIGNED)]
     if not tickets:
         return 0
@@ -58,6 +106,7 @@ def ticket_auto_assign(*, department_id: int | None = None, unit_id: int | None 
     events = []
     for ticket in tickets:
         load, user_id = heapq.heappop(loads)
+        # room bounded the tickets taken, so the least-loaded officer is always below the cap here.
         heapq.heappush(loads, (load + 1, user_id))
         events.append(
             ticket_assigned_event(
@@ -74,6 +123,58 @@ def ticket_auto_assign(*, department_id: int | None = None, unit_id: int | None 
     Ticket.objects.bulk_update(tickets, ["assigned_to", "status", "updated_at"])
     audit_events_append(events)
     return len(events)
+
+
+def _waiting_scope_ids(*, department_ids: Collection[int]) -> list[int]:
+    """Of `department_ids`, those that are the scope department of a waiting ticket (one query)."""
+    ids = list(department_ids)
+    scopes = (
+        _unassigned()
+        .filter(Q(unit_id__in=ids) | Q(unit_id__isnull=True, department_id__in=ids), incident__isnull=True)
+        .values_list("unit_id", "department_id")
+        .order_by()
+        .distinct()
+    )
+    return sorted({unit_id or dept_id for unit_id, dept_id in scopes})
+
+
+def tickets_auto_assign(*, department_ids: Collection[int] | None = None, batch: int = AUTO_ASSIGN_BATCH) -> int:
+    """Give out the waiting tickets of the departments and units in `department_ids` (None: all of
+    them) whose assignment is automatic, `batch` tickets to a transaction, until none is left or no
+    officer has room. Returns how many were assigned. Safe to run twice or concurrently."""
+    settings_by_id = department_assignment_settings(department_ids=department_ids)
+    auto_ids = [department_id for department_id, found in settings_by_id.items() if found.is_auto]
+    total = 0
+    for department_id in _waiting_scope_ids(department_ids=auto_ids) if auto_ids else []:
+        while (assigned := ticket_auto_assign(department_id=department_id, limit=batch)) > 0:
+            total += assigned
+            if assigned < batch:
+                break
+    return total
+
+
+# Enqueues a run of automatic assignment for some departments: tickets' own task, which
+# tickets/apps.py registers (tasks are doors: services do not import them).
+_auto_assign_enqueue = None
+
+
+def auto_assign_register(*, enqueue) -> None:
+    """Name the function that enqueues `tickets_auto_assign` for a list of department ids."""
+    global _auto_assign_enqueue  # noqa: PLW0603 - one hook per process, set once at start-up
+    _auto_assign_enqueue = enqueue
+
+
+def _auto_assign_kick(department_ids: list[int]) -> None:
+    if _auto_assign_enqueue is not None:
+        _auto_assign_enqueue(department_ids)
+
+
+def tickets_auto_assign_on_commit(*, department_ids: Collection[int]) -> None:
+    """After the current transaction commits, assign the waiting tickets of these scope departments
+    (intake's new tickets): in a worker, so intake holds no officer's lock and pays no query for it,
+    and after everything intake decided (an incident) is committed. The beat catches a lost kick."""
+    if department_ids:
+        transaction.on_commit(partial(_auto_assign_kick, sorted(set(department_ids))), robust=True)
 
 
 @transaction.atomic

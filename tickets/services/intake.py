@@ -31,6 +31,7 @@ from tickets.lifecycle import Priority, Status
 from tickets.models import Delivery, Direction, Escalation, MessageKind, scope_department_id
 from tickets.numbering import ticket_numbers_allocate
 from tickets.services import intake_sql as sql
+from tickets.services.assignment import tickets_auto_assign_on_commit
 from tickets.services.escalations import DueEscalations, EscalationDraft, escalations_raise
 from tickets.services.outbox import outbox_sender_kick
 from tickets.sla.targets import sla_due_times_bulk
@@ -392,6 +393,7 @@ def intake_apply(*, batch: IntakeBatch) -> None:
             _insert_new_tickets(cursor, new, now)
             if any(t.reply_account_id for t in new):
                 transaction.on_commit(outbox_sender_kick, robust=True)
+            tickets_auto_assign_on_commit(department_ids={t.scope_department_id for t in new})
         appends = [
             (new[a.ticket.index].id if isinstance(a.ticket, NewTicketRef) else a.ticket, a) for a in batch.appends
         ]

@@ -4,11 +4,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from accounts.models import User
-from departments.models import SUPERVISING_ROLES, WORKING_ROLES, CannedResponse, Department
-from departments.selectors import department_ancestor_ids, department_roles
+from departments.models import SUPERVISING_ROLES, WORKING_ROLES, CannedResponse, Department, Membership
+from departments.selectors import department_ancestor_ids, department_ancestor_map, department_roles
 from tickets.models import Escalation, InternalNote, Ticket, TicketMessage
 from tickets.reports.figures import REPORTING_ROLES
 from tickets.selectors import escalation_list, ticket_get
@@ -28,6 +28,11 @@ class StaffRoles:
     @property
     def works_tickets(self) -> bool:
         return self.is_superuser or any(roles & set(WORKING_ROLES) for roles in self.by_department.values())
+
+    @property
+    def supervises(self) -> bool:
+        """Supervises somewhere (or is a superuser): sees who is on duty."""
+        return self.is_superuser or any(roles & set(SUPERVISING_ROLES) for roles in self.by_department.values())
 
     @property
     def reads_reports(self) -> bool:
@@ -135,12 +140,46 @@ def transfer_department_choices(*, ticket: Ticket) -> list[Department]:
     )
 
 
-def open_escalation_list(*, user: User, limit: int) -> tuple[list[Escalation], int]:
-    """The newest `limit` unacknowledged escalations in the user's scope, and how many there are."""
+@dataclass(frozen=True)
+class EscalationDeskPage:
+    escalations: list[Escalation]
+    total: int  # open escalations in the user's scope, on every page
+    next_after: int | None  # the escalation id to continue after, None on the last page
+
+
+def escalation_desk_page(*, user: User, after_id: int | None, size: int) -> EscalationDeskPage:
+    """One page of the unacknowledged escalations in the user's scope, the oldest first (the longest
+    waiting is never hidden behind newer ones). Keyset on (raised_at, id) after escalation `after_id`:
+    acknowledging rows on one page moves no other row off the next. Two queries."""
     escalations = escalation_list(user=user).filter(acknowledged_at__isnull=True)
-    rows = list(escalations.select_related("ticket__unit", "ticket__assigned_to")[:limit])
-    total = len(rows) if len(rows) < limit else escalations.count()
-    return rows, total
+    page = escalations.select_related("ticket__unit", "ticket__assigned_to").order_by("raised_at", "id")
+    if after_id is not None:
+        after = Escalation.objects.filter(id=after_id).values("raised_at")
+        page = page.filter(Q(raised_at__gt=Subquery(after)) | Q(raised_at=Subquery(after), id__gt=after_id))
+    rows = list(page[: size + 1])
+    next_after = rows[size - 1].id if len(rows) > size else None
+    return EscalationDeskPage(escalations=rows[:size], total=escalations.count(), next_after=next_after)
+
+
+def assignee_choices_by_scope(*, scope_ids: set[int]) -> dict[int, list[User]]:
+    """`assignee_choices` for many scopes at once (a desk page of tickets): {scope id: its assignees},
+    in two queries, however many scopes."""
+    ancestors = department_ancestor_map(department_ids=scope_ids)
+    department_ids = {department_id for chain in ancestors.values() for department_id in chain}
+    holders: dict[int, dict[int, User]] = {}
+    memberships = Membership.objects.filter(
+        department_id__in=department_ids,
+        department__is_active=True,
+        role__in=WORKING_ROLES,
+        user__is_active=True,
+    ).select_related("user")
+    for membership in memberships:
+        holders.setdefault(membership.department_id, {})[membership.user_id] = membership.user
+    choices = {}
+    for scope_id, chain in ancestors.items():
+        users = {user.pk: user for department_id in chain for user in holders.get(department_id, {}).values()}
+        choices[scope_id] = sorted(users.values(), key=lambda user: user.username)
+    return choices
 
 
 def escalation_get(*, user: User, escalation_id: int) -> Escalation:

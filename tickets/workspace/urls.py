@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts.views import StaffLoginView, StaffPasswordChangeDoneView, StaffPasswordChangeView
-from tickets.workspace import actions, views
+from tickets.workspace import actions, escalations, views
 from tickets.workspace.http import staff_login_required
 
 app_name = "workspace"
@@ -39,13 +39,17 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("take-next/", views.take_next, name="take-next"),
     path("reply-length/", views.reply_length, name="reply-length"),
-    path("escalations/", views.escalations, name="escalations"),
+    # The escalation desk: oldest first, a page at a time; each row acknowledged, reassigned, commented on.
+    path("escalations/", escalations.escalations, name="escalations"),
     path(
         "escalations/<int:escalation_id>/acknowledge/",
-        views.escalation_acknowledge_view,
+        escalations.escalation_acknowledge_view,
         name="escalation-acknowledge",
     ),
+    path("escalations/<int:escalation_id>/assign/", escalations.escalation_assign_view, name="escalation-assign"),
+    path("escalations/<int:escalation_id>/note/", escalations.escalation_note_view, name="escalation-note"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("duty/", views.duty_set, name="duty"),
     path("t/<str:number>/", views.ticket_detail, name="ticket"),
     path("t/<str:number>/canned-response/", views.canned_response_insert, name="canned-response-insert"),
     path("t/<str:number>/<slug:name>/", actions.ticket_action, name="ticket-action"),

@@ -1,23 +1,26 @@
-"""The workspace's pages: the queue, a ticket, the escalation queue and the dashboard. Thin: each reads
-through the selectors and hands presenters' output to a template. The ticket actions are in actions.py."""
+"""The workspace's pages: the queue, a ticket, the dashboard and the duty switch. Thin: each reads
+through the selectors and hands presenters' output to a template. The ticket actions are in
+actions.py, the escalation desk in escalations.py."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 from rest_framework.exceptions import ValidationError
 
-from departments.selectors import department_list_visible
+from departments.selectors import department_list_visible, user_on_duty
+from departments.services import membership_duty_set
 from seva.errors import AppError
 from tickets.lifecycle import OPEN_STATUSES, Status
-from tickets.models import Escalation, Ticket
+from tickets.models import Ticket
 from tickets.selectors import dashboard_summary, posting_budget_overview, ticket_list
 from tickets.services import (
     ActionForbidden,
-    escalation_acknowledge,
     ticket_take_next,
 )
 from tickets.services.ticket_actions import canned_response_render
@@ -27,8 +30,6 @@ from tickets.workspace.http import QUEUE_PAGE_SIZE, id_param, is_htmx, staff_log
 from tickets.workspace.presenters import queue_rows, reply_length_context
 from tickets.workspace.selectors import (
     department_names,
-    escalation_get,
-    open_escalation_list,
     queue_page,
     staff_roles,
     ticket_for_action,
@@ -45,7 +46,6 @@ QUICK_FILTERS = [
     (gettext_lazy("Breached"), {"breached": "true"}),
 ]
 QUICK_FILTER_KEYS = ("assigned_to", "unassigned", "escalated", "breached")
-ESCALATIONS_SHOWN = 200
 # Below this share of tickets meeting their SLA targets, the dashboard's tile turns amber.
 SLA_COMPLIANCE_TARGET_PERCENT = 90
 # Where the accountability reports are downloaded (tickets/api/reports.py), with the session.
@@ -159,48 +159,24 @@ def canned_response_insert(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "workspace/ticket/_reply_compose.html", context)
 
 
-@require_safe
-@staff_login_required
-def escalations(request: HttpRequest) -> HttpResponse:
-    return _escalations_page(request)
-
-
-def _escalations_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
-    escalations, total = open_escalation_list(user=request.user, limit=ESCALATIONS_SHOWN)
-    roles = staff_roles(user=request.user)
-    rows = [{"escalation": e, "can_acknowledge": roles.can_acknowledge(e)} for e in escalations]
-    context = {"nav": "escalations", "rows": rows, "total": total}
-    return render(request, "workspace/escalations.html", context, status=status)
-
-
 @require_POST
 @staff_login_required
-def escalation_acknowledge_view(request: HttpRequest, escalation_id: int) -> HttpResponse:
-    """Acknowledge one escalation; with htmx its row is redrawn (acknowledged, or with the refusal)."""
-    error_message, status = None, 200
+def duty_set(request: HttpRequest) -> HttpResponse:
+    """An officer goes on ("on") or off ("off") duty; with htmx the header's switch is redrawn, without
+    it the officer goes back to the page they were on."""
+    on_duty = request.POST.get("on_duty") == "on"
     try:
-        escalation_acknowledge(actor=request.user, escalation_id=escalation_id)
-    except AppError as error:
-        if error.http_status == 404:
-            raise Http404 from error
-        error_message, status = str(error.message), error.http_status
-    if error_message is None:
-        messages.success(request, _("Escalation acknowledged."))
-    elif not is_htmx(request):
-        messages.error(request, error_message)
+        membership_duty_set(actor=request.user, on_duty=on_duty)
+    except PermissionDenied as error:
+        return render(request, "workspace/forbidden.html", {"message": str(error)}, status=403)
+    messages.success(request, _("You are on duty: new tickets come to you.") if on_duty else _("You are off duty."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+        back = ""
     if not is_htmx(request):
-        return redirect("workspace:escalations") if status == 200 else _escalations_page(request, status=status)
-    try:
-        escalation = escalation_get(user=request.user, escalation_id=escalation_id)
-    except Escalation.DoesNotExist as exc:
-        raise Http404 from exc
-    context = {
-        "escalation": escalation,
-        "can_acknowledge": staff_roles(user=request.user).can_acknowledge(escalation),
-        "error_message": error_message,
-        "oob_flash": True,
-    }
-    return render(request, "workspace/_escalation_row.html", context, status=status)
+        return redirect(back or "workspace:queue")
+    context = {"on_duty": user_on_duty(user=request.user), "next": back, "oob_flash": True}
+    return render(request, "workspace/_duty_toggle.html", context)
 
 
 @require_safe
