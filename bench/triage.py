@@ -3,6 +3,7 @@
     .venv/bin/python bench/triage.py                         # 13,000 tweets, two surges of 300
     .venv/bin/python bench/triage.py --tweets 3000 --surge 150   # a quicker look
     .venv/bin/python bench/triage.py --database seva_bench_x     # another database on DATABASE_URL's server
+    BENCH_TRIAGE_MINUTES=660 .venv/bin/python bench/triage.py    # stop the day at 11:00 (India)
 
 Runs in a fresh process against its own database (DATABASE_URL's server, database
 `seva_bench_triage` unless told or BENCH_TRIAGE_DATABASE is set), reset and seeded each run, and
