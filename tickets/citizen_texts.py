@@ -27,14 +27,17 @@ def acknowledgement_text(*, number: str, department: Department, language: str) 
 
 
 def resolved_text(*, number: str, note: str, language: str) -> str:
+    # The rating request names the ticket too: a long note splits the post into a thread, and X
+    # refuses a part whose text it has seen before ("duplicate content") from the same account.
     if language == "hi":
         return (
             f"आपकी शिकायत {number} का समाधान हो गया है: {note}\n"
-            "कृपया इस पोस्ट के उत्तर में 1 (खराब) से 5 (बहुत अच्छा) तक की संख्या लिखकर हमारी सेवा को रेटिंग दें।"
+            f"कृपया इस पोस्ट के उत्तर में 1 (खराब) से 5 (बहुत अच्छा) तक की संख्या लिखकर {number} पर हमारी सेवा को "
+            "रेटिंग दें।"
         )
     return (
         f"Your complaint {number} is resolved: {note}\n"
-        "Please rate our service from 1 (poor) to 5 (excellent) by replying to this post with the number."
+        f"Please rate our service on {number} from 1 (poor) to 5 (excellent) by replying to this post with the number."
     )
 
 
