@@ -1,0 +1,220 @@
+"""Browser tests: Playwright's sync API driving Debian's Chromium against pytest-django's live server.
+
+The fixtures to reuse:
+
+- `signed_in_page(role_or_username)`: a fresh browser context (its own cookies) signed in through the
+  sign-in form as a demo user ("officer", "supervisor", "admin", "auditor", or a username), on the
+  queue; returns the Playwright page. The demo configuration is seeded (the `seeded` fixture).
+- `axe_violations(page)`: the WCAG 2.1 A/AA violations axe-core finds on the page as it stands;
+  `describe(violations)` makes them readable in an assertion message.
+- `switch_language(page, "hi")`: the header's language switch, as an officer uses it.
+- `demo_ticket(text, ..., x=fake_x)`: a ticket made as a citizen's tweet makes one (the file door),
+  so it has its acknowledgement, SLA clock and routing as in the demo; with `x`, the fake X knows the
+  tweet (replies to it are accepted).
+- `tab_to(page, locator)`: Tab through the page until the locator has the focus, as a keyboard user.
+
+Chromium is Debian's (`/usr/bin/chromium`, or SEVA_CHROMIUM): Playwright never downloads a browser
+here. `scripts/browser.sh` (run by `make test`) installs the package when it is missing; without it
+these tests skip, saying why.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.ingestion.factories import BSNL, tweet_id_of, v2_tweet
+
+DEMO_PASSWORD = "demo-pass-123"  # the `seeded` fixture's
+ROLE_USERS = {
+    "officer": "bsnl_officer",
+    "supervisor": "bsnl_supervisor",
+    "admin": "admin",
+    "auditor": "auditor",
+    "posts_officer": "posts_officer",
+}
+WCAG_21_AA = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+AXE_JS = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+# Long enough for a loaded CI machine, short enough that a missing element fails in seconds.
+TIMEOUT_MS = 15_000
+# As the machine's notes advise: without the background-networking flags Chromium keeps trying hosts
+# this closed network refuses.
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    path = os.environ.get("SEVA_CHROMIUM") or "/usr/bin/chromium"
+    return path if os.access(path, os.X_OK) else shutil.which("chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium at /usr/bin/chromium (scripts/browser.sh installs Debian's package)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed (requirements-dev.txt)")
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    # While Playwright's sync API runs, its asyncio loop counts as running on this thread, and Django
+    # refuses the ORM calls the tests make (seeding, asserting rows, flushing the database), though
+    # they are synchronous. Allowed for exactly that long: per module, so the tests after these run
+    # with Django's check and no loop.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """A page in a fresh context (no cookies) whose relative URLs go to the live server."""
+    contexts = []
+
+    def make(*, locale: str = "en-GB"):
+        context = browser.new_context(base_url=live_server.url, locale=locale)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []
+        # A script error or a refused script or style (the CSP) shows in the console, a broken link
+        # as a response: the tests assert none. (Chromium asks for /favicon.ico by itself.)
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and not message.text.startswith("Failed to load resource")
+                and page.console_errors.append(message.text)
+            ),
+        )
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and not response.url.endswith("/favicon.ico")
+                and page.console_errors.append(f"{response.status} {response.request.method} {response.url}")
+            ),
+        )
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def sign_in():
+    """Sign a page in through the form, as a person does; ends on the queue."""
+
+    def act(page, role_or_username: str, *, password: str = DEMO_PASSWORD):
+        username = ROLE_USERS.get(role_or_username, role_or_username)
+        page.goto("/desk/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/desk/")
+        return page
+
+    return act
+
+
+@pytest.fixture
+def signed_in_page(seeded, new_page, sign_in):
+    """signed_in_page("officer") -> a Playwright page on the queue, signed in as bsnl_officer."""
+
+    def make(role_or_username: str = "officer", **context_options):
+        return sign_in(new_page(**context_options), role_or_username)
+
+    return make
+
+
+@pytest.fixture
+def demo_ticket(ingest_lines):
+    """A ticket made as a citizen's tweet makes one, through the file door (acknowledgement, SLA, routing)."""
+    from tickets.models import TicketMessage
+
+    def make(
+        text: str = "@BSNLCorporate broadband down for a week in Kochi #BSNLSeva", *, mentions=(BSNL,), x=None, **tweet
+    ):
+        page = v2_tweet(text, mentions=list(mentions), **tweet)
+        if x is not None:  # the fake X knows the tweet, so replies to it are accepted
+            x.add_tweets(page["data"], page["includes"]["users"])
+        ingest_lines(page)
+        return TicketMessage.objects.select_related("ticket").get(tweet_id=int(tweet_id_of(page))).ticket
+
+    return make
+
+
+def tab_to(page, locator, *, most: int = 80) -> None:
+    """Press Tab until `locator` has the focus; fails if it is not reachable within `most` presses."""
+    target = locator.element_handle()
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("element => document.activeElement === element", target):
+            return
+    raise AssertionError(f"{locator} was not reached by {most} presses of Tab")
+
+
+def switch_language(page, code: str) -> None:
+    """Press the header's language button (its text is the language's own name, its lang the code)."""
+    page.locator(f".language-switch button[value='{code}']").click()
+    page.wait_for_load_state()
+    page.locator(f"html[lang='{code}']").wait_for()
+
+
+@pytest.fixture
+def axe_violations():
+    """axe_violations(page) -> the WCAG 2.1 A and AA violations on the page as it stands now."""
+    source = AXE_JS.read_text(encoding="utf-8")
+
+    def run(page, *, tags=WCAG_21_AA) -> list[dict]:
+        # Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not
+        # govern: the CSP stays on, so the pages are checked as they are served.
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(f"{source}\n;undefined")
+        return page.evaluate(
+            """async (tags) => {
+                const result = await axe.run(document, {
+                    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+                });
+                return result.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.map(n => ({
+                        target: n.target.join(" "), summary: n.failureSummary, html: n.html.slice(0, 200),
+                    })),
+                }));
+            }""",
+            list(tags),
+        )
+
+    return run
+
+
+def describe(violations: list[dict]) -> str:
+    """The violations, one node a line, for an assertion message."""
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.extend(
+            f"    {node['target']}: {node['html']}\n{node['summary']}".replace("\n", "\n      ")
+            for node in violation["nodes"][:8]
+        )
+    return "\n".join(lines)
