@@ -12,6 +12,8 @@ The fixtures to reuse:
   so it has its acknowledgement, SLA clock and routing as in the demo; with `x`, the fake X knows the
   tweet (replies to it are accepted).
 - `tab_to(page, locator)`: Tab through the page until the locator has the focus, as a keyboard user.
+- `focus_indicator_failures(page)`: Tab through the whole page; the elements whose focus indicator
+  is missing or under 3:1 against what is behind it (axe-core does not check focus).
 
 Chromium is Debian's (`/usr/bin/chromium`, or SEVA_CHROMIUM): Playwright never downloads a browser
 here. `scripts/browser.sh` (run by `make test`) installs the package when it is missing; without it
@@ -175,6 +177,54 @@ def tab_to(page, locator, *, most: int = 80) -> None:
         if page.evaluate("element => document.activeElement === element", target):
             return
     raise AssertionError(f"{locator} was not reached by {most} presses of Tab")
+
+
+# The focused element's indicator (outline, or box-shadow ring) and the colour behind it: WCAG 2.1's
+# 1.4.11 asks 3:1 for the visual information that identifies a state, focus included. axe-core does
+# not check focus, so the tests do.
+_FOCUS_PROBE = """() => {
+    const el = document.activeElement;
+    window.focusSeen = window.focusSeen || new Set();
+    if (!el || el === document.body || window.focusSeen.has(el)) return null;
+    window.focusSeen.add(el);
+    const channel = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    const parse = text => (text.match(/rgba?\\([^)]*\\)/g) || []).map(m => m.match(/[\\d.]+/g).map(Number));
+    const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    const ratio = (a, b) => {
+        const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+        return (x + 0.05) / (y + 0.05);
+    };
+    let behind = [255, 255, 255];
+    for (let node = el.parentElement; node; node = node.parentElement) {
+        const [colour] = parse(getComputedStyle(node).backgroundColor);
+        if (colour && (colour.length < 4 || colour[3] > 0)) { behind = colour; break; }
+    }
+    const style = getComputedStyle(el);
+    const colours = [];
+    const outlined = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+    if (outlined) colours.push(...parse(style.outlineColor));
+    if (style.boxShadow !== "none") colours.push(...parse(style.boxShadow));
+    const best = Math.max(0, ...colours.map(c => ratio(c, behind)));
+    const text = (el.innerText || el.name || "").trim().split("\\n")[0].slice(0, 40);
+    const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + text;
+    return {name, best: Math.round(best * 100) / 100, outline: style.outlineColor + " " + style.outlineStyle,
+            shadow: style.boxShadow};
+}"""
+
+
+def focus_indicator_failures(page, *, most: int = 120, least_ratio: float = 3.0) -> list[str]:
+    """Tab through the whole page from the top; each element whose focus indicator is missing or
+    under 3:1 against what is behind it, described."""
+    page.reload()  # Tab then starts from the top, wherever the focus was
+    failures = []
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        probe = page.evaluate(_FOCUS_PROBE)
+        if probe is None:
+            break  # back to the top: every element has had its turn
+        if probe["best"] < least_ratio:
+            failures.append(f"{probe['name']}: {probe['best']}:1 ({probe['outline']}; {probe['shadow']})")
+    return failures
 
 
 def switch_language(page, code: str) -> None:

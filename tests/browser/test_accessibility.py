@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from departments.models import Department
-from tests.browser.conftest import describe, switch_language
+from tests.browser.conftest import describe, focus_indicator_failures, switch_language
 from tests.factories.tickets import ticket_of
 from tickets.lifecycle import Priority, Status
 from tickets.models import Delivery, Direction, Escalation, MessageKind, TicketMessage
@@ -58,10 +58,27 @@ PAGES = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "hi"])
-@pytest.mark.parametrize("role", ["officer", "supervisor"])
-def test_the_workspace_pages_have_no_wcag_21_aa_violation(busy_desk, signed_in_page, axe_violations, role, language):
+WIDE, NARROW = {"width": 1280, "height": 900}, {"width": 375, "height": 800}  # a desk, a phone
+
+
+@pytest.mark.parametrize(
+    ("role", "language", "screen"),
+    [
+        ("officer", "en", WIDE),
+        ("officer", "hi", WIDE),
+        ("supervisor", "en", WIDE),
+        ("supervisor", "hi", WIDE),
+        # The queue's table becomes cards on a phone; the supervisor's pages have the most on them.
+        ("officer", "hi", NARROW),
+        ("supervisor", "en", NARROW),
+    ],
+    ids=["officer-en", "officer-hi", "supervisor-en", "supervisor-hi", "officer-hi-phone", "supervisor-en-phone"],
+)
+def test_the_workspace_pages_have_no_wcag_21_aa_violation(
+    busy_desk, signed_in_page, axe_violations, role, language, screen
+):
     page = signed_in_page(role)
+    page.set_viewport_size(screen)
     if language != "en":
         switch_language(page, language)
     found = {}
@@ -93,3 +110,13 @@ def test_a_refused_form_and_the_sign_in_page_have_no_wcag_21_aa_violation(
     if violations := axe_violations(page):
         found["ticket, reply refused"] = describe(violations)
     assert not found, "\n\n".join(f"{name}:\n{text}" for name, text in found.items())
+
+
+def test_every_element_reached_by_tab_shows_its_focus_at_3_to_1(busy_desk, signed_in_page):
+    page = signed_in_page("supervisor")  # the supervisor's pages have every control the officer's have
+    found = {}
+    for name, url in PAGES.items():
+        page.goto(url.format(number=busy_desk.number))
+        if failures := focus_indicator_failures(page):
+            found[name] = failures
+    assert not found, "\n".join(f"{name}: {failure}" for name, failures in found.items() for failure in failures)

@@ -21,7 +21,8 @@ def test_an_officer_opens_a_ticket_from_the_queue_replies_with_a_canned_response
     expect(page.get_by_role("heading", name="Queue", level=1)).to_be_visible()
     row_link = page.get_by_role("link", name=ticket.number)
     expect(row_link).to_be_visible()
-    # Reached by Tab and opened with Enter, as an officer without a mouse does.
+    # Reached by Tab and opened with Enter, as an officer without a mouse does. (When the queue's
+    # j/k/o shortcuts land, a second test should press "j" then "o" from the top of the queue.)
     tab_to(page, row_link)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/desk/t/{ticket.number}/")
