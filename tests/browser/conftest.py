@@ -53,7 +53,10 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str | None:
-    path = os.environ.get("SEVA_CHROMIUM") or "/usr/bin/chromium"
+    """SEVA_CHROMIUM when set, else Debian's /usr/bin/chromium, else a chromium on the PATH."""
+    if chosen := os.environ.get("SEVA_CHROMIUM"):
+        return chosen if os.access(chosen, os.X_OK) else None
+    path = "/usr/bin/chromium"
     return path if os.access(path, os.X_OK) else shutil.which("chromium")
 
 
@@ -70,7 +73,10 @@ def browser():
     missing = pytest.fail if os.environ.get("SEVA_REQUIRE_BROWSER") else pytest.skip
     executable = chromium_path()
     if executable is None:
-        missing("no Chromium at /usr/bin/chromium (scripts/browser.sh installs Debian's package)")
+        missing(
+            f"no Chromium at {os.environ.get('SEVA_CHROMIUM') or '/usr/bin/chromium'}"
+            " (scripts/browser.sh, which make test runs, installs Debian's package)"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

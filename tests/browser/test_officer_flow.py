@@ -3,12 +3,14 @@ it, replies with a canned response and resolves it; the reply reaches X."""
 
 import re
 
-from playwright.sync_api import expect
+import pytest
 
 from ingestion.delivery import replies_send_due
 from tests.browser.conftest import tab_to
 from tickets.lifecycle import Status
 from tickets.models import Delivery, MessageKind
+
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
 
 def test_an_officer_opens_a_ticket_from_the_queue_replies_with_a_canned_response_and_resolves_it(
@@ -59,3 +61,16 @@ def test_an_officer_opens_a_ticket_from_the_queue_replies_with_a_canned_response
     sent = ticket.messages.get(kind=MessageKind.REPLY, text__contains="is with our team")
     assert sent.delivery == Delivery.SENT
     assert page.console_errors == []
+
+
+@pytest.mark.skip(reason="the queue's j/k/o shortcuts are on another helper's branch: drop this mark when they merge")
+def test_an_officer_moves_down_the_queue_with_j_and_opens_the_ticket_with_o(signed_in_page, demo_ticket):
+    older = demo_ticket("@BSNLCorporate no dial tone in Aluva #BSNLSeva")
+    demo_ticket("@BSNLCorporate broadband slow in Kakkanad #BSNLSeva")  # newest first: the top row
+    page = signed_in_page("officer")
+    # Adjust to the shortcuts as merged, if the first "j" lands on the top row rather than below it.
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("o")
+    page.wait_for_url(f"**/desk/t/{older.number}/")
+    expect(page.get_by_role("heading", name=older.number, level=1)).to_be_visible()
