@@ -93,6 +93,16 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _no_tasks_left_behind():
+    """These tests commit, so the outbox's and the inbox's kicks reach the test broker for real, and
+    no worker takes them here: removed, so a later test's in-process worker never runs them."""
+    from seva.celery import app
+
+    yield
+    app.control.purge()
+
+
 @pytest.fixture
 def new_page(browser, live_server):
     """A page in a fresh context (no cookies) whose relative URLs go to the live server."""
