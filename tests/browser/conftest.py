@@ -5,6 +5,8 @@ The fixtures to reuse:
 - `signed_in_page(role_or_username)`: a fresh browser context (its own cookies) signed in through the
   sign-in form as a demo user ("officer", "supervisor", "admin", "auditor", or a username), on the
   queue; returns the Playwright page. The demo configuration is seeded (the `seeded` fixture).
+- `new_page()` and `sign_in(page, role)`: the same in two steps, for a page signed out, or a second
+  user in a context of their own (a supervisor beside an officer).
 - `axe_violations(page)`: the WCAG 2.1 A/AA violations axe-core finds on the page as it stands;
   `describe(violations)` makes them readable in an assertion message.
 - `switch_language(page, "hi")`: the header's language switch, as an officer uses it.
@@ -14,6 +16,10 @@ The fixtures to reuse:
 - `tab_to(page, locator)`: Tab through the page until the locator has the focus, as a keyboard user.
 - `focus_indicator_failures(page)`: Tab through the whole page; the elements whose focus indicator
   is missing or under 3:1 against what is behind it (axe-core does not check focus).
+
+The live server makes every test here use a transactional database: what a test writes is committed,
+so the server sees it, and a page already open sees a ticket the test makes while it looks.
+`page.console_errors` lists the page's script errors, refused resources and 4xx/5xx responses.
 
 Chromium is Debian's (`/usr/bin/chromium`, or SEVA_CHROMIUM): Playwright never downloads a browser
 here. `scripts/browser.sh` (run by `make test`) installs the package when it is missing; without it
