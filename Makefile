@@ -7,8 +7,10 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= seva.settings.local
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/seva
 export REDIS_URL ?= redis://127.0.0.1:6379/0
+# Playwright drives Debian's Chromium (scripts/browser.sh); it never downloads a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint format setup services venv db clean check-deploy
+.PHONY: run test lint format setup services browser venv db clean check-deploy
 
 # The virtual environment is rebuilt whenever the requirements change.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -21,6 +23,9 @@ venv: $(BIN)/.installed
 
 services:
 	@scripts/services.sh
+
+browser:
+	@scripts/browser.sh
 
 db: venv services
 	@$(BIN)/python scripts/createdb.py
@@ -39,7 +44,7 @@ run: setup
 
 # Tests run on the test settings whatever this Makefile exports for `make run`: pytest-django lets
 # the environment win over pytest.ini.
-test: venv services
+test: venv services browser
 	@DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/seva} $(BIN)/python scripts/createdb.py
 	@$(MAKE) --no-print-directory check-deploy
 	DJANGO_SETTINGS_MODULE=seva.settings.test $(BIN)/pytest $(PYTEST_ARGS)
