@@ -249,6 +249,18 @@ def _config_delete_unchecked(*, actor: User, instance: models.Model) -> None:
     audit_events_append([event])
 
 
+def department_config_save(*, actor: User, instance: models.Model, check: Callable[[], None]) -> models.Model:
+    """Save configuration another app keeps on a department (tickets' triage rules) as this
+    module saves its own: the actor's right on its department before and after, then `check`,
+    and a CONFIG_CHANGED event. Call it in a transaction."""
+    return _config_save(actor=actor, instance=instance, check=check)
+
+
+def department_config_delete(*, actor: User, instance: models.Model) -> None:
+    """Delete such configuration, the actor's right checked, with its CONFIG_CHANGED event."""
+    _config_delete(actor=actor, instance=instance)
+
+
 def _names_another_department(*, actor: User, name: str) -> Department | None:
     """The department outside `actor`'s subtree whose code, ticket prefix or X handle is `name`:
     a hashtag so named would beat that department's own mentions (hashtags route first)."""
