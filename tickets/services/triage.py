@@ -7,7 +7,7 @@ they live here because tickets depend on departments, never the reverse. The mat
 builds is kept by the rules' content, so a saved rule counts from the next batch on.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _gettext
@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from departments.models import Department
+from departments.selectors import department_administered_by
 from departments.services import department_config_delete, department_config_save
-from tickets.audit import audit_event_append
+from tickets.audit import audit_event_append, audit_events_append
+from tickets.events.configuration import config_changed_event
 from tickets.events.ticket import ticket_triage_changed_event
 from tickets.lifecycle import Priority
 from tickets.models import OTHER_CATEGORY, Category, Ticket, TriageRule
@@ -24,8 +26,8 @@ from tickets.services.errors import TicketActionError
 from tickets.services.locks import ticket_lock
 from tickets.services.permissions import check_can_work
 from tickets.sla.services import ticket_sla_retarget
-from tickets.triage.rules import REASON_MAX_LENGTH, cue_phrases
 from tickets.triage.matching import Cue
+from tickets.triage.rules import REASON_MAX_LENGTH, cue_phrases
 
 # --- Changing a ticket's triage ----------------------------------------------------------------
 
@@ -93,15 +95,19 @@ def ticket_triage_change(
 
 
 def triage_rule_check(*, actor: User, department: Department, cues: str, triage_rule_id: int | None = None) -> None:
-    """A rule needs at least one cue that can match something (words, not only punctuation)."""
+    """Whether the rule can be saved: the actor administers its department (checked again by the
+    save) and every cue line has a word to match (not only punctuation)."""
+    errors = {}
+    if not department_administered_by(actor=actor, department=department):
+        errors["department"] = _gettext("You do not administer %(code)s.") % {"code": department.code}
     phrases = cue_phrases(cues or "")
-    if not phrases or not any(Cue(phrase, None).words for phrase in phrases):
-        raise ValidationError({"cues": _gettext("Give at least one word or phrase, one per line.")})
     unusable = [phrase for phrase in phrases if not Cue(phrase, None).words]
-    if unusable:
-        raise ValidationError(
-            {"cues": _gettext("These lines have no word to match: %(lines)s") % {"lines": ", ".join(unusable)}}
-        )
+    if not phrases:
+        errors["cues"] = _gettext("Give at least one word or phrase, one per line.")
+    elif unusable:
+        errors["cues"] = _gettext("These lines have no word to match: %(lines)s") % {"lines": ", ".join(unusable)}
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -120,3 +126,55 @@ def triage_rule_save(*, actor: User, triage_rule: TriageRule) -> TriageRule:
 @transaction.atomic
 def triage_rule_delete(*, actor: User, triage_rule: TriageRule) -> None:
     department_config_delete(actor=actor, instance=triage_rule)
+
+
+# --- Categories (the ministry's list, shared by every department) --------------------------------
+
+
+def _category_values(category: Category) -> dict:
+    return {"name_en": category.name_en, "name_hi": category.name_hi}
+
+
+@transaction.atomic
+def category_save(*, actor: User, category: Category) -> Category:
+    """Add or rename a category: superusers only, since every department's rules and tickets share it."""
+    if not actor.is_superuser:
+        raise PermissionDenied(_gettext("Only the ministry's administrators edit categories."))
+    stored = Category.objects.select_for_update().filter(pk=category.pk).first()
+    before = _category_values(stored) if stored is not None else None
+    category.save()
+    after = _category_values(category)
+    changes = {key: [before[key] if before else None, value] for key, value in after.items()}
+    changes = {key: change for key, change in changes.items() if change[0] != change[1]}
+    if changes:
+        audit_events_append(
+            [
+                config_changed_event(
+                    actor_id=actor.pk,
+                    model=Category._meta.label_lower,
+                    object_id=category.pk,
+                    object_label=str(category),
+                    action="change" if stored is not None else "add",
+                    changes=changes,
+                )
+            ]
+        )
+    return category
+
+
+@transaction.atomic
+def category_delete(*, actor: User, category: Category) -> None:
+    """Delete a category no rule, ticket or incident uses (they protect it)."""
+    if not actor.is_superuser:
+        raise PermissionDenied(_gettext("Only the ministry's administrators edit categories."))
+    stored = Category.objects.select_for_update().get(pk=category.pk)
+    event = config_changed_event(
+        actor_id=actor.pk,
+        model=Category._meta.label_lower,
+        object_id=stored.pk,
+        object_label=str(stored),
+        action="delete",
+        changes={key: [value, None] for key, value in _category_values(stored).items()},
+    )
+    stored.delete()
+    audit_events_append([event])
