@@ -9,6 +9,7 @@ from django.contrib import admin
 
 from departments.admin import ActorFormAdminMixin, CheckedForm
 from departments.admin_scope import DepartmentScopedAdminMixin, DepartmentScopedInlineMixin
+from departments.models import BusinessCalendar, Holiday, SlaPolicy, WorkingPeriod
 from tickets.models import Category, TriageRule
 from tickets.services.triage import (
     category_delete,
@@ -17,7 +18,6 @@ from tickets.services.triage import (
     triage_rule_delete,
     triage_rule_save,
 )
-from departments.models import BusinessCalendar, Holiday, SlaPolicy, WorkingPeriod
 from tickets.sla.services import sla_policy_save
 from tickets.sla.targets import sla_cache_clear
 
