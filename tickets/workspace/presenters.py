@@ -134,6 +134,11 @@ def _event_details(kind: str, data: dict) -> list[str]:
         details.append(escalation_level_label(data["level"]))
     elif kind == EventKind.CREATED:
         details += _route_details(data.get("route"))
+        if data.get("triage_reason"):
+            details.append(data["triage_reason"])
+    elif kind == EventKind.TRIAGE_CHANGED and "to_priority" in data:
+        before = f"{data['from_priority'].upper()} · {data['from_category'] or 'other'}"
+        details.append(f"{before} → {data['to_priority'].upper()} · {data['to_category'] or 'other'}")
     elif kind == EventKind.REPLY_FAILED and data.get("error"):
         details.append(str(data["error"]))
     elif kind == EventKind.REPLIED and data.get("delivery") in Delivery.values:
@@ -151,6 +156,12 @@ def timeline(events) -> list[TimelineEntry]:
         )
         for event in events
     ]
+
+
+def triage_summary(ticket, *, language: str | None) -> dict:
+    """ "P1 · Money deducted" and why (the rule and cue that set it, or the officer's reason)."""
+    category = ticket.category.name_in(language) if ticket.category_id else str(_("Other"))
+    return {"label": f"{ticket.priority.upper()} · {category}", "reason": ticket.triage_reason}
 
 
 def priority_label(value: str) -> str:
