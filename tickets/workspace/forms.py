@@ -12,8 +12,8 @@ from seva.errors import AppError
 from tickets.api.filters import TicketFilter
 from tickets.lifecycle import TRANSITIONS, Priority, Status
 from tickets.models import OTHER_CATEGORY, Category
-from tickets.triage.rules import REASON_MAX_LENGTH
 from tickets.selectors import ticket_filter_text, ticket_filter_tweet, tweet_id_from
+from tickets.triage.rules import REASON_MAX_LENGTH
 
 TEXTAREA_ROWS = 4
 

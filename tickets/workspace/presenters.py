@@ -111,6 +111,14 @@ def _route_details(route) -> list[str]:
     return [str(ROUTED_BY[route["by"]]) % {"value": route.get("value", "")}]
 
 
+def _triage_details(data: dict) -> list[str]:
+    """A triage change as "P3 · other → P1 · money_deducted"; at creation, why it got its priority."""
+    if "to_priority" in data:
+        before = f"{data['from_priority'].upper()} · {data['from_category'] or 'other'}"
+        return [f"{before} → {data['to_priority'].upper()} · {data['to_category'] or 'other'}"]
+    return [data["triage_reason"]] if data.get("triage_reason") else []
+
+
 def _event_details(kind: str, data: dict) -> list[str]:
     details: list[str] = []
     if kind in (EventKind.STATUS_CHANGED, EventKind.REOPENED) and "to" in data:
@@ -133,12 +141,9 @@ def _event_details(kind: str, data: dict) -> list[str]:
     elif kind in (EventKind.ESCALATED, EventKind.ESCALATION_ACKNOWLEDGED) and data.get("level"):
         details.append(escalation_level_label(data["level"]))
     elif kind == EventKind.CREATED:
-        details += _route_details(data.get("route"))
-        if data.get("triage_reason"):
-            details.append(data["triage_reason"])
-    elif kind == EventKind.TRIAGE_CHANGED and "to_priority" in data:
-        before = f"{data['from_priority'].upper()} · {data['from_category'] or 'other'}"
-        details.append(f"{before} → {data['to_priority'].upper()} · {data['to_category'] or 'other'}")
+        details += _route_details(data.get("route")) + _triage_details(data)
+    elif kind == EventKind.TRIAGE_CHANGED:
+        details += _triage_details(data)
     elif kind == EventKind.REPLY_FAILED and data.get("error"):
         details.append(str(data["error"]))
     elif kind == EventKind.REPLIED and data.get("delivery") in Delivery.values:
