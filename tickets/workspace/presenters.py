@@ -140,10 +140,8 @@ def _event_details(kind: str, data: dict) -> list[str]:
             details.append(gettext("%(number)s merged into this ticket") % {"number": data["merged"]})
     elif kind in (EventKind.ESCALATED, EventKind.ESCALATION_ACKNOWLEDGED) and data.get("level"):
         details.append(escalation_level_label(data["level"]))
-    elif kind == EventKind.CREATED:
-        details += _route_details(data.get("route")) + _triage_details(data)
-    elif kind == EventKind.TRIAGE_CHANGED:
-        details += _triage_details(data)
+    elif kind in (EventKind.CREATED, EventKind.TRIAGE_CHANGED):
+        details += _route_details(data.get("route")) + _triage_details(data)  # only CREATED has a route
     elif kind == EventKind.REPLY_FAILED and data.get("error"):
         details.append(str(data["error"]))
     elif kind == EventKind.REPLIED and data.get("delivery") in Delivery.values:
