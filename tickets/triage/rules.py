@@ -2,9 +2,9 @@
 
 A ticket is governed by the rules of its unit (else its department) and of every department
 above it, so a ministry's rules reach every ticket and a circle can add its own. The rules of a
-whole batch are read in one query (the tree walked in SQL), whatever the batch's size; the cue
-matcher built from them is kept per process by the rules' content, so an edited rule builds a
-new one and nothing needs clearing.
+whole batch are read in one query (the tree walked in SQL), whatever the batch's size; the cues
+and matchers built from them are kept per process by the rules' content, so an edited rule is
+simply new content: nothing needs clearing, and the next batch uses it.
 
 Several rules may match: the highest priority wins (P1 over P4); between rules of one priority,
 the one of the nearest department, then the oldest (lowest id). No match: P3, no category
@@ -65,9 +65,21 @@ def triage_reason(*, priority: str, name: str, phrase: str = "") -> str:
     return reason[:REASON_MAX_LENGTH]
 
 
-# The matchers this process has built, by the rules' content; a handful of rule sets exist.
+# What this process has built, by the rules' content: each rule's cues (normalising a cue is the
+# costly part), and the matchers of the few rule sets batches bring (one per mix of departments).
+_CUES: dict[RuleSpec, tuple[Cue, ...]] = {}
+_CUES_KEPT = 10_000
 _MATCHERS: dict[tuple[RuleSpec, ...], CueMatcher] = {}
-_MATCHERS_KEPT = 32
+_MATCHERS_KEPT = 64
+
+
+def _cues(rule: RuleSpec) -> tuple[Cue, ...]:
+    cues = _CUES.get(rule)
+    if cues is None:
+        if len(_CUES) >= _CUES_KEPT:
+            _CUES.clear()
+        cues = _CUES[rule] = tuple(Cue(phrase, rule.id) for phrase in cue_phrases(rule.cues))
+    return cues
 
 
 def _matcher(rules: tuple[RuleSpec, ...]) -> CueMatcher:
@@ -75,8 +87,7 @@ def _matcher(rules: tuple[RuleSpec, ...]) -> CueMatcher:
     if matcher is None:
         if len(_MATCHERS) >= _MATCHERS_KEPT:
             _MATCHERS.clear()
-        matcher = CueMatcher([Cue(phrase, rule.id) for rule in rules for phrase in cue_phrases(rule.cues)])
-        _MATCHERS[rules] = matcher
+        matcher = _MATCHERS[rules] = CueMatcher([cue for rule in rules for cue in _cues(rule)])
     return matcher
 
 
