@@ -20,6 +20,8 @@ from departments.models import (
     SlaPolicy,
     WorkingPeriod,
 )
+from tickets.models import Category, TriageRule
+from tickets.triage.defaults import CATEGORIES, DEPARTMENT_RULES
 
 # code, English name, Hindi name, parent code, official handle, X user id, hashtag
 DEPARTMENTS = [
@@ -192,6 +194,7 @@ def seed_demo(*, password: str, reset_passwords: bool = False) -> dict[str, int]
         )
 
     _seed_service_levels(by_code)
+    _seed_triage(by_code)
 
     user_model = get_user_model()
     for demo in DEMO_USERS:
@@ -243,4 +246,18 @@ def _seed_service_levels(by_code: dict[str, Department]) -> None:
         for title, text_en, text_hi in CANNED_RESPONSES:
             CannedResponse.objects.get_or_create(
                 department=department, title=title, defaults={"text_en": text_en, "text_hi": text_hi}
+            )
+
+
+def _seed_triage(by_code: dict[str, Department]) -> None:
+    """The categories and each department's default triage rules (tickets.triage.defaults); a rule
+    is known by its department and name, so one an admin has edited is left as it is."""
+    for code, name_en, name_hi in CATEGORIES:
+        Category.objects.get_or_create(code=code, defaults={"name_en": name_en, "name_hi": name_hi})
+    for department_code, rules in DEPARTMENT_RULES.items():
+        for name, priority, category, cues in rules:
+            TriageRule.objects.get_or_create(
+                department=by_code[department_code],
+                name=name,
+                defaults={"priority": priority, "category_id": category, "cues": "\n".join(cues)},
             )

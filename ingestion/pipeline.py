@@ -31,6 +31,7 @@ from tickets.services.intake import (
     intake_apply,
 )
 from tickets.snapshots import message_snapshots, ticket_snapshots_locked
+from tickets.triage.rules import triage_classify_many
 
 # Batches take turns (a conversation is never threaded by two at once). Their commits need not wait
 # for the disk: if PostgreSQL crashed before flushing one, its inbox rows would still be pending
@@ -309,8 +310,18 @@ class _BatchPlanner:
         for tweet_id in (tweet.id, *inbound.previous_tweet_ids):
             self.known[tweet_id] = known
 
+    def _triage(self) -> None:
+        """Priority and category of every new ticket, from its opening tweet as last edited in the
+        batch, by the rules of its unit (else department) and above: one query for the batch."""
+        new = self.batch.new_tickets
+        results = triage_classify_many(requests=[(t.scope_department_id, t.opening.text) for t in new])
+        for ticket, result in zip(new, results, strict=True):
+            ticket.priority, ticket.category_id = result.priority, result.category_id
+            ticket.triage_rule_id, ticket.triage_reason = result.rule_id, result.reason
+
     def write(self) -> BatchResult:
         self.batch.edits = list(self.edits.values())
+        self._triage()
         intake_apply(batch=self.batch)
         result = BatchResult(dead_letters=self.dead_letters)
         for tweet_id, (outcome, ref) in self.outcomes.items():

@@ -81,7 +81,7 @@ def ticket_get(*, user, number: str) -> Ticket:
         raise Ticket.DoesNotExist
     return (
         Ticket.objects.visible_to(user)
-        .select_related("department", "unit", "assigned_to", "reply_account")
+        .select_related("department", "unit", "assigned_to", "reply_account", "category")
         .prefetch_related(
             Prefetch("messages", queryset=TicketMessage.objects.select_related("from_account", "sent_by")),
             Prefetch("events", queryset=AuditEvent.objects.select_related("actor").order_by("id")),

@@ -4,12 +4,16 @@ from django.urls import reverse
 
 from departments.models import Department, Hashtag, Membership, OfficialAccount, RoutingRule
 from departments.seed import seed_demo
+from tickets.models import Category, TriageRule
 
 pytestmark = pytest.mark.django_db
 
 
 def _counts():
-    return tuple(model.objects.count() for model in (Department, Hashtag, Membership, OfficialAccount, RoutingRule))
+    return tuple(
+        model.objects.count()
+        for model in (Department, Hashtag, Membership, OfficialAccount, RoutingRule, Category, TriageRule)
+    )
 
 
 def test_seed_demo_creates_the_design_configuration(seeded):

@@ -48,6 +48,7 @@ TICKET_ROUTES = [
     Route("ticket-note", "post", _number, {"text": "Hello"}),
     Route("ticket-transfer", "post", _number, {"department": "POSTS", "reason": "Theirs."}),
     Route("ticket-merge", "post", _number, {"into": "@other"}),
+    Route("ticket-priority", "post", _number, {"priority": "p1", "category": "other", "reason": "Urgent."}),
     Route("escalation-acknowledge", "post", lambda world: [world.escalation.pk]),
     Route("canned-response-update", "post", lambda world: [world.canned.pk], {"title": "Changed"}),
     # Names BSNL: another department's roles get 404, as for BSNL's tickets (exports are reads here).

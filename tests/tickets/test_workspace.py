@@ -697,8 +697,8 @@ def test_the_ticket_page_reads_a_fixed_number_of_queries(client, bsnl_ticket):
     many = _queries(client, ticket_url(bsnl_ticket))
 
     # session, user, whether a second factor is owed, ticket, messages, events, notes, roles, scope,
-    # assignees, canned responses, departments to transfer to, the header's duty switch.
-    assert few == many == 13
+    # assignees, canned responses, departments to transfer to, categories, the header's duty switch.
+    assert few == many == 14
 
 
 # --- nothing from elsewhere ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from seva.api.schema import ACTION_ERRORS, error_responses
 from tickets.api.serializers import TicketListOutputSerializer, TicketMessageOutputSerializer
-from tickets.lifecycle import Status
+from tickets.lifecycle import Priority, Status
 from tickets.services import (
     ticket_assign,
     ticket_claim,
@@ -22,7 +22,9 @@ from tickets.services import (
     ticket_take_next,
     ticket_transfer,
     ticket_transition,
+    ticket_triage_change,
 )
+from tickets.triage.rules import REASON_MAX_LENGTH
 
 
 def _ticket_response(ticket) -> Response:
@@ -223,3 +225,32 @@ class TicketTakeNextApi(APIView):
         if ticket is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return _ticket_response(ticket)
+
+
+class TicketTriageApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        priority = serializers.ChoiceField(choices=Priority.choices)
+        category = serializers.CharField(
+            max_length=40, help_text="A category's code (see the admin's categories), or \"other\""
+        )
+        reason = serializers.CharField(
+            max_length=REASON_MAX_LENGTH, help_text="Why; shown on the ticket and kept in its audit trail"
+        )
+
+        class Meta:
+            ref_name = "TicketTriageInput"
+
+    @_action_schema(
+        summary="Change the ticket's priority and category (officers and supervisors of its scope)",
+        request=InputSerializer,
+        # Any status may be re-triaged, so there is no 409.
+        responses={200: TicketListOutputSerializer, **error_responses(400, 401, 403, 404, 429)},
+        description=(
+            "Open tickets' SLA due times follow the new priority, counted from the ticket's creation. "
+            "400 on `category` for an unknown code; `triage_reason` becomes the given reason."
+        ),
+    )
+    def post(self, request, number: str) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return _ticket_response(ticket_triage_change(actor=request.user, ticket=number, **serializer.validated_data))

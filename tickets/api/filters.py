@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from tickets.lifecycle import OPEN_STATUSES, Priority, Status
-from tickets.models import Ticket, ticket_breached_q
+from tickets.models import OTHER_CATEGORY, Ticket, ticket_breached_q
 from tickets.selectors import (
     ticket_filter_department,
     ticket_filter_text,
@@ -45,6 +45,7 @@ class TicketFilter(django_filters.FilterSet):
     breached = django_filters.BooleanFilter(method="filter_breached")
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte", query_name="created_after")
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt", query_name="created_before")
+    category = django_filters.CharFilter(method="filter_category", help_text=_('A category\'s code, or "other"'))
     tweet = django_filters.CharFilter(method="filter_tweet", help_text=_("A tweet id or URL"))
     q = django_filters.CharFilter(method="filter_text", help_text=_("Words of the subject, or a ticket number"))
 
@@ -71,6 +72,11 @@ class TicketFilter(django_filters.FilterSet):
     def filter_breached(self, queryset, name, value):
         late = ticket_breached_q(timezone.now())
         return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_category(self, queryset, name, value):
+        if value == OTHER_CATEGORY:
+            return queryset.filter(category__isnull=True)
+        return queryset.filter(category_id=value)
 
     def filter_tweet(self, queryset, name, value):
         tweet_id = tweet_id_from(value)

@@ -1,6 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tickets.models import AuditEvent, Ticket, TicketMessage
+from tickets.models import OTHER_CATEGORY, AuditEvent, Ticket, TicketMessage
 
 
 class TicketListOutputSerializer(serializers.ModelSerializer):
@@ -9,6 +10,9 @@ class TicketListOutputSerializer(serializers.ModelSerializer):
     assigned_to = serializers.CharField(source="assigned_to.username", default=None, allow_null=True)
     conversation_id = serializers.CharField()
     opening_tweet_id = serializers.CharField()
+    category = serializers.SerializerMethodField(help_text='The category\'s code; "other" when none was given')
+    triage_reason = serializers.CharField(help_text="Why it has its priority and category")
+    incident = serializers.IntegerField(source="incident_id", allow_null=True, help_text="The incident's id")
 
     class Meta:
         model = Ticket
@@ -18,6 +22,9 @@ class TicketListOutputSerializer(serializers.ModelSerializer):
             "unit",
             "status",
             "priority",
+            "category",
+            "triage_reason",
+            "incident",
             "assigned_to",
             "citizen_handle",
             "subject",
@@ -35,6 +42,10 @@ class TicketListOutputSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
         )
+
+    @extend_schema_field(serializers.CharField())
+    def get_category(self, ticket: Ticket) -> str:
+        return ticket.category_id or OTHER_CATEGORY
 
 
 class TicketMessageOutputSerializer(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ from tickets.api.actions import (
     TicketTakeNextApi,
     TicketTransferApi,
     TicketTransitionApi,
+    TicketTriageApi,
 )
 from tickets.api.canned_responses import CannedResponseCreateApi, CannedResponseListApi, CannedResponseUpdateApi
 from tickets.api.escalations import EscalationAcknowledgeApi, EscalationListApi
@@ -32,6 +33,7 @@ urlpatterns = [
     path("tickets/<str:number>/reply/", TicketReplyApi.as_view(), name="ticket-reply"),
     path("tickets/<str:number>/note/", TicketNoteApi.as_view(), name="ticket-note"),
     path("tickets/<str:number>/transfer/", TicketTransferApi.as_view(), name="ticket-transfer"),
+    path("tickets/<str:number>/priority/", TicketTriageApi.as_view(), name="ticket-priority"),
     path("tickets/<str:number>/merge/", TicketMergeApi.as_view(), name="ticket-merge"),
     path("tickets/<str:number>/feedback/", TicketFeedbackListApi.as_view(), name="ticket-feedback"),
     path("feedback/", FeedbackSummaryApi.as_view(), name="feedback-summary"),

@@ -7,7 +7,10 @@ Kind (builder): stored keys, and what they mean. `[key]` is stored only when it 
 - created (ticket_created_event): number; tweet_id (the opening tweet); route (how ingestion
   routed it, {"by": "hashtag" | "mention" | "rule" | "triage", "value": ...}); acknowledgement
   ("queued", or "manual reply needed" when no official account was summoned); [follows_ticket_id]
-  (the closed ticket this one follows).
+  (the closed ticket this one follows); priority (p1-p4) and category (a code, None: "other")
+  as triage gave them; triage_reason (the matching rule and cue, "" when none matched).
+- triage_changed (ticket_triage_changed_event): from_priority, to_priority; from_category,
+  to_category (codes, None: "other"); reason (the officer's).
 - threaded, reopened, official_reply (ticket_threaded_event, ticket_reopened_by_citizen_event,
   ticket_official_reply_seen_event): tweet_id, the tweet that joined the ticket.
 - edited (ticket_edited_event): tweet_id (the new version); previous_tweet_ids (every earlier
@@ -51,7 +54,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from tickets.audit import EventDraft
-from tickets.lifecycle import Status
+from tickets.lifecycle import Priority, Status
 from tickets.models import EventKind, TicketMessage
 
 # --- Tweets arriving (written by intake, the actor is the system) ------------------------------
@@ -65,14 +68,21 @@ def ticket_created_event(
     route: dict,
     acknowledgement_queued: bool,
     follows_ticket_id: int | None = None,
+    priority: str = Priority.P3,
+    category_id: str | None = None,
+    triage_reason: str = "",
 ) -> EventDraft:
     """CREATED: a tweet opened ticket `number`, routed as `route` says; `acknowledgement_queued`
-    false when nobody can post the acknowledgement (an officer replies by hand)."""
+    false when nobody can post the acknowledgement (an officer replies by hand); triage gave it
+    `priority` and `category_id` for `triage_reason`."""
     data = {
         "number": number,
         "tweet_id": str(tweet_id),
         "route": route,
         "acknowledgement": "queued" if acknowledgement_queued else "manual reply needed",
+        "priority": priority,
+        "category": category_id,
+        "triage_reason": triage_reason,
     }
     if follows_ticket_id:
         data["follows_ticket_id"] = follows_ticket_id
@@ -122,6 +132,31 @@ def ticket_feedback_event(*, ticket_id: int, rating: int, tweet_id: int) -> Even
 
 
 # --- Officers working the ticket ---------------------------------------------------------------
+
+
+def ticket_triage_changed_event(
+    *,
+    ticket_id: int,
+    actor_id: int,
+    from_priority: str,
+    to_priority: str,
+    from_category_id: str | None,
+    to_category_id: str | None,
+    reason: str,
+) -> EventDraft:
+    """TRIAGE_CHANGED: an officer changed the priority and/or category (None: "other"), for `reason`."""
+    return EventDraft(
+        EventKind.TRIAGE_CHANGED,
+        ticket_id,
+        actor_id=actor_id,
+        data={
+            "from_priority": from_priority,
+            "to_priority": to_priority,
+            "from_category": from_category_id,
+            "to_category": to_category_id,
+            "reason": reason,
+        },
+    )
 
 
 def ticket_assigned_event(

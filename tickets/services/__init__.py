@@ -9,6 +9,7 @@ from tickets.services.errors import ActionConflict, ActionForbidden, ObjectNotFo
 from tickets.services.escalations import escalation_acknowledge
 from tickets.services.ticket_actions import ticket_assign, ticket_claim, ticket_note, ticket_reply, ticket_transition
 from tickets.services.transfer_merge import ticket_merge, ticket_transfer
+from tickets.services.triage import ticket_triage_change, triage_rule_delete, triage_rule_save
 
 __all__ = [
     "REPORT_FORMATS",
@@ -32,4 +33,7 @@ __all__ = [
     "ticket_take_next",
     "ticket_transfer",
     "ticket_transition",
+    "ticket_triage_change",
+    "triage_rule_delete",
+    "triage_rule_save",
 ]

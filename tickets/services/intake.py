@@ -61,7 +61,12 @@ class NewTicket:
     route: dict  # how it was routed, for the audit event: {"by": "hashtag", "value": "BSNLSeva"}
     reply_account_id: int | None
     follows_ticket_id: int | None = None
+    # Triage (tickets.triage.rules): what the rules made of the opening tweet; P3 and no category when
+    # none matched.
     priority: str = Priority.P3
+    category_id: str | None = None
+    triage_rule_id: int | None = None
+    triage_reason: str = ""
     # Filled by intake_apply.
     id: int | None = None
     number: str = ""
@@ -201,6 +206,10 @@ def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
             unit_id=t.unit_id,
             status=Status.NEW,
             priority=t.priority,
+            category_id=t.category_id,
+            triage_rule_id=t.triage_rule_id,
+            triage_reason=t.triage_reason,
+            incident_id=None,
             assigned_to_id=None,
             citizen_x_user_id=t.opening.author_x_user_id,
             citizen_handle=t.opening.author_handle,
@@ -361,6 +370,9 @@ def _events(batch: IntakeBatch, appends: list[tuple[int, Append]], replaced: dic
             route=t.route,
             acknowledgement_queued=bool(t.reply_account_id),
             follows_ticket_id=t.follows_ticket_id,
+            priority=t.priority,
+            category_id=t.category_id,
+            triage_reason=t.triage_reason,
         )
         for t in batch.new_tickets
     ]

@@ -90,6 +90,43 @@ def _moved(clock: BusinessClock, *, created_at: datetime, due: datetime | None, 
     return clock.add_business_time(created_at, timedelta(minutes=new) + paused)
 
 
+def ticket_sla_retarget(*, ticket: Ticket, from_priority: str) -> list[str]:
+    """Move a locked ticket's due times from `from_priority`'s targets to those of its (new)
+    priority, counted from its creation, keeping the business time its clock was paused; returns
+    the fields changed, for the caller's save. A target already met (first response given) stays."""
+    if ticket.status not in OPEN_STATUSES:
+        return []
+    targets = sla_targets_for([ticket.scope_department_id])[ticket.scope_department_id]
+    old, new = targets.policies.get(from_priority), targets.policies.get(ticket.priority)
+    fields = []
+    if ticket.first_responded_at is None:
+        ticket.first_response_due_at = (
+            _moved(
+                targets.clock,
+                created_at=ticket.created_at,
+                due=ticket.first_response_due_at,
+                old=old and old.first_response,
+                new=new.first_response,
+            )
+            if new
+            else None
+        )
+        fields.append("first_response_due_at")
+    ticket.resolution_due_at = (
+        _moved(
+            targets.clock,
+            created_at=ticket.created_at,
+            due=ticket.resolution_due_at,
+            old=old and old.resolution,
+            new=new.resolution,
+        )
+        if new
+        else None
+    )
+    fields.append("resolution_due_at")
+    return fields
+
+
 @transaction.atomic
 def sla_policy_recompute(*, policy: SlaPolicy, previous: PolicyMinutes | None) -> int:
     """Move the due times of the open tickets `policy` governs to its targets; returns how many.

@@ -139,6 +139,7 @@ class CueMatcher:
 
     def __init__(self, cues: Sequence[Cue]) -> None:
         self.cues = tuple(cues)
+        self._position = {id(cue): position for position, cue in enumerate(self.cues)}
         self._by_word = _index(self.cues, "words", MIN_PREFIX_WORD)
         self._by_key = _index(self.cues, "keys", MIN_PREFIX_KEY)
 
@@ -161,4 +162,5 @@ class CueMatcher:
                         _part_matches(c, t, min_prefix=min_prefix) for c, t in zip(cue_parts, window, strict=True)
                     ):
                         found.add(id(cue))
-        return [cue for cue in self.cues if id(cue) in found]
+        # In rule-set order, without walking the whole set for each text.
+        return [self.cues[position] for position in sorted(self._position[cue_id] for cue_id in found)]

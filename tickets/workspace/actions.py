@@ -26,6 +26,7 @@ from tickets.services import (
     ticket_reply,
     ticket_transfer,
     ticket_transition,
+    ticket_triage_change,
 )
 from tickets.workspace.forms import form_add_service_error
 from tickets.workspace.http import is_htmx, staff_login_required
@@ -65,6 +66,12 @@ def _merge(actor, number: str, data: dict) -> None:
     ticket_merge(actor=actor, number=number, into_number=data["into"])
 
 
+def _triage(actor, number: str, data: dict) -> None:
+    ticket_triage_change(
+        actor=actor, ticket=number, priority=data["priority"], category=data["category"], reason=data["reason"]
+    )
+
+
 ACTIONS: dict[str, Perform] = {
     "claim": _claim,
     "assign": _assign,
@@ -73,6 +80,7 @@ ACTIONS: dict[str, Perform] = {
     "note": _note,
     "transfer": _transfer,
     "merge": _merge,
+    "triage": _triage,
 }
 
 
@@ -86,6 +94,7 @@ def _success_message(name: str, data: dict) -> str:
         "note": _("Note added."),
         "transfer": _("Ticket transferred."),
         "merge": _("Ticket merged as a duplicate."),
+        "triage": _("Priority and category changed."),
     }[name]
 
 

@@ -10,8 +10,10 @@ from accounts.models import User
 from departments.models import CannedResponse, Department
 from seva.errors import AppError
 from tickets.api.filters import TicketFilter
-from tickets.lifecycle import TRANSITIONS, Status
+from tickets.lifecycle import TRANSITIONS, Priority, Status
+from tickets.models import OTHER_CATEGORY, Category
 from tickets.selectors import ticket_filter_text, ticket_filter_tweet, tweet_id_from
+from tickets.triage.rules import REASON_MAX_LENGTH
 
 TEXTAREA_ROWS = 4
 
@@ -127,3 +129,25 @@ class MergeForm(forms.Form):
         help_text=_("This ticket is closed as a duplicate of the one you name."),
         widget=forms.TextInput(attrs={"placeholder": "BSNL-2611-000123", "autocomplete": "off"}),
     )
+
+
+class TriageForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    category = forms.ChoiceField(label=_("Category"))
+    reason = forms.CharField(
+        label=_("Why"),
+        required=False,  # the service says that it is needed, in the form's words
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, categories: list[Category], language: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [
+            *(
+                (category.code, category.name_in(language))
+                for category in categories
+                if category.code != OTHER_CATEGORY
+            ),
+            (OTHER_CATEGORY, _("Other")),
+        ]

@@ -119,6 +119,14 @@ def _route_details(route) -> list[str]:
     return [str(ROUTED_BY[route["by"]]) % {"value": route.get("value", "")}]
 
 
+def _triage_details(data: dict) -> list[str]:
+    """A triage change as "P3 · other → P1 · money_deducted"; at creation, why it got its priority."""
+    if "to_priority" in data:
+        before = f"{data['from_priority'].upper()} · {data['from_category'] or 'other'}"
+        return [f"{before} → {data['to_priority'].upper()} · {data['to_category'] or 'other'}"]
+    return [data["triage_reason"]] if data.get("triage_reason") else []
+
+
 def _event_details(kind: str, data: dict) -> list[str]:
     if kind == EventKind.ACK_DROPPED:
         return [str(ACK_DROPPED_REASONS.get(data.get("reason"), data.get("reason", "")))]
@@ -146,8 +154,8 @@ def _other_event_details(kind: str, data: dict) -> list[str]:
             details.append(gettext("%(number)s merged into this ticket") % {"number": data["merged"]})
     elif kind in (EventKind.ESCALATED, EventKind.ESCALATION_ACKNOWLEDGED) and data.get("level"):
         details.append(escalation_level_label(data["level"]))
-    elif kind == EventKind.CREATED:
-        details += _route_details(data.get("route"))
+    elif kind in (EventKind.CREATED, EventKind.TRIAGE_CHANGED):
+        details += _route_details(data.get("route")) + _triage_details(data)  # only CREATED has a route
     elif kind == EventKind.REPLY_FAILED and data.get("error"):
         details.append(str(data["error"]))
     elif kind == EventKind.REPLIED and data.get("delivery") in Delivery.values:
@@ -165,6 +173,12 @@ def timeline(events) -> list[TimelineEntry]:
         )
         for event in events
     ]
+
+
+def triage_summary(ticket, *, language: str | None) -> dict:
+    """ "P1 · Money deducted" and why (the rule and cue that set it, or the officer's reason)."""
+    category = ticket.category.name_in(language) if ticket.category_id else str(_("Other"))
+    return {"label": f"{ticket.priority.upper()} · {category}", "reason": ticket.triage_reason}
 
 
 def priority_label(value: str) -> str:

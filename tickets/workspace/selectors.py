@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet, Subquery
 from accounts.models import User
 from departments.models import SUPERVISING_ROLES, WORKING_ROLES, CannedResponse, Department, Membership
 from departments.selectors import department_ancestor_ids, department_ancestor_map, department_roles
-from tickets.models import Escalation, InternalNote, Ticket, TicketMessage
+from tickets.models import Category, Escalation, InternalNote, Ticket, TicketMessage
 from tickets.reports.figures import REPORTING_ROLES
 from tickets.selectors import escalation_list, ticket_get
 
@@ -189,3 +189,8 @@ def escalation_get(*, user: User, escalation_id: int) -> Escalation:
 
 def department_names(*, codes: list[str]) -> dict[str, Department]:
     return {department.code: department for department in Department.objects.filter(code__in=codes)}
+
+
+def category_choices() -> list[Category]:
+    """The categories an officer may give a ticket, by English name."""
+    return list(Category.objects.order_by("name_en"))

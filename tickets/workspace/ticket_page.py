@@ -5,9 +5,10 @@ which redraw it (or one of its forms, with the service's error) after a POST."""
 from django import forms
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from tickets.lifecycle import OPEN_STATUSES, TRANSITIONS, Status
-from tickets.models import Ticket
+from tickets.models import OTHER_CATEGORY, Ticket
 from tickets.workspace.forms import (
     AssignForm,
     CannedResponsePickForm,
@@ -16,6 +17,7 @@ from tickets.workspace.forms import (
     ReplyForm,
     TransferForm,
     TransitionForm,
+    TriageForm,
 )
 from tickets.workspace.presenters import (
     escalation_level_label,
@@ -23,12 +25,14 @@ from tickets.workspace.presenters import (
     reply_length_context,
     sla_clock,
     timeline,
+    triage_summary,
 )
 from tickets.workspace.selectors import (
     StaffRoles,
     TicketPage,
     assignee_choices,
     canned_response_choices,
+    category_choices,
     staff_roles,
     ticket_scope_ancestor_ids,
     transfer_department_choices,
@@ -62,6 +66,11 @@ def build_action_form(
         return TransitionForm(data, auto_id=auto_id, from_status=ticket.status, hidden_statuses=hidden)
     if name == "transfer":
         return TransferForm(data, auto_id=auto_id, departments=transfer_department_choices(ticket=ticket))
+    if name == "triage":
+        initial = {"priority": ticket.priority, "category": ticket.category_id or OTHER_CATEGORY}
+        return TriageForm(
+            data, auto_id=auto_id, categories=category_choices(), language=get_language(), initial=initial
+        )
     form_class = {"reply": ReplyForm, "note": NoteForm, "merge": MergeForm}.get(name, forms.Form)
     return form_class(data, auto_id=auto_id)
 
@@ -81,6 +90,7 @@ def available_actions(*, ticket: Ticket, roles: StaffRoles) -> list[str]:
     if ticket.status not in FINAL_STATUSES:
         actions.append("reply")
     actions.append("note")
+    actions.append("triage")
     if is_open:
         actions.append("transfer")
     if Status.REJECTED in TRANSITIONS.get(ticket.status, frozenset()):
@@ -119,6 +129,7 @@ def ticket_page_context(request: HttpRequest, page: TicketPage, *, bound: dict |
         "clock": sla_clock(ticket, now),
         "timeline": timeline(ticket.events.all()),
         "priority": priority_label(ticket.priority),
+        "triage": triage_summary(ticket, language=get_language()),
         "escalation_label": escalation_level_label(ticket.escalation_level),
         "can_work": bool(actions),
         "can_supervise": roles.can_supervise(ticket),
