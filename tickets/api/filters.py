@@ -47,6 +47,9 @@ class TicketFilter(django_filters.FilterSet):
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt", query_name="created_before")
     tweet = django_filters.CharFilter(method="filter_tweet", help_text=_("A tweet id or URL"))
     q = django_filters.CharFilter(method="filter_text", help_text=_("Words of the subject, or a ticket number"))
+    incident = django_filters.NumberFilter(
+        field_name="incident_id", min_value=1, max_value=2**63 - 1, help_text=_("An incident id: its tickets")
+    )
 
     class Meta:
         model = Ticket

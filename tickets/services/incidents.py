@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from departments.models import SUPERVISING_ROLES, Department
-from departments.selectors import department_ids_in_scope_sql, user_has_role
+from departments.selectors import user_has_role
 from tickets.audit import EventDraft, audit_events_append
 from tickets.citizen_texts import resolved_text
 from tickets.events.incident import (
@@ -36,6 +36,7 @@ from tickets.events.ticket import ticket_status_changed_event
 from tickets.lifecycle import OPEN_STATUSES, Status
 from tickets.models import Category, Incident, IncidentStatus, MessageKind, Ticket
 from tickets.numbering import ticket_number_is_valid
+from tickets.selectors import incidents_visible_q
 from tickets.services.errors import ActionConflict, ActionForbidden, ObjectNotFound, TicketActionError
 from tickets.services.locks import MAX_ID
 from tickets.services.outbox import ReplyTextInvalid, outbox_queue_replies
@@ -50,12 +51,6 @@ MAX_TICKETS_PER_CALL = 1000
 def incident_scope_id(incident: Incident) -> int:
     """The department whose supervisors work the incident: its unit, else its department."""
     return incident.unit_id or incident.department_id
-
-
-def incidents_visible_q(user) -> Q:
-    """Incidents of departments and units in the user's scope (the tickets' rule, Ticket.objects.visible_to)."""
-    scope = department_ids_in_scope_sql(user=user)
-    return Q(department_id__in=scope) | Q(unit_id__in=scope)
 
 
 def incident_lock(*, actor: User, incident: Incident | int) -> Incident:

@@ -19,7 +19,9 @@ from tickets.services.incidents import (
 
 
 def kinds_on(ticket: Ticket) -> list[str]:
-    return list(AuditEvent.objects.filter(ticket=ticket).exclude(kind=EventKind.CREATED).values_list("kind", flat=True))
+    return list(
+        AuditEvent.objects.filter(ticket=ticket).exclude(kind=EventKind.CREATED).values_list("kind", flat=True)
+    )
 
 
 def pune_tickets(n: int, **fields) -> list[Ticket]:
