@@ -243,6 +243,8 @@ class PublicTicketStatus:
     closed_at: datetime | None
     resolution_note: str
     merged_into: str | None
+    # The public note of the incident the ticket is part of (an outage: "repair by 6 pm"), or None.
+    incident_note: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -307,6 +309,7 @@ _PUBLIC_STATUS_COLUMNS = {
     "closed_at": "closed_at",
     "resolution_note": "resolution_note",
     "merged_into": "merged_into__number",
+    "incident_note": "incident__public_note",
 }
 
 
