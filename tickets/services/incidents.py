@@ -230,11 +230,20 @@ def incident_merge(*, actor: User, incident: Incident | int, into: Incident | in
     if int(incident_id) == int(into_id):
         message = _("An incident cannot be merged into itself.")
         raise TicketActionError("merge_into_itself", message, {"into": [message]})
-    # Both rows locked in id order, as every lock here is taken.
-    first, second = sorted([int(incident_id), int(into_id)])
-    locked = {i: incident_lock(actor=actor, incident=i) for i in (first, second)}
-    incident, into = locked[int(incident_id)], locked[int(into_id)]
+    # Both rows locked in one statement, in id order, as every lock here is taken; the incident's
+    # own right is checked before whether `into` exists is told.
+    incidents = Incident.objects.filter(pk__in=[i for i in (int(incident_id), int(into_id)) if 0 < i <= MAX_ID])
+    if not actor.is_superuser:
+        incidents = incidents.filter(incidents_visible_q(actor))
+    locked = {i.pk: i for i in incidents.order_by("id").select_for_update()}
+    if int(incident_id) not in locked:
+        raise ObjectNotFound(_("No such incident."))
+    incident = locked[int(incident_id)]
     check_can_supervise_incident(actor=actor, incident=incident)
+    if int(into_id) not in locked:
+        message = _("No such incident.")
+        raise TicketActionError("unknown_incident", message, {"into": [message]})
+    into = locked[int(into_id)]
     check_can_supervise_incident(actor=actor, incident=into)
     _check_open(incident)
     _check_open(into)
