@@ -605,3 +605,23 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class IncidentBaseline(models.Model):
+    """A unit's usual rate of new tickets, per category ("" for none), for surge detection
+    (tickets.triage.surge): an exponentially decayed count, as of `updated_at`. One row per unit and
+    category, updated once per intake batch; tickets that join an incident do not count (a surge is
+    not the usual)."""
+
+    scope_department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category_key = models.CharField(max_length=40, blank=True)
+    level = models.FloatField(default=0.0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope_department", "category_key"], name="incident_baseline_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope_department_id}/{self.category_key or '-'}: {self.level:.1f}"

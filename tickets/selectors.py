@@ -20,6 +20,7 @@ from tickets.models import (
     Delivery,
     Escalation,
     Feedback,
+    Incident,
     PreviousTweetVersion,
     Ticket,
     TicketMessage,
@@ -290,6 +291,8 @@ class PublicTicketStatus:
     closed_at: datetime | None
     resolution_note: str
     merged_into: str | None
+    # The public note of the incident the ticket is part of (an outage: "repair by 6 pm"), or None.
+    incident_note: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -354,6 +357,7 @@ _PUBLIC_STATUS_COLUMNS = {
     "closed_at": "closed_at",
     "resolution_note": "resolution_note",
     "merged_into": "merged_into__number",
+    "incident_note": "incident__public_note",
 }
 
 
@@ -366,3 +370,29 @@ def ticket_public_status(*, number: str) -> PublicTicketStatus:
         raise Ticket.DoesNotExist
     row = Ticket.objects.filter(number=number).values_list(*_PUBLIC_STATUS_COLUMNS.values()).get()
     return PublicTicketStatus(**dict(zip(_PUBLIC_STATUS_COLUMNS, row, strict=True)))
+
+
+def incidents_visible_q(user) -> Q:
+    """Incidents of departments and units in the user's scope (the tickets' rule, Ticket.objects.visible_to)."""
+    scope = department_ids_in_scope_sql(user=user)
+    return Q(department_id__in=scope) | Q(unit_id__in=scope)
+
+
+def incident_list(*, user) -> QuerySet[Incident]:
+    """Incidents of the departments and units in the user's scope, newest first, with how many
+    tickets each holds (one query; Incident.tickets_count)."""
+    incidents = (
+        Incident.objects.select_related("department", "unit", "category")
+        .annotate(tickets_count=Count("tickets"))
+        .order_by("-opened_at", "-id")
+    )
+    if not user.is_authenticated or not user.is_active:
+        return incidents.none()
+    return incidents if user.is_superuser else incidents.filter(incidents_visible_q(user))
+
+
+def incident_get(*, user, incident_id: int) -> Incident | None:
+    """One incident the user can see (with its counts), else None."""
+    if not 0 < incident_id <= MAX_BIGINT:
+        return None
+    return incident_list(user=user).select_related("opened_by", "resolved_by").filter(pk=incident_id).first()

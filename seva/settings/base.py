@@ -231,6 +231,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "tickets.lifecycle.Status",
         "TicketPriorityEnum": "tickets.lifecycle.Priority",
         "RoleEnum": "departments.models.Role",
+        "IncidentStatusEnum": "tickets.models.IncidentStatus",
     },
 }
 

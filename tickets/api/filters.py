@@ -48,6 +48,9 @@ class TicketFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(method="filter_category", help_text=_('A category\'s code, or "other"'))
     tweet = django_filters.CharFilter(method="filter_tweet", help_text=_("A tweet id or URL"))
     q = django_filters.CharFilter(method="filter_text", help_text=_("Words of the subject, or a ticket number"))
+    incident = django_filters.NumberFilter(
+        field_name="incident_id", min_value=1, max_value=2**63 - 1, help_text=_("An incident id: its tickets")
+    )
 
     class Meta:
         model = Ticket

@@ -13,6 +13,16 @@ from tickets.api.actions import (
 )
 from tickets.api.canned_responses import CannedResponseCreateApi, CannedResponseListApi, CannedResponseUpdateApi
 from tickets.api.escalations import EscalationAcknowledgeApi, EscalationListApi
+from tickets.api.incidents import (
+    IncidentDetailApi,
+    IncidentListApi,
+    IncidentMergeApi,
+    IncidentNoteApi,
+    IncidentOpenApi,
+    IncidentResolveApi,
+    IncidentTicketsAddApi,
+    IncidentTicketsRemoveApi,
+)
 from tickets.api.public import PublicTicketStatusApi
 from tickets.api.reports import (
     AccountabilityReportApi,
@@ -50,6 +60,14 @@ urlpatterns = [
         CannedResponseUpdateApi.as_view(),
         name="canned-response-update",
     ),
+    path("incidents/", IncidentListApi.as_view(), name="incident-list"),
+    path("incidents/open/", IncidentOpenApi.as_view(), name="incident-open"),
+    path("incidents/<int:incident_id>/", IncidentDetailApi.as_view(), name="incident-detail"),
+    path("incidents/<int:incident_id>/add/", IncidentTicketsAddApi.as_view(), name="incident-add"),
+    path("incidents/<int:incident_id>/remove/", IncidentTicketsRemoveApi.as_view(), name="incident-remove"),
+    path("incidents/<int:incident_id>/merge/", IncidentMergeApi.as_view(), name="incident-merge"),
+    path("incidents/<int:incident_id>/note/", IncidentNoteApi.as_view(), name="incident-note"),
+    path("incidents/<int:incident_id>/resolve/", IncidentResolveApi.as_view(), name="incident-resolve"),
     path("dashboard/summary/", DashboardSummaryApi.as_view(), name="dashboard-summary"),
     path("public/status/<str:number>/", PublicTicketStatusApi.as_view(), name="public-ticket-status"),
     path("reports/accountability/", AccountabilityReportApi.as_view(), name="report-accountability"),

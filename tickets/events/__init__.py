@@ -16,6 +16,7 @@ stored as strings (a JSON number would lose their precision in a browser), times
 
 By subject, each module's docstring lists its kinds and their stored keys:
 - tickets.events.ticket: a ticket's life, CREATED to FEEDBACK (written on the ticket).
+- tickets.events.incident: INCIDENT_OPENED to INCIDENT_RESOLVED, on each ticket an incident change touches.
 - tickets.events.account: signing in, accounts, tokens, two-factor devices and roles (no ticket).
 - tickets.events.configuration: CONFIG_CHANGED, for departments, hashtags, accounts and rules.
 - tickets.events.report: EXPORTED, a report downloaded as a file.

@@ -7,6 +7,14 @@ from tickets.services.assignment import ticket_auto_assign, ticket_take_next
 from tickets.services.canned_responses import canned_response_create, canned_response_update
 from tickets.services.errors import ActionConflict, ActionForbidden, ObjectNotFound, TicketActionError
 from tickets.services.escalations import escalation_acknowledge
+from tickets.services.incidents import (
+    incident_merge,
+    incident_note_set,
+    incident_open,
+    incident_resolve,
+    incident_tickets_add,
+    incident_tickets_remove,
+)
 from tickets.services.ticket_actions import ticket_assign, ticket_claim, ticket_note, ticket_reply, ticket_transition
 from tickets.services.transfer_merge import ticket_merge, ticket_transfer
 from tickets.services.triage import ticket_triage_change, triage_rule_delete, triage_rule_save
@@ -21,6 +29,12 @@ __all__ = [
     "canned_response_create",
     "canned_response_update",
     "escalation_acknowledge",
+    "incident_merge",
+    "incident_note_set",
+    "incident_open",
+    "incident_resolve",
+    "incident_tickets_add",
+    "incident_tickets_remove",
     "login_failed_record",
     "login_record",
     "report_export",

@@ -33,6 +33,7 @@ from tickets.numbering import ticket_numbers_allocate
 from tickets.services import intake_sql as sql
 from tickets.services.assignment import tickets_auto_assign_on_commit
 from tickets.services.escalations import DueEscalations, EscalationDraft, escalations_raise
+from tickets.services.incident_detection import incidents_detect
 from tickets.services.outbox import outbox_sender_kick
 from tickets.sla.targets import sla_due_times_bulk
 
@@ -415,4 +416,6 @@ def intake_apply(*, batch: IntakeBatch) -> None:
         _touch_tickets(cursor, [(ticket_id, a) for ticket_id, a in appends if not isinstance(a.ticket, NewTicketRef)])
         replaced = _apply_edits(cursor, batch.edits)
         feedback_events = _insert_feedback(cursor, batch.feedback, now)
-    audit_events_append(_events(batch, appends, replaced) + feedback_events)
+    # Surges: the new tickets join or open incidents; their events go in the one append below.
+    incident_events = incidents_detect(new_tickets=new, now=now)
+    audit_events_append(_events(batch, appends, replaced) + feedback_events + incident_events)

@@ -34,7 +34,7 @@ import logging
 import random
 import re
 import uuid
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -98,6 +98,11 @@ def _default_reply_target(ticket: Ticket) -> int:
         .order_by("-tweet_id")
         .values_list("tweet_id", "text")
     )
+    return _reply_target(ticket, inbound)
+
+
+def _reply_target(ticket: Ticket, inbound: list[tuple[int, str]]) -> int:
+    """_default_reply_target, given the ticket's inbound (tweet id, text), newest first."""
     account = ticket.reply_account
     if account is not None:
         mention = re.compile(rf"@{re.escape(account.handle)}(?!\w)", re.IGNORECASE)
@@ -183,6 +188,81 @@ def outbox_queue_reply(
     return messages
 
 
+def outbox_queue_replies(
+    *, replies: Sequence[tuple[Ticket, str]], kind: str, sent_by=None
+) -> dict[int, list[TicketMessage]]:
+    """outbox_queue_reply for many tickets at once (an incident's resolution to each of its citizens):
+    the same messages, in three statements however many tickets there are (the replies' targets, the
+    messages, the manual-reply flags). Returns each ticket's messages, by ticket id."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox_queue_replies must run inside the transaction that records the replies")
+    if kind not in REPLY_KINDS:
+        raise ValueError(f"not a reply kind: {kind!r}")
+    planned = []
+    for ticket, text in replies:
+        parts = reply_thread_parts(text) if len(text) <= MAX_THREAD_PARTS * POST_LIMIT else []
+        if not parts or len(parts) > MAX_THREAD_PARTS:
+            raise ReplyTextInvalid(
+                format_lazy(_("A reply can be at most {parts} posts long."), parts=MAX_THREAD_PARTS)
+            )
+        planned.append((ticket, parts))
+    if not planned:
+        return {}
+    inbound: dict[int, list[tuple[int, str]]] = {}
+    for ticket_id, tweet_id, text in (
+        TicketMessage.objects.filter(
+            ticket_id__in=[t.pk for t, _parts in planned], direction=Direction.IN, tweet_id__isnull=False
+        )
+        .order_by("ticket_id", "-tweet_id")
+        .values_list("ticket_id", "tweet_id", "text")
+    ):
+        inbound.setdefault(ticket_id, []).append((tweet_id, text))
+    now = timezone.now()
+    rows = []
+    for ticket, parts in planned:
+        account = ticket.reply_account
+        delivery = Delivery.QUEUED if account is not None else Delivery.MANUAL
+        target = _reply_target(ticket, inbound.get(ticket.pk, []))
+        group = f"{kind}-{ticket.number}-{uuid.uuid4().hex[:12]}"
+        rows += [
+            TicketMessage(
+                ticket=ticket,
+                direction=Direction.OUT,
+                kind=kind,
+                in_reply_to_tweet_id=target if number == 1 else None,
+                author_x_user_id=int(account.x_user_id)
+                if account is not None and account.x_user_id.isdigit()
+                else None,
+                author_handle=account.handle if account is not None else "",
+                text=part,
+                created_at=now,
+                sent_by=sent_by,
+                from_account=account,
+                delivery=delivery,
+                idempotency_key=_part_key(group, number, len(parts)),
+                next_attempt_at=now if delivery == Delivery.QUEUED and number == 1 else None,
+                thread_part=number,
+                thread_parts=len(parts),
+            )
+            for number, part in enumerate(parts, start=1)
+        ]
+    if kind in ANSWER_KINDS:
+        # As in outbox_queue_reply: the acknowledgements still waiting would only arrive after these.
+        waiting_acks = TicketMessage.objects.select_for_update(of=("self",)).filter(
+            ticket_id__in=[t.pk for t, _parts in planned], kind=MessageKind.ACKNOWLEDGEMENT, delivery=Delivery.QUEUED
+        )
+        _drop_acks(waiting_acks.select_related("from_account"), reason=ACK_ANSWERED)
+    by_ticket: dict[int, list[TicketMessage]] = {}
+    for message in TicketMessage.objects.bulk_create(rows):
+        by_ticket.setdefault(message.ticket_id, []).append(message)
+    manual = [t.pk for t, _parts in planned if t.reply_account is None and not t.needs_manual_reply]
+    if manual:
+        Ticket.objects.filter(pk__in=manual).update(needs_manual_reply=True)
+    if any(t.reply_account is not None for t, _parts in planned):
+        transaction.on_commit(outbox_sender_kick, robust=True)
+    return by_ticket
+
+
 # --- acknowledgements that are no longer useful -------------------------------------------------
 
 ACK_ANSWERED, ACK_CLOSED, ACK_ACKNOWLEDGED = "answered", "closed", "acknowledged"
@@ -195,13 +275,15 @@ _ACK_DROPPED_ERRORS = {
 
 def _drop_acks(messages: Iterable[TicketMessage], *, reason: str, acknowledged_by: int | None = None) -> None:
     """Mark acknowledgements (their rows locked) never to be sent, each with its ACK_DROPPED event."""
+    messages = list(messages)
     events = []
     for message in messages:
         message.delivery, message.next_attempt_at = Delivery.DROPPED, None
         message.last_error = _ACK_DROPPED_ERRORS[reason]
-        message.save(update_fields=["delivery", "next_attempt_at", "last_error"])
         events.append(ack_dropped_event(message=message, reason=reason, acknowledged_by_message_id=acknowledged_by))
     if events:
+        # One statement however many: an incident's resolution drops one per ticket.
+        TicketMessage.objects.bulk_update(messages, ["delivery", "next_attempt_at", "last_error"])
         audit_events_append(events)
 
 

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts.views import StaffLoginView, StaffPasswordChangeDoneView, StaffPasswordChangeView
-from tickets.workspace import actions, escalations, views
+from tickets.workspace import actions, escalations, incidents, views
 from tickets.workspace.http import staff_login_required
 
 app_name = "workspace"
@@ -50,6 +50,10 @@ urlpatterns = [
     path("escalations/<int:escalation_id>/note/", escalations.escalation_note_view, name="escalation-note"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("duty/", views.duty_set, name="duty"),
+    path("incidents/", incidents.incidents, name="incidents"),
+    path("incidents/put/", incidents.incident_bulk, name="incident-bulk"),
+    path("incidents/<int:incident_id>/", incidents.incident_detail, name="incident"),
+    path("incidents/<int:incident_id>/<slug:name>/", incidents.incident_action, name="incident-action"),
     path("t/<str:number>/", views.ticket_detail, name="ticket"),
     path("t/<str:number>/canned-response/", views.canned_response_insert, name="canned-response-insert"),
     path("t/<str:number>/<slug:name>/", actions.ticket_action, name="ticket-action"),

@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 from rest_framework.exceptions import ValidationError
 
+from departments.models import SUPERVISING_ROLES
 from departments.selectors import department_list_visible, user_on_duty
 from departments.services import membership_duty_set
 from seva.errors import AppError
 from tickets.lifecycle import OPEN_STATUSES, Status
-from tickets.models import Ticket
-from tickets.selectors import dashboard_summary, posting_budget_overview, ticket_list
+from tickets.models import IncidentStatus, Ticket
+from tickets.selectors import dashboard_summary, incident_list, posting_budget_overview, ticket_list
 from tickets.services import (
     ActionForbidden,
     ticket_take_next,
@@ -79,10 +80,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         params = request.GET.copy()
         params["before"] = str(next_before)
         more_query = params.urlencode()
-    context = {"rows": queue_rows(tickets, timezone.now()), "more_query": more_query}
+    roles = staff_roles(user=request.user)
+    # Supervisors select tickets to put into an incident (tickets.workspace.incidents.incident_bulk).
+    can_group = roles.is_superuser or any(held & set(SUPERVISING_ROLES) for held in roles.by_department.values())
+    context = {"rows": queue_rows(tickets, timezone.now()), "more_query": more_query, "can_group": can_group}
     if is_htmx(request) and before_id is not None:
         return render(request, "workspace/_queue_rows.html", context)
-    roles = staff_roles(user=request.user)
     context |= {
         "nav": "queue",
         "quick_filters": _quick_filters(request),
@@ -94,6 +97,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "search": request.GET.get("search", ""),
         "kept_quick_filter": {key: request.GET[key] for key in QUICK_FILTER_KEYS if key in request.GET},
         "can_take_next": roles.works_tickets,
+        "open_incidents": list(incident_list(user=request.user).filter(status=IncidentStatus.OPEN)[:50])
+        if can_group
+        else [],
     }
     return render(request, "workspace/queue.html", context)
 
