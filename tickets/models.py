@@ -1,6 +1,6 @@
 """Tickets, their messages (tweets in, replies out: the outbox), and the append-only audit trail."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -8,7 +8,7 @@ from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +48,36 @@ def resolution_missed_q(now: datetime) -> Q:
 def ticket_breached_q(now: datetime) -> Q:
     """Tickets that missed a target (either of them), at `now`."""
     return first_response_missed_q(now) | resolution_missed_q(now)
+
+
+# Stands for "no due time" in the queue's order (closed, paused on time, no target): after every real one.
+QUEUE_NO_DUE_AT = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _queue_due_at_expression():
+    """The queue's urgency key (`Ticket.queue_due_at`): for an open ticket the due time it works towards
+    (the first response while unanswered, else the resolution), or the target it already missed. So
+    sorting by it puts every breached ticket (key before now) ahead of every other (key from now on),
+    without now in the key, and one index serves the order. A paused ticket that has not missed its
+    target waits on the citizen: it goes last, with closed tickets."""
+    answered_on_time = Q(first_responded_at__isnull=False) & ~Q(first_responded_at__gt=F("first_response_due_at"))
+    due = models.Case(
+        models.When(answered_on_time, then=F("resolution_due_at")),
+        default=Least("first_response_due_at", "resolution_due_at"),
+    )
+    no_due = Value(QUEUE_NO_DUE_AT)
+    return models.Case(
+        models.When(~Q(status__in=sorted(OPEN_STATUSES)), then=no_due),
+        models.When(
+            Q(sla_paused_at__isnull=False),
+            then=models.Case(
+                models.When(models.lookups.LessThan(due, F("sla_paused_at")), then=due),
+                default=no_due,
+            ),
+        ),
+        default=Coalesce(due, no_due),
+        output_field=models.DateTimeField(),
+    )
 
 
 class TicketQuerySet(models.QuerySet):
@@ -135,6 +165,10 @@ class Ticket(models.Model):
     sla_paused_at = models.DateTimeField(_("SLA clock paused"), null=True, blank=True)
     resolution_note = models.TextField(_("resolution note"), blank=True)
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    # Kept by PostgreSQL from the columns above, so no writer can forget it.
+    queue_due_at = models.GeneratedField(
+        expression=_queue_due_at_expression(), output_field=models.DateTimeField(), db_persist=True
+    )
 
     objects = TicketQuerySet.as_manager()
 
@@ -189,6 +223,15 @@ class Ticket(models.Model):
                     sla_paused_at__isnull=True,
                     status__in=sorted(CLOCK_RUNNING_STATUSES),
                 ),
+            ),
+            # The queue's default order (tickets.selectors.QUEUE_URGENCY_ORDER): breached first, then by the
+            # next due time, then priority. Every ticket, so the order needs no status filter to be served.
+            models.Index(fields=["queue_due_at", "priority", "id"], name="ticket_queue_urgency"),
+            # The citizen's earlier tickets, on the ticket page.
+            models.Index(
+                fields=["citizen_x_user_id", "-id"],
+                name="ticket_citizen",
+                condition=Q(citizen_x_user_id__isnull=False),
             ),
             # Resolved tickets waiting to close themselves.
             models.Index(fields=["resolved_at"], name="ticket_resolved_to_close", condition=Q(status=Status.RESOLVED)),
@@ -283,6 +326,14 @@ class TicketMessage(models.Model):
         ]
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="message_ticket_time"),
+            # The queue's search ("q") over every message of a ticket, as tickets.selectors.MESSAGE_SEARCH_VECTOR;
+            # 'simple' so Hindi and Hinglish words index as typed. Not acknowledgements: their words are ours,
+            # the same on every ticket.
+            GinIndex(
+                SearchVector("text", config="simple"),
+                name="message_text_search",
+                condition=~Q(kind="ack"),
+            ),
             # The outbox: what is due to be sent.
             models.Index(
                 fields=["next_attempt_at"],
@@ -603,3 +654,22 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SavedFilter(models.Model):
+    """A queue filter a user saved under a name: the queue's query string. Only its owner sees it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # Also the index of "this user's filters".
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_unique_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -19,6 +19,7 @@ from tickets.models import (
     AuditEvent,
     Escalation,
     Feedback,
+    MessageKind,
     PreviousTweetVersion,
     Ticket,
     TicketMessage,
@@ -32,6 +33,12 @@ MAX_BIGINT = 2**63 - 1
 
 # The expression the subject's full-text index is built on (see Ticket.Meta.indexes).
 SUBJECT_SEARCH_VECTOR = SearchVector("subject", config="simple")
+# And the messages' (TicketMessage.Meta.indexes: every message but the acknowledgements).
+MESSAGE_SEARCH_VECTOR = SearchVector("text", config="simple")
+
+# The queue's order: breached first, then the next due time, then priority (Ticket.queue_due_at says
+# why one key does the first two); served by the index ticket_queue_urgency.
+QUEUE_URGENCY_ORDER = ("queue_due_at", "priority", "id")
 
 
 def tweet_id_from(value: str) -> int | None:
@@ -70,7 +77,17 @@ def ticket_filter_text(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]
     if ticket_number_is_valid(text.upper()):
         return tickets.filter(number=text.upper())
     query = SearchQuery(text, config="simple", search_type="websearch")
-    return tickets.annotate(subject_search=SUBJECT_SEARCH_VECTOR).filter(subject_search=query)
+    # Every message of the ticket (the citizen's follow-ups, officers' replies), not just the subject:
+    # two index lookups (both GIN), whatever the filters around them.
+    in_messages = (
+        TicketMessage.objects.exclude(kind=MessageKind.ACKNOWLEDGEMENT)
+        .annotate(text_search=MESSAGE_SEARCH_VECTOR)
+        .filter(text_search=query)
+        .values("ticket_id")
+    )
+    return tickets.annotate(subject_search=SUBJECT_SEARCH_VECTOR).filter(
+        Q(subject_search=query) | Q(id__in=in_messages)
+    )
 
 
 def ticket_get(*, user, number: str) -> Ticket:

@@ -2,16 +2,18 @@
 `Ticket.objects.visible_to(user)` (via ticket_get and ticket_list) and nothing else."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Count, Min, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 
 from accounts.models import User
 from departments.models import SUPERVISING_ROLES, WORKING_ROLES, CannedResponse, Department
-from departments.selectors import department_ancestor_ids, department_roles
-from tickets.models import Escalation, InternalNote, Ticket, TicketMessage
+from departments.selectors import department_ancestor_ids, department_ids_in_scope_sql, department_roles
+from tickets.lifecycle import Priority, Status
+from tickets.models import Escalation, Feedback, InternalNote, SavedFilter, Ticket, TicketMessage
 from tickets.reports.figures import REPORTING_ROLES
-from tickets.selectors import escalation_list, ticket_get
+from tickets.selectors import MAX_BIGINT, QUEUE_URGENCY_ORDER, escalation_list, ticket_get
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,10 @@ class StaffRoles:
     @property
     def works_tickets(self) -> bool:
         return self.is_superuser or any(roles & set(WORKING_ROLES) for roles in self.by_department.values())
+
+    @property
+    def supervises_any(self) -> bool:
+        return self.is_superuser or any(roles & set(SUPERVISING_ROLES) for roles in self.by_department.values())
 
     @property
     def reads_reports(self) -> bool:
@@ -59,6 +65,87 @@ def queue_page(*, tickets: QuerySet[Ticket], before_id: int | None, size: int) -
 
 
 @dataclass(frozen=True)
+class UrgencyCursor:
+    """Where a page of the queue's urgency order ends: the last ticket's sort key."""
+
+    due_at: datetime
+    priority: str
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.due_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S.%f')}~{self.priority}~{self.id}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> "UrgencyCursor | None":
+        """None for anything not made by encode() (the page then starts from the top)."""
+        parts = (value or "").split("~")
+        if len(parts) != 3 or parts[1] not in Priority.values or not (parts[2].isascii() and parts[2].isdigit()):
+            return None
+        try:
+            due_at = datetime.strptime(parts[0], "%Y%m%dT%H%M%S.%f").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        ticket_id = int(parts[2])
+        return cls(due_at, parts[1], ticket_id) if 0 < ticket_id <= MAX_BIGINT else None
+
+
+def queue_urgency_page(
+    *, tickets: QuerySet[Ticket], after: UrgencyCursor | None, size: int
+) -> tuple[list[Ticket], UrgencyCursor | None]:
+    """One page of the queue in urgency order (breached, next due, priority: QUEUE_URGENCY_ORDER),
+    continuing after `after`; and where the next page starts, or None on the last. Keyset on the
+    index's own columns, compared as one row so the index serves the continuation too."""
+    if after is not None:
+        tickets = tickets.filter(
+            RawSQL(
+                '("tickets_ticket"."queue_due_at", "tickets_ticket"."priority", "tickets_ticket"."id") > (%s, %s, %s)',
+                (after.due_at, after.priority, after.id),
+                output_field=BooleanField(),
+            )
+        )
+    rows = list(tickets.order_by(*QUEUE_URGENCY_ORDER)[: size + 1])
+    if len(rows) > size:
+        last = rows[size - 1]
+        return rows[:size], UrgencyCursor(last.queue_due_at, last.priority, last.id)
+    return rows, None
+
+
+def queue_newest_id(*, tickets: QuerySet[Ticket]) -> int:
+    """The newest ticket's id of the queue as filtered (0 when empty): where watching for new ones starts."""
+    return tickets.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def queue_arrivals(*, tickets: QuerySet[Ticket], after_id: int, limit: int) -> list[Ticket]:
+    """Tickets of the filtered queue that arrived after `after_id`, newest first (one query)."""
+    return list(tickets.filter(id__gt=after_id).order_by("-id")[:limit])
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    """An incident as one row of the queue, in place of its tickets (those that match the filters)."""
+
+    incident_id: int
+    title: str
+    ticket_count: int
+    due_at: datetime
+
+
+def queue_incident_rows(*, tickets: QuerySet[Ticket], limit: int) -> list[IncidentRow]:
+    """The incidents the filtered queue's tickets belong to, most urgent first, with how many of their
+    tickets match: one grouped query."""
+    rows = (
+        tickets.filter(incident__isnull=False)
+        .order_by()
+        .values("incident_id", "incident__title")
+        .annotate(ticket_count=Count("id"), due_at=Min("queue_due_at"))
+        .order_by("due_at", "incident_id")[:limit]
+    )
+    return [
+        IncidentRow(row["incident_id"], row["incident__title"], row["ticket_count"], row["due_at"]) for row in rows
+    ]
+
+
+@dataclass(frozen=True)
 class ThreadItem:
     """One entry of a ticket's conversation: a message (in or out) or a staff-only note."""
 
@@ -67,12 +154,18 @@ class ThreadItem:
     note: InternalNote | None = None
 
 
+# The citizen's earlier tickets on the ticket page, newest first, at most.
+CITIZEN_TICKETS_SHOWN = 10
+
+
 @dataclass(frozen=True)
 class TicketPage:
     ticket: Ticket
     thread: list[ThreadItem]
     merged_into_number: str | None
     follows_ticket_number: str | None
+    citizen_tickets: list["CitizenTicket"]
+    feedback: list[Feedback]
 
 
 def ticket_page_get(*, user: User, number: str) -> TicketPage:
@@ -91,6 +184,8 @@ def ticket_page_get(*, user: User, number: str) -> TicketPage:
         thread=thread,
         merged_into_number=linked.get(ticket.merged_into_id),
         follows_ticket_number=linked.get(ticket.follows_ticket_id),
+        citizen_tickets=citizen_earlier_tickets(user=user, ticket=ticket, limit=CITIZEN_TICKETS_SHOWN),
+        feedback=ticket_feedback(ticket=ticket),
     )
 
 
@@ -150,3 +245,54 @@ def escalation_get(*, user: User, escalation_id: int) -> Escalation:
 
 def department_names(*, codes: list[str]) -> dict[str, Department]:
     return {department.code: department for department in Department.objects.filter(code__in=codes)}
+
+
+def saved_filter_list(*, user: User) -> list[SavedFilter]:
+    """The user's own saved filters, by name."""
+    return list(SavedFilter.objects.filter(user=user).order_by("name"))
+
+
+def bulk_assignee_choices(*, user: User) -> list[User]:
+    """Who a supervisor may give many tickets to: active staff working in the departments (and units
+    below) they supervise; ticket_assign still checks each ticket's scope."""
+    supervised = department_ids_in_scope_sql(user=user, roles=SUPERVISING_ROLES)
+    staff = User.objects.filter(is_active=True, memberships__role__in=WORKING_ROLES)
+    if not user.is_superuser:
+        staff = staff.filter(memberships__department_id__in=supervised)
+    return list(staff.distinct().order_by("username"))
+
+
+@dataclass(frozen=True)
+class CitizenTicket:
+    number: str
+    created_at: datetime
+    status: str
+    rating: int | None
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+
+def citizen_earlier_tickets(*, user: User, ticket: Ticket, limit: int) -> list[CitizenTicket]:
+    """The citizen's other tickets that the user may see (by their X user id), newest first, each with
+    its latest rating: one query."""
+    if ticket.citizen_x_user_id is None:
+        return []
+    latest_rating = (
+        Feedback.objects.filter(ticket_id=OuterRef("id")).order_by("-created_at", "-id").values("rating")[:1]
+    )
+    rows = (
+        Ticket.objects.visible_to(user)
+        .filter(citizen_x_user_id=ticket.citizen_x_user_id)
+        .exclude(id=ticket.id)
+        .annotate(rating=Subquery(latest_rating))
+        .order_by("-id")
+        .values_list("number", "created_at", "status", "rating")[:limit]
+    )
+    return [CitizenTicket(*row) for row in rows]
+
+
+def ticket_feedback(*, ticket: Ticket) -> list[Feedback]:
+    """This ticket's ratings (the page has already checked the user sees the ticket), newest first."""
+    return list(Feedback.objects.filter(ticket_id=ticket.id).order_by("-created_at", "-id"))
