@@ -4,8 +4,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import BrinIndex, GinIndex
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Least
@@ -50,8 +49,11 @@ def ticket_breached_q(now: datetime) -> Q:
     return first_response_missed_q(now) | resolution_missed_q(now)
 
 
-# Stands for "no due time" in the queue's order (closed, paused on time, no target): after every real one.
-QUEUE_NO_DUE_AT = datetime(9999, 1, 1, tzinfo=UTC)
+# Stand for "no due time" in the queue's order, after every real one: an open ticket with no target
+# or paused before missing it, then (last) a closed ticket. Two values, so "open only" is also a range
+# of the index (queue_due_at < QUEUE_CLOSED_AT) and a scan for open tickets stops where closed ones begin.
+QUEUE_NO_DUE_AT = datetime(9998, 1, 1, tzinfo=UTC)
+QUEUE_CLOSED_AT = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def _queue_due_at_expression():
@@ -67,7 +69,7 @@ def _queue_due_at_expression():
     )
     no_due = Value(QUEUE_NO_DUE_AT)
     return models.Case(
-        models.When(~Q(status__in=sorted(OPEN_STATUSES)), then=no_due),
+        models.When(~Q(status__in=sorted(OPEN_STATUSES)), then=Value(QUEUE_CLOSED_AT)),
         models.When(
             Q(sla_paused_at__isnull=False),
             then=models.Case(
@@ -201,8 +203,10 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-id"], name="ticket_status_id"),
             models.Index(fields=["merged_into"], name="ticket_merged_into", condition=Q(merged_into__isnull=False)),
             models.Index(fields=["incident", "id"], name="ticket_incident", condition=Q(incident__isnull=False)),
-            # Full-text search over the subject ("q"); 'simple' so Hindi and Hinglish words index as typed.
-            GinIndex(SearchVector("subject", config="simple"), name="ticket_subject_search"),
+            # The queue's search ("q") reads a column Django does not know, tickets_ticket.search_document:
+            # the words of the subject and of every message but acknowledgements ('simple' config, so Hindi
+            # and Hinglish words index as typed), kept by triggers and GIN-indexed (migration 0012;
+            # tickets.selectors.ticket_filter_text).
             # The SLA sweep (tickets/services/sla_sweep.py) reads only tickets whose clock runs, by due time, so
             # it costs what is overdue, not what is open; its WHERE repeats these conditions. Not
             # escalation_level: a column in a predicate makes every sweep's UPDATE of it non-HOT.
@@ -326,14 +330,6 @@ class TicketMessage(models.Model):
         ]
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="message_ticket_time"),
-            # The queue's search ("q") over every message of a ticket, as tickets.selectors.MESSAGE_SEARCH_VECTOR;
-            # 'simple' so Hindi and Hinglish words index as typed. Not acknowledgements: their words are ours,
-            # the same on every ticket.
-            GinIndex(
-                SearchVector("text", config="simple"),
-                name="message_text_search",
-                condition=~Q(kind="ack"),
-            ),
             # The outbox: what is due to be sent.
             models.Index(
                 fields=["next_attempt_at"],

@@ -1,6 +1,6 @@
 /* The staff workspace's small helpers, no library: SLA countdowns that tick, and keyboard shortcuts
    (j/k move, o or Enter open, c claim, r reply, ? lists them). The words come translated from the
-   page (#desk-words), so the countdown reads as the server's labels do. */
+   page (meta desk-words), so the countdown reads as the server's labels do. */
 (function () {
   "use strict";
 
@@ -118,9 +118,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var source = document.getElementById("desk-words");
+    var source = document.querySelector('meta[name="desk-words"]');
     if (source) {
-      try { words = JSON.parse(source.textContent); } catch (error) { words = {}; }
+      try { words = JSON.parse(source.getAttribute("content")); } catch (error) { words = {}; }
     }
     if (words.dueIn) {
       tick();

@@ -102,15 +102,59 @@ def test_the_api_lists_by_urgency_with_cursor_pages(client_for, urgency_tickets)
         page = client.get(page["next"]).json()
     assert numbers == [t.number for t in urgency_tickets]
     assert client.get(reverse("ticket-list"), {"ordering": "oldest"}).status_code == 400
+    assert client.get(reverse("ticket-list"), {"ordering": "urgency", "cursor": "nonsense"}).status_code == 404
 
 
-def test_the_urgency_order_uses_its_index(urgency_tickets):
-    tickets = Ticket.objects.order_by("queue_due_at", "priority", "id")[:50]
+def test_the_apis_urgency_pages_go_through_closed_tickets_sharing_one_key(client_for, urgency_tickets):
+    answered_late, breached, tie_p1, tie_p3, later = urgency_tickets
+    Ticket.objects.filter(pk__in=[tie_p3.pk, later.pk]).update(status=Status.REJECTED)
+    client = client_for(user("bsnl_officer"))
+    numbers = []
+    page = client.get(reverse("ticket-list"), {"ordering": "urgency", "page_size": 1}).json()
+    while True:
+        numbers += [row["number"] for row in page["results"]]
+        if not page["next"]:
+            break
+        page = client.get(page["next"]).json()
+    # Closed last, by priority then age.
+    assert numbers == [t.number for t in (answered_late, breached, tie_p1, later, tie_p3)]
+
+
+def _plan(queryset, *, sorting: bool = False) -> str:
+    """The plan of a query, as it would be over many tickets: the test tables are tiny, so the planner
+    is told a scan of the table, or (for an ordered page) sorting, is not an option; the plan then
+    names the index that serves the query, or there is none."""
+    sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + str(tickets.query))
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "ticket_queue_urgency" in plan
+        if not sorting:
+            cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _queue_queryset(username: str, query: dict, *, ordered: bool = True):
+    from django.test import RequestFactory
+
+    from tickets.selectors import QUEUE_URGENCY_ORDER, ticket_list
+    from tickets.workspace.forms import QueueFilter
+
+    request = RequestFactory().get("/desk/", query)
+    request.user = user(username)
+    queue_filter = QueueFilter(request.GET, queryset=ticket_list(user=request.user), request=request)
+    tickets = queue_filter.qs.filter(incident__isnull=True)
+    return tickets.order_by(*QUEUE_URGENCY_ORDER)[:51] if ordered else tickets.order_by()
+
+
+@pytest.mark.parametrize("query", [{}, {"department": "BSNL_KL"}, {"priority": "p1"}, {"status": "new"}])
+def test_the_urgency_order_and_its_filters_read_its_index(urgency_tickets, query):
+    assert "ticket_queue_urgency" in _plan(_queue_queryset("bsnl_officer", query))
+
+
+def test_search_reads_the_search_documents_index(urgency_tickets):
+    from tickets.selectors import ticket_filter_text
+
+    assert "ticket_search_document" in _plan(ticket_filter_text(Ticket.objects.all(), "complaint"), sorting=True)
 
 
 # --- new tickets without a reload ---------------------------------------------------------------
@@ -176,6 +220,14 @@ def test_search_finds_a_word_only_in_a_follow_up_message_in_english_and_hindi(cl
         body = html(client.get(reverse("workspace:queue"), {"search": words}))
         assert ticket.number in body, words
         assert other.number not in body, words
+
+
+def test_an_edited_messages_new_words_are_found(client, ingest_ticket):  # noqa: F811
+    ticket = ingest_ticket("Landline dead #BSNLSeva")
+    message = TicketMessage.objects.filter(ticket=ticket, direction="in").first()
+    TicketMessage.objects.filter(pk=message.pk).update(text="Landline dead since Diwali #BSNLSeva")
+    body = html(signed_in(client, "bsnl_officer").get(reverse("workspace:queue"), {"search": "diwali"}))
+    assert ticket.number in body
 
 
 def test_the_api_q_searches_every_message_too(client_for, ingest_ticket):  # noqa: F811
@@ -318,3 +370,26 @@ def test_the_ticket_page_shows_the_citizens_earlier_tickets_in_scope_and_this_on
     assert posts.number not in body  # another department's: not theirs to see
     assert stranger.number not in body
     assert "Fixed quickly, thanks" in body
+
+
+# --- countdowns and shortcuts -------------------------------------------------------------------
+
+
+def test_the_pages_carry_the_countdown_and_shortcuts_in_the_users_language(client, urgency_tickets):
+    import json
+    import re
+    from html import unescape as html_unescape
+
+    signed_in(client, "bsnl_officer")
+    for url in (reverse("workspace:queue"), reverse("workspace:ticket", args=[urgency_tickets[1].number])):
+        body = html(client.get(url))
+        assert '<script src="/static/js/desk.js" defer></script>' in body
+        assert '<dialog id="shortcuts" class="shortcuts-dialog" aria-labelledby="shortcuts-heading">' in body
+        assert re.search(r'data-due="\d{4}-\d\d-\d\dT', body), url
+    words = html_unescape(re.search(r'<meta name="desk-words" content="([^"]*)">', body).group(1))
+    assert json.loads(words)["overdue"] == "%(span)s overdue"
+
+    client.post(reverse("set_language"), {"language": "hi", "next": reverse("workspace:queue")})
+    body = html(client.get(reverse("workspace:queue")))
+    words = html_unescape(re.search(r'<meta name="desk-words" content="([^"]*)">', body).group(1))
+    assert json.loads(words)["dueIn"] == "%(span)s में देय"

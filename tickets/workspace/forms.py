@@ -11,6 +11,7 @@ from departments.models import CannedResponse, Department
 from seva.errors import AppError
 from tickets.api.filters import TicketFilter
 from tickets.lifecycle import OPEN_STATUSES, TRANSITIONS, Status
+from tickets.models import QUEUE_CLOSED_AT
 from tickets.selectors import ticket_filter_text, ticket_filter_tweet, tweet_id_from
 
 TEXTAREA_ROWS = 4
@@ -30,8 +31,13 @@ class QueueFilter(TicketFilter):
     search = django_filters.CharFilter(method="filter_search")
 
     def filter_queryset(self, queryset):
-        if not self.form.cleaned_data.get("status"):
+        chosen = set(self.form.cleaned_data.get("status") or [])
+        if not chosen:
             queryset = queryset.filter(status__in=sorted(OPEN_STATUSES))
+        if not chosen - OPEN_STATUSES:
+            # Implied by the statuses, but a range of the urgency index: its scan ends where closed
+            # tickets begin, however few open ones match the other filters.
+            queryset = queryset.filter(queue_due_at__lt=QUEUE_CLOSED_AT)
         return super().filter_queryset(queryset)
 
     def filter_status(self, queryset, name, value):

@@ -2,18 +2,17 @@
 `Ticket.objects.visible_to(user)` (via ticket_get and ticket_list) and nothing else."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from django.db.models import BooleanField, Count, Min, OuterRef, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from departments.models import SUPERVISING_ROLES, WORKING_ROLES, CannedResponse, Department
 from departments.selectors import department_ancestor_ids, department_ids_in_scope_sql, department_roles
-from tickets.lifecycle import Priority, Status
+from tickets.lifecycle import Status
 from tickets.models import Escalation, Feedback, InternalNote, SavedFilter, Ticket, TicketMessage
 from tickets.reports.figures import REPORTING_ROLES
-from tickets.selectors import MAX_BIGINT, QUEUE_URGENCY_ORDER, escalation_list, ticket_get
+from tickets.selectors import escalation_list, ticket_get
 
 
 @dataclass(frozen=True)
@@ -61,52 +60,6 @@ def queue_page(*, tickets: QuerySet[Ticket], before_id: int | None, size: int) -
     rows = list(tickets.order_by("-id")[: size + 1])
     if len(rows) > size:
         return rows[:size], rows[size - 1].id
-    return rows, None
-
-
-@dataclass(frozen=True)
-class UrgencyCursor:
-    """Where a page of the queue's urgency order ends: the last ticket's sort key."""
-
-    due_at: datetime
-    priority: str
-    id: int
-
-    def encode(self) -> str:
-        return f"{self.due_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S.%f')}~{self.priority}~{self.id}"
-
-    @classmethod
-    def decode(cls, value: str | None) -> "UrgencyCursor | None":
-        """None for anything not made by encode() (the page then starts from the top)."""
-        parts = (value or "").split("~")
-        if len(parts) != 3 or parts[1] not in Priority.values or not (parts[2].isascii() and parts[2].isdigit()):
-            return None
-        try:
-            due_at = datetime.strptime(parts[0], "%Y%m%dT%H%M%S.%f").replace(tzinfo=UTC)
-        except ValueError:
-            return None
-        ticket_id = int(parts[2])
-        return cls(due_at, parts[1], ticket_id) if 0 < ticket_id <= MAX_BIGINT else None
-
-
-def queue_urgency_page(
-    *, tickets: QuerySet[Ticket], after: UrgencyCursor | None, size: int
-) -> tuple[list[Ticket], UrgencyCursor | None]:
-    """One page of the queue in urgency order (breached, next due, priority: QUEUE_URGENCY_ORDER),
-    continuing after `after`; and where the next page starts, or None on the last. Keyset on the
-    index's own columns, compared as one row so the index serves the continuation too."""
-    if after is not None:
-        tickets = tickets.filter(
-            RawSQL(
-                '("tickets_ticket"."queue_due_at", "tickets_ticket"."priority", "tickets_ticket"."id") > (%s, %s, %s)',
-                (after.due_at, after.priority, after.id),
-                output_field=BooleanField(),
-            )
-        )
-    rows = list(tickets.order_by(*QUEUE_URGENCY_ORDER)[: size + 1])
-    if len(rows) > size:
-        last = rows[size - 1]
-        return rows[:size], UrgencyCursor(last.queue_due_at, last.priority, last.id)
     return rows, None
 
 

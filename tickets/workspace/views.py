@@ -14,7 +14,7 @@ from departments.selectors import department_list_visible
 from seva.errors import AppError
 from tickets.lifecycle import OPEN_STATUSES, Status
 from tickets.models import Escalation, Ticket
-from tickets.selectors import dashboard_summary, ticket_list
+from tickets.selectors import UrgencyCursor, dashboard_summary, queue_urgency_page, ticket_list
 from tickets.services import (
     ActionForbidden,
     escalation_acknowledge,
@@ -26,7 +26,6 @@ from tickets.workspace.forms import ANY_STATUS, QueueFilter, ReplyForm
 from tickets.workspace.http import QUEUE_PAGE_SIZE, id_param, is_htmx, staff_login_required
 from tickets.workspace.presenters import queue_rows, reply_length_context
 from tickets.workspace.selectors import (
-    UrgencyCursor,
     bulk_assignee_choices,
     department_names,
     escalation_get,
@@ -35,7 +34,6 @@ from tickets.workspace.selectors import (
     queue_incident_rows,
     queue_newest_id,
     queue_page,
-    queue_urgency_page,
     saved_filter_list,
     staff_roles,
     ticket_for_action,
@@ -180,7 +178,7 @@ def queue_arrivals_view(request: HttpRequest) -> HttpResponse:
         "can_bulk": staff_roles(user=request.user).supervises_any,
         "rows": queue_rows(singles, timezone.now()),
         "arrived": True,
-        "arrived_count": len(arrivals),
+        "arrived_count": len(singles),
         "poll_query": _poll_query(filters, arrivals[0].id),
     }
     return render(request, "workspace/_queue_arrivals.html", context)
