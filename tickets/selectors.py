@@ -31,6 +31,9 @@ _TWEET_URL = re.compile(r"(?:twitter\.com|x\.com)/(?:[^/]+|i/web)/status(?:es)?/
 MAX_BIGINT = 2**63 - 1
 
 
+# A search with at most this many matches reads them by id (ticket_filter_text says why).
+SEARCH_FEW_MATCHES = 1000
+
 # The queue's order: breached first, then the next due time, then priority (Ticket.queue_due_at says
 # why one key does the first two); served by the index ticket_queue_urgency.
 QUEUE_URGENCY_ORDER = ("queue_due_at", "priority", "id")
@@ -107,10 +110,15 @@ def ticket_filter_department(tickets: QuerySet[Ticket], code: str) -> QuerySet[T
 
 
 def ticket_filter_tweet(tickets: QuerySet[Ticket], tweet_id: int) -> QuerySet[Ticket]:
-    holding = TicketMessage.objects.filter(
-        Q(tweet_id=tweet_id) | Q(id__in=PreviousTweetVersion.objects.filter(tweet_id=tweet_id).values("message_id"))
-    ).values("ticket_id")
-    return tickets.filter(id__in=holding)
+    # The current version's message, or the message an earlier version's id points at; read first
+    # (one query, both by unique keys), so the page is read by id, not by walking the queue's order
+    # testing each ticket against a subquery.
+    holding = (
+        TicketMessage.objects.filter(tweet_id=tweet_id)
+        .values_list("ticket_id", flat=True)
+        .union(PreviousTweetVersion.objects.filter(tweet_id=tweet_id).values_list("message__ticket_id", flat=True))
+    )
+    return tickets.filter(id__in=list(holding))
 
 
 def ticket_filter_text(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
@@ -118,14 +126,18 @@ def ticket_filter_text(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]
     if ticket_number_is_valid(text.upper()):
         return tickets.filter(number=text.upper())
     # Every message of the ticket (the citizen's follow-ups, officers' replies), not just the subject:
-    # the search document the triggers of migration 0012 keep on the ticket, one GIN lookup.
-    return tickets.filter(
-        RawSQL(
-            '"tickets_ticket"."search_document" @@ websearch_to_tsquery(\'simple\'::regconfig, %s)',
-            (text,),
-            output_field=BooleanField(),
-        )
+    # the search document the triggers of migration 0012 keep on the ticket, GIN-indexed.
+    matching = RawSQL(
+        '"tickets_ticket"."search_document" @@ websearch_to_tsquery(\'simple\'::regconfig, %s)',
+        (text,),
+        output_field=BooleanField(),
     )
+    # The planner cannot know how many matches the other filters keep: for a rare word it may walk
+    # the whole queue's order looking for one. So first ask the GIN index alone (one query; only ids,
+    # which are then read through `tickets`, so through visible_to) for up to SEARCH_FEW_MATCHES: if
+    # that is all there are, the page is read by their ids.
+    ids = list(Ticket.objects.filter(matching).values_list("id", flat=True)[: SEARCH_FEW_MATCHES + 1])
+    return tickets.filter(id__in=ids) if len(ids) <= SEARCH_FEW_MATCHES else tickets.filter(matching)
 
 
 def ticket_get(*, user, number: str) -> Ticket:

@@ -151,10 +151,22 @@ def test_the_urgency_order_and_its_filters_read_its_index(urgency_tickets, query
     assert "ticket_queue_urgency" in _plan(_queue_queryset("bsnl_officer", query))
 
 
-def test_search_reads_the_search_documents_index(urgency_tickets):
+def test_search_asks_the_search_documents_index_first(urgency_tickets):
     from tickets.selectors import ticket_filter_text
 
-    assert "ticket_search_document" in _plan(ticket_filter_text(Ticket.objects.all(), "complaint"), sorting=True)
+    with CaptureQueriesContext(connection) as context:
+        ticket_filter_text(Ticket.objects.all(), "complaint")
+    (probe,) = context.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + probe["sql"])
+        assert "ticket_search_document" in "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_search_with_many_matches_reads_them_through_the_order(client, urgency_tickets, monkeypatch):
+    monkeypatch.setattr("tickets.selectors.SEARCH_FEW_MATCHES", 2)
+    body = html(signed_in(client, "bsnl_officer").get(reverse("workspace:queue"), {"search": "complaint"}))
+    assert order_in(body, urgency_tickets) == [t.number for t in urgency_tickets]
 
 
 # --- new tickets without a reload ---------------------------------------------------------------

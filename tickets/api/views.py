@@ -44,7 +44,7 @@ class TicketCursorPagination(SevaCursorPagination):
 
 @extend_schema(
     summary="Tickets the user can see, newest first or by urgency (ordering=urgency)",
-    responses={200: TicketListOutputSerializer(many=True), **error_responses(400, 401, 429)},
+    responses={200: TicketListOutputSerializer(many=True), **error_responses(400, 401, 404, 429)},
 )
 class TicketListApi(ListAPIView):
     serializer_class = TicketListOutputSerializer

@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(fields=['queue_due_at', 'priority', 'id'], name='ticket_queue_urgency'),
+            index=models.Index(fields=['queue_due_at', 'priority', 'id', 'status', 'department', 'unit', 'assigned_to'], name='ticket_queue_urgency'),
         ),
         migrations.AddIndex(
             model_name='ticket',

@@ -32,11 +32,10 @@ class QueueFilter(TicketFilter):
 
     def filter_queryset(self, queryset):
         chosen = set(self.form.cleaned_data.get("status") or [])
-        if not chosen:
-            queryset = queryset.filter(status__in=sorted(OPEN_STATUSES))
         if not chosen - OPEN_STATUSES:
-            # Implied by the statuses, but a range of the urgency index: its scan ends where closed
-            # tickets begin, however few open ones match the other filters.
+            # Open tickets, said as a range of the urgency index (Ticket.queue_due_at is before
+            # QUEUE_CLOSED_AT exactly when the ticket is open): its scan ends where closed tickets
+            # begin, however few open ones match the other filters, and the planner counts them right.
             queryset = queryset.filter(queue_due_at__lt=QUEUE_CLOSED_AT)
         return super().filter_queryset(queryset)
 

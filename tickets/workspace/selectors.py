@@ -63,9 +63,11 @@ def queue_page(*, tickets: QuerySet[Ticket], before_id: int | None, size: int) -
     return rows, None
 
 
-def queue_newest_id(*, tickets: QuerySet[Ticket]) -> int:
-    """The newest ticket's id of the queue as filtered (0 when empty): where watching for new ones starts."""
-    return tickets.order_by("-id").values_list("id", flat=True).first() or 0
+def queue_newest_id() -> int:
+    """The newest ticket's id (0 when there are none): where watching for new ones starts. Any ticket,
+    not the filtered queue's newest: a filter that keeps none would walk every id to say so, and
+    arrivals are read through the filters anyway."""
+    return Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def queue_arrivals(*, tickets: QuerySet[Ticket], after_id: int, limit: int) -> list[Ticket]:

@@ -72,7 +72,7 @@ ARRIVALS_SHOWN = 50
 
 
 def _queue_filter(request: HttpRequest) -> QueueFilter:
-    """The queue's filters; an incident's tickets are shown once, as the incident's row."""
+    """The queue's filters over the tickets the user can see (open ones unless statuses are chosen)."""
     return QueueFilter(request.GET, queryset=ticket_list(user=request.user), request=request)
 
 
@@ -106,7 +106,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             next_param = ("after", next_after.encode()) if next_after is not None else None
         if not continuing:
             incident_rows = queue_incident_rows(tickets=tickets, limit=INCIDENT_ROWS_SHOWN)
-            watch_from = queue_newest_id(tickets=tickets)
+            watch_from = queue_newest_id()
     except ValidationError as exc:
         rows, next_param = [], None
         filter_errors = _errors_of(exc)
