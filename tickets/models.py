@@ -236,6 +236,14 @@ class Ticket(models.Model):
                 fields=["queue_due_at", "priority", "id", "status", "department", "unit", "assigned_to"],
                 name="ticket_queue_urgency",
             ),
+            # The queue's incident rows (tickets.workspace.selectors.queue_incident_rows): the open tickets of
+            # incidents, grouped, without reading the many closed ones of past incidents.
+            models.Index(
+                fields=["incident", "queue_due_at"],
+                include=["id", "department", "unit", "status", "priority", "assigned_to"],
+                name="ticket_incident_open",
+                condition=Q(incident__isnull=False, queue_due_at__lt=QUEUE_CLOSED_AT),
+            ),
             # The citizen's earlier tickets, on the ticket page.
             models.Index(
                 fields=["citizen_x_user_id", "-id"],

@@ -105,6 +105,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
+            index=models.Index(condition=models.Q(('incident__isnull', False), ('queue_due_at__lt', datetime.datetime(9999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))), fields=['incident', 'queue_due_at'], include=('id', 'department', 'unit', 'status', 'priority', 'assigned_to'), name='ticket_incident_open'),
+        ),
+        migrations.AddIndex(
+            model_name='ticket',
             index=models.Index(condition=models.Q(('citizen_x_user_id__isnull', False)), fields=['citizen_x_user_id', '-id'], name='ticket_citizen'),
         ),
         migrations.AddField(
