@@ -1,14 +1,13 @@
 """Tickets, their messages (tweets in, replies out: the outbox), and the append-only audit trail."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import BrinIndex, GinIndex
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +47,39 @@ def resolution_missed_q(now: datetime) -> Q:
 def ticket_breached_q(now: datetime) -> Q:
     """Tickets that missed a target (either of them), at `now`."""
     return first_response_missed_q(now) | resolution_missed_q(now)
+
+
+# Stand for "no due time" in the queue's order, after every real one: an open ticket with no target
+# or paused before missing it, then (last) a closed ticket. Two values, so "open only" is also a range
+# of the index (queue_due_at < QUEUE_CLOSED_AT) and a scan for open tickets stops where closed ones begin.
+QUEUE_NO_DUE_AT = datetime(9998, 1, 1, tzinfo=UTC)
+QUEUE_CLOSED_AT = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _queue_due_at_expression():
+    """The queue's urgency key (`Ticket.queue_due_at`): for an open ticket the due time it works towards
+    (the first response while unanswered, else the resolution), or the target it already missed. So
+    sorting by it puts every breached ticket (key before now) ahead of every other (key from now on),
+    without now in the key, and one index serves the order. A paused ticket that has not missed its
+    target waits on the citizen: it goes last, with closed tickets."""
+    answered_on_time = Q(first_responded_at__isnull=False) & ~Q(first_responded_at__gt=F("first_response_due_at"))
+    due = models.Case(
+        models.When(answered_on_time, then=F("resolution_due_at")),
+        default=Least("first_response_due_at", "resolution_due_at"),
+    )
+    no_due = Value(QUEUE_NO_DUE_AT)
+    return models.Case(
+        models.When(~Q(status__in=sorted(OPEN_STATUSES)), then=Value(QUEUE_CLOSED_AT)),
+        models.When(
+            Q(sla_paused_at__isnull=False),
+            then=models.Case(
+                models.When(models.lookups.LessThan(due, F("sla_paused_at")), then=due),
+                default=no_due,
+            ),
+        ),
+        default=Coalesce(due, no_due),
+        output_field=models.DateTimeField(),
+    )
 
 
 class TicketQuerySet(models.QuerySet):
@@ -135,6 +167,10 @@ class Ticket(models.Model):
     sla_paused_at = models.DateTimeField(_("SLA clock paused"), null=True, blank=True)
     resolution_note = models.TextField(_("resolution note"), blank=True)
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    # Kept by PostgreSQL from the columns above, so no writer can forget it.
+    queue_due_at = models.GeneratedField(
+        expression=_queue_due_at_expression(), output_field=models.DateTimeField(), db_persist=True
+    )
 
     objects = TicketQuerySet.as_manager()
 
@@ -167,8 +203,10 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-id"], name="ticket_status_id"),
             models.Index(fields=["merged_into"], name="ticket_merged_into", condition=Q(merged_into__isnull=False)),
             models.Index(fields=["incident", "id"], name="ticket_incident", condition=Q(incident__isnull=False)),
-            # Full-text search over the subject ("q"); 'simple' so Hindi and Hinglish words index as typed.
-            GinIndex(SearchVector("subject", config="simple"), name="ticket_subject_search"),
+            # The queue's search ("q") reads a column Django does not know, tickets_ticket.search_document:
+            # the words of the subject and of every message but acknowledgements ('simple' config, so Hindi
+            # and Hinglish words index as typed), kept by triggers and GIN-indexed (migration 0012;
+            # tickets.selectors.ticket_filter_text).
             # The SLA sweep (tickets/services/sla_sweep.py) reads only tickets whose clock runs, by due time, so
             # it costs what is overdue, not what is open; its WHERE repeats these conditions. Not
             # escalation_level: a column in a predicate makes every sweep's UPDATE of it non-HOT.
@@ -189,6 +227,28 @@ class Ticket(models.Model):
                     sla_paused_at__isnull=True,
                     status__in=sorted(CLOCK_RUNNING_STATUSES),
                 ),
+            ),
+            # The queue's default order (tickets.selectors.QUEUE_URGENCY_ORDER): breached first, then by the
+            # next due time, then priority. Every ticket, so the order needs no status filter to be served.
+            # The columns after the order's are the queue's usual filters, tested in the index, so a filter
+            # that keeps few tickets costs no heap read for those it drops.
+            models.Index(
+                fields=["queue_due_at", "priority", "id", "status", "department", "unit", "assigned_to"],
+                name="ticket_queue_urgency",
+            ),
+            # The queue's incident rows (tickets.workspace.selectors.queue_incident_rows): the open tickets of
+            # incidents, grouped, without reading the many closed ones of past incidents.
+            models.Index(
+                fields=["incident", "queue_due_at"],
+                include=["id", "department", "unit", "status", "priority", "assigned_to"],
+                name="ticket_incident_open",
+                condition=Q(incident__isnull=False, queue_due_at__lt=QUEUE_CLOSED_AT),
+            ),
+            # The citizen's earlier tickets, on the ticket page.
+            models.Index(
+                fields=["citizen_x_user_id", "-id"],
+                name="ticket_citizen",
+                condition=Q(citizen_x_user_id__isnull=False),
             ),
             # Resolved tickets waiting to close themselves.
             models.Index(fields=["resolved_at"], name="ticket_resolved_to_close", condition=Q(status=Status.RESOLVED)),
@@ -625,3 +685,22 @@ class IncidentBaseline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope_department_id}/{self.category_key or '-'}: {self.level:.1f}"
+
+
+class SavedFilter(models.Model):
+    """A queue filter a user saved under a name: the queue's query string. Only its owner sees it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # Also the index of "this user's filters".
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_unique_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,10 +2,10 @@
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models import Avg, BooleanField, Count, F, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from departments.models import CannedResponse, Department, OfficialAccount, department_name_in
 from departments.selectors import department_ids_in_scope_sql
-from tickets.lifecycle import OPEN_STATUSES, Status
+from tickets.lifecycle import OPEN_STATUSES, Priority, Status
 from tickets.models import (
     AuditEvent,
     Delivery,
@@ -33,8 +33,13 @@ _TWEET_URL = re.compile(r"(?:twitter\.com|x\.com)/(?:[^/]+|i/web)/status(?:es)?/
 # PostgreSQL's bigint: a larger id or tweet id cannot exist, and comparing with one is an error.
 MAX_BIGINT = 2**63 - 1
 
-# The expression the subject's full-text index is built on (see Ticket.Meta.indexes).
-SUBJECT_SEARCH_VECTOR = SearchVector("subject", config="simple")
+
+# A search with at most this many matches reads them by id (ticket_filter_text says why).
+SEARCH_FEW_MATCHES = 1000
+
+# The queue's order: breached first, then the next due time, then priority (Ticket.queue_due_at says
+# why one key does the first two); served by the index ticket_queue_urgency.
+QUEUE_URGENCY_ORDER = ("queue_due_at", "priority", "id")
 
 
 def tweet_id_from(value: str) -> int | None:
@@ -54,6 +59,52 @@ def ticket_list(*, user) -> QuerySet[Ticket]:
     return tickets.order_by("-id")
 
 
+@dataclass(frozen=True)
+class UrgencyCursor:
+    """Where a page of the queue's urgency order ends: the last ticket's sort key."""
+
+    due_at: datetime
+    priority: str
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.due_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S.%f')}~{self.priority}~{self.id}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> "UrgencyCursor | None":
+        """None for anything not made by encode() (the page then starts from the top)."""
+        parts = (value or "").split("~")
+        if len(parts) != 3 or parts[1] not in Priority.values or not (parts[2].isascii() and parts[2].isdigit()):
+            return None
+        try:
+            due_at = datetime.strptime(parts[0], "%Y%m%dT%H%M%S.%f").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        ticket_id = int(parts[2])
+        return cls(due_at, parts[1], ticket_id) if 0 < ticket_id <= MAX_BIGINT else None
+
+
+def queue_urgency_page(
+    *, tickets: QuerySet[Ticket], after: UrgencyCursor | None, size: int
+) -> tuple[list[Ticket], UrgencyCursor | None]:
+    """One page of the queue in urgency order (breached, next due, priority: QUEUE_URGENCY_ORDER),
+    continuing after `after`; and where the next page starts, or None on the last. Keyset on the
+    index's own columns, compared as one row so the index serves the continuation too."""
+    if after is not None:
+        tickets = tickets.filter(
+            RawSQL(
+                '("tickets_ticket"."queue_due_at", "tickets_ticket"."priority", "tickets_ticket"."id") > (%s, %s, %s)',
+                (after.due_at, after.priority, after.id),
+                output_field=BooleanField(),
+            )
+        )
+    rows = list(tickets.order_by(*QUEUE_URGENCY_ORDER)[: size + 1])
+    if len(rows) > size:
+        last = rows[size - 1]
+        return rows[:size], UrgencyCursor(last.queue_due_at, last.priority, last.id)
+    return rows, None
+
+
 def ticket_filter_department(tickets: QuerySet[Ticket], code: str) -> QuerySet[Ticket]:
     department = Department.objects.filter(code__iexact=code).only("id", "is_unit").first()
     if department is None:
@@ -62,18 +113,34 @@ def ticket_filter_department(tickets: QuerySet[Ticket], code: str) -> QuerySet[T
 
 
 def ticket_filter_tweet(tickets: QuerySet[Ticket], tweet_id: int) -> QuerySet[Ticket]:
-    holding = TicketMessage.objects.filter(
-        Q(tweet_id=tweet_id) | Q(id__in=PreviousTweetVersion.objects.filter(tweet_id=tweet_id).values("message_id"))
-    ).values("ticket_id")
-    return tickets.filter(id__in=holding)
+    # The current version's message, or the message an earlier version's id points at; read first
+    # (one query, both by unique keys), so the page is read by id, not by walking the queue's order
+    # testing each ticket against a subquery.
+    holding = (
+        TicketMessage.objects.filter(tweet_id=tweet_id)
+        .values_list("ticket_id", flat=True)
+        .union(PreviousTweetVersion.objects.filter(tweet_id=tweet_id).values_list("message__ticket_id", flat=True))
+    )
+    return tickets.filter(id__in=list(holding))
 
 
 def ticket_filter_text(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
     text = text.strip()
     if ticket_number_is_valid(text.upper()):
         return tickets.filter(number=text.upper())
-    query = SearchQuery(text, config="simple", search_type="websearch")
-    return tickets.annotate(subject_search=SUBJECT_SEARCH_VECTOR).filter(subject_search=query)
+    # Every message of the ticket (the citizen's follow-ups, officers' replies), not just the subject:
+    # the search document the triggers of migration 0012 keep on the ticket, GIN-indexed.
+    matching = RawSQL(
+        '"tickets_ticket"."search_document" @@ websearch_to_tsquery(\'simple\'::regconfig, %s)',
+        (text,),
+        output_field=BooleanField(),
+    )
+    # The planner cannot know how many matches the other filters keep: for a rare word it may walk
+    # the whole queue's order looking for one. So first ask the GIN index alone (one query; only ids,
+    # which are then read through `tickets`, so through visible_to) for up to SEARCH_FEW_MATCHES: if
+    # that is all there are, the page is read by their ids.
+    ids = list(Ticket.objects.filter(matching).values_list("id", flat=True)[: SEARCH_FEW_MATCHES + 1])
+    return tickets.filter(id__in=ids) if len(ids) <= SEARCH_FEW_MATCHES else tickets.filter(matching)
 
 
 def ticket_get(*, user, number: str) -> Ticket:

@@ -25,5 +25,6 @@ def test_a_row_with_a_column_the_table_does_not_have_is_refused():
 
 def test_the_copied_tables_cover_every_column_of_their_models():
     # COPY names every column: one the model gained and intake does not fill would fail the batch.
-    assert TICKETS.columns == tuple(field.column for field in Ticket._meta.concrete_fields)
+    # (Not a generated column: PostgreSQL computes it, and COPY may not name it.)
+    assert TICKETS.columns == tuple(field.column for field in Ticket._meta.concrete_fields if not field.generated)
     assert MESSAGES.columns == tuple(field.column for field in TicketMessage._meta.concrete_fields)

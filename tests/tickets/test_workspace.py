@@ -140,9 +140,13 @@ def test_an_officer_sees_only_their_departments_tickets(client, bsnl_ticket, pos
     assert posts_ticket.number not in body
 
 
-def test_the_queue_is_newest_first_with_badges_and_the_sla_clock(client, ingest_ticket):
+def test_the_queue_is_most_urgent_first_with_badges_and_the_sla_clock(client, ingest_ticket):
+    from django.utils import timezone
+
     older = ingest_ticket("No dial tone in Pune #BSNLSeva", author=OTHER_CITIZEN)
     newer = ingest_ticket("लैंडलाइन खराब है #BSNLSeva", minutes=5, lang="hi")
+    Ticket.objects.filter(pk=older.pk).update(first_response_due_at=timezone.now() + timezone.timedelta(hours=3))
+    Ticket.objects.filter(pk=newer.pk).update(first_response_due_at=timezone.now() + timezone.timedelta(hours=1))
     body = html(signed_in(client, "bsnl_officer").get(reverse("workspace:queue")))
 
     assert body.index(newer.number) < body.index(older.number)
@@ -217,7 +221,9 @@ def test_load_more_pages_by_keyset_with_htmx(client, ingest_ticket, monkeypatch)
     tickets = [
         ingest_ticket(f"Complaint number {n} #BSNLSeva", author=(f"c{n}", f"30000002{n:02d}")) for n in range(5)
     ]
-    newest_first = [t.number for t in sorted(tickets, key=lambda t: t.id, reverse=True)]
+    for ticket in tickets:
+        ticket.refresh_from_db()
+    newest_first = [t.number for t in sorted(tickets, key=lambda t: (t.queue_due_at, t.priority, t.id))]
     signed_in(client, "bsnl_officer")
 
     first = html(client.get(reverse("workspace:queue")))
@@ -682,8 +688,9 @@ def test_the_queue_reads_a_fixed_number_of_queries(client, ingest_ticket):
     many = _queries(client, reverse("workspace:queue"))
 
     # session, user, whether a second factor is owed, the departments for the filter, the roles
-    # (Take next), the tickets, the header's duty switch.
-    assert few == many == 7
+    # (Take next), the tickets, the incidents' rows, the newest id (where polling starts), the
+    # saved filters, the header's duty switch.
+    assert few == many == 10
 
 
 def test_the_ticket_page_reads_a_fixed_number_of_queries(client, bsnl_ticket):
@@ -697,8 +704,9 @@ def test_the_ticket_page_reads_a_fixed_number_of_queries(client, bsnl_ticket):
     many = _queries(client, ticket_url(bsnl_ticket))
 
     # session, user, whether a second factor is owed, ticket, messages, events, notes, roles, scope,
-    # assignees, canned responses, departments to transfer to, categories, the header's duty switch.
-    assert few == many == 14
+    # assignees, canned responses, departments to transfer to, categories, the citizen's earlier
+    # tickets, the ticket's feedback, the header's duty switch.
+    assert few == many == 16
 
 
 # --- nothing from elsewhere ----------------------------------------------------------------------

@@ -14,6 +14,9 @@ from tickets.selectors import (
     tweet_id_from,
 )
 
+ORDERING_NEWEST = "newest"
+ORDERING_URGENCY = "urgency"
+
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 time, compared in UTC: Python takes offsets up to 23:59 but PostgreSQL only up to
@@ -47,9 +50,21 @@ class TicketFilter(django_filters.FilterSet):
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt", query_name="created_before")
     category = django_filters.CharFilter(method="filter_category", help_text=_('A category\'s code, or "other"'))
     tweet = django_filters.CharFilter(method="filter_tweet", help_text=_("A tweet id or URL"))
-    q = django_filters.CharFilter(method="filter_text", help_text=_("Words of the subject, or a ticket number"))
     incident = django_filters.NumberFilter(
         field_name="incident_id", min_value=1, max_value=2**63 - 1, help_text=_("An incident id: its tickets")
+    )
+    q = django_filters.CharFilter(
+        method="filter_text", help_text=_("Words of any message of the ticket (or its subject), or a ticket number")
+    )
+    # Read by the pagination (tickets.api.views.TicketCursorPagination), which orders the page; here
+    # so a wrong value is a 400 and the schema lists the choices.
+    ordering = django_filters.ChoiceFilter(
+        choices=[
+            (ORDERING_NEWEST, _("Newest first (the default)")),
+            (ORDERING_URGENCY, _("Breached first, then by the next due time, then priority")),
+        ],
+        method="filter_ordering",
+        help_text=_("newest (default) or urgency"),
     )
 
     class Meta:
@@ -86,6 +101,9 @@ class TicketFilter(django_filters.FilterSet):
         if tweet_id is None:
             raise ValidationError({"tweet": [_("Give a tweet id or a link to a tweet.")]})
         return ticket_filter_tweet(queryset, tweet_id)
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset
 
     def filter_text(self, queryset, name, value):
         return ticket_filter_text(queryset, value)

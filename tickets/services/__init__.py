@@ -4,6 +4,7 @@ transaction with its audit event (see DESIGN.md, "Ticket lifecycle"). Import the
 from tickets.reports.export import REPORT_FORMATS, ExportResult, report_export
 from tickets.services.account_audit import login_failed_record, login_record
 from tickets.services.assignment import ticket_auto_assign, ticket_take_next
+from tickets.services.bulk import BulkResult, tickets_bulk_assign, tickets_bulk_reject_spam
 from tickets.services.canned_responses import canned_response_create, canned_response_update
 from tickets.services.errors import ActionConflict, ActionForbidden, ObjectNotFound, TicketActionError
 from tickets.services.escalations import escalation_acknowledge
@@ -15,6 +16,7 @@ from tickets.services.incidents import (
     incident_tickets_add,
     incident_tickets_remove,
 )
+from tickets.services.saved_filters import saved_filter_delete, saved_filter_save
 from tickets.services.ticket_actions import ticket_assign, ticket_claim, ticket_note, ticket_reply, ticket_transition
 from tickets.services.transfer_merge import ticket_merge, ticket_transfer
 from tickets.services.triage import ticket_triage_change, triage_rule_delete, triage_rule_save
@@ -23,6 +25,7 @@ __all__ = [
     "REPORT_FORMATS",
     "ActionConflict",
     "ActionForbidden",
+    "BulkResult",
     "ExportResult",
     "ObjectNotFound",
     "TicketActionError",
@@ -38,6 +41,8 @@ __all__ = [
     "login_failed_record",
     "login_record",
     "report_export",
+    "saved_filter_delete",
+    "saved_filter_save",
     "ticket_assign",
     "ticket_auto_assign",
     "ticket_claim",
@@ -48,6 +53,8 @@ __all__ = [
     "ticket_transfer",
     "ticket_transition",
     "ticket_triage_change",
+    "tickets_bulk_assign",
+    "tickets_bulk_reject_spam",
     "triage_rule_delete",
     "triage_rule_save",
 ]

@@ -10,18 +10,44 @@ from accounts.models import User
 from departments.models import CannedResponse, Department
 from seva.errors import AppError
 from tickets.api.filters import TicketFilter
-from tickets.lifecycle import TRANSITIONS, Priority, Status
-from tickets.models import OTHER_CATEGORY, Category
+from tickets.lifecycle import OPEN_STATUSES, TRANSITIONS, Priority, Status
+from tickets.models import OTHER_CATEGORY, QUEUE_CLOSED_AT, Category
 from tickets.selectors import ticket_filter_text, ticket_filter_tweet, tweet_id_from
 from tickets.triage.rules import REASON_MAX_LENGTH
 
 TEXTAREA_ROWS = 4
 
 
-class QueueFilter(TicketFilter):
-    """The API's ticket filters, plus what the queue's quick filters need."""
+# The queue's status choice that shows every ticket; no choice shows the open ones.
+ANY_STATUS = "all"
 
+
+class QueueFilter(TicketFilter):
+    """The API's ticket filters, plus what the queue's quick filters need. Unlike the API, the queue
+    shows open tickets unless a status (or any status) is chosen: it is the work to do."""
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=[(ANY_STATUS, _("Any status")), *Status.choices], method="filter_status"
+    )
     search = django_filters.CharFilter(method="filter_search")
+
+    def filter_queryset(self, queryset):
+        chosen = set(self.form.cleaned_data.get("status") or [])
+        if not chosen - OPEN_STATUSES:
+            # Open tickets, said as a range of the urgency index (Ticket.queue_due_at is before
+            # QUEUE_CLOSED_AT exactly when the ticket is open): its scan ends where closed tickets
+            # begin, however few open ones match the other filters, and the planner counts them right.
+            queryset = queryset.filter(queue_due_at__lt=QUEUE_CLOSED_AT)
+        return super().filter_queryset(queryset)
+
+    def filter_status(self, queryset, name, value):
+        return queryset if ANY_STATUS in value else queryset.filter(status__in=value)
+
+    @property
+    def shows_closed_only(self) -> bool:
+        """Only closed statuses chosen: the urgency order means nothing there, newest first does."""
+        chosen = set(self.form.cleaned_data.get("status") or []) if self.is_valid() else set()
+        return bool(chosen) and ANY_STATUS not in chosen and not chosen & OPEN_STATUSES
 
     def filter_search(self, queryset, name, value):
         """One box for a ticket number, a tweet (its id or link) or words of the subject."""

@@ -29,9 +29,11 @@ TICKETS_SHOWN = 200
 
 
 def _numbers(request: HttpRequest) -> list[str]:
-    """Ticket numbers from checkboxes (`tickets`) and a typed list (`numbers`, comma or space separated)."""
+    """Ticket numbers from checkboxes (`tickets` on the incident page, `ticket` in the queue's bulk
+    form) and a typed list (`numbers`, comma or space separated)."""
     typed = request.POST.get("numbers", "").replace(",", " ").split()
-    return list(dict.fromkeys([*request.POST.getlist("tickets"), *typed]))
+    checked = [*request.POST.getlist("tickets"), *request.POST.getlist("ticket")]
+    return list(dict.fromkeys([*checked, *typed]))
 
 
 @require_safe

@@ -4,12 +4,18 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from departments.models import SUPERVISING_ROLES, WORKING_ROLES, CannedResponse, Department, Membership
-from departments.selectors import department_ancestor_ids, department_ancestor_map, department_roles
-from tickets.models import Category, Escalation, InternalNote, Ticket, TicketMessage
+from departments.selectors import (
+    department_ancestor_ids,
+    department_ancestor_map,
+    department_ids_in_scope_sql,
+    department_roles,
+)
+from tickets.lifecycle import Status
+from tickets.models import Category, Escalation, Feedback, InternalNote, SavedFilter, Ticket, TicketMessage
 from tickets.reports.figures import REPORTING_ROLES
 from tickets.selectors import escalation_list, ticket_get
 
@@ -63,6 +69,43 @@ def queue_page(*, tickets: QuerySet[Ticket], before_id: int | None, size: int) -
     return rows, None
 
 
+def queue_newest_id() -> int:
+    """The newest ticket's id (0 when there are none): where watching for new ones starts. Any ticket,
+    not the filtered queue's newest: a filter that keeps none would walk every id to say so, and
+    arrivals are read through the filters anyway."""
+    return Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def queue_arrivals(*, tickets: QuerySet[Ticket], after_id: int, limit: int) -> list[Ticket]:
+    """Tickets of the filtered queue that arrived after `after_id`, newest first (one query)."""
+    return list(tickets.filter(id__gt=after_id).order_by("-id")[:limit])
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    """An incident as one row of the queue, in place of its tickets (those that match the filters)."""
+
+    incident_id: int
+    title: str
+    ticket_count: int
+    due_at: datetime
+
+
+def queue_incident_rows(*, tickets: QuerySet[Ticket], limit: int) -> list[IncidentRow]:
+    """The incidents the filtered queue's tickets belong to, most urgent first, with how many of their
+    tickets match: one grouped query."""
+    rows = (
+        tickets.filter(incident__isnull=False)
+        .order_by()
+        .values("incident_id", "incident__title")
+        .annotate(ticket_count=Count("id"), due_at=Min("queue_due_at"))
+        .order_by("due_at", "incident_id")[:limit]
+    )
+    return [
+        IncidentRow(row["incident_id"], row["incident__title"], row["ticket_count"], row["due_at"]) for row in rows
+    ]
+
+
 @dataclass(frozen=True)
 class ThreadItem:
     """One entry of a ticket's conversation: a message (in or out) or a staff-only note."""
@@ -72,12 +115,18 @@ class ThreadItem:
     note: InternalNote | None = None
 
 
+# The citizen's earlier tickets on the ticket page, newest first, at most.
+CITIZEN_TICKETS_SHOWN = 10
+
+
 @dataclass(frozen=True)
 class TicketPage:
     ticket: Ticket
     thread: list[ThreadItem]
     merged_into_number: str | None
     follows_ticket_number: str | None
+    citizen_tickets: list["CitizenTicket"]
+    feedback: list[Feedback]
 
 
 def ticket_page_get(*, user: User, number: str) -> TicketPage:
@@ -96,6 +145,8 @@ def ticket_page_get(*, user: User, number: str) -> TicketPage:
         thread=thread,
         merged_into_number=linked.get(ticket.merged_into_id),
         follows_ticket_number=linked.get(ticket.follows_ticket_id),
+        citizen_tickets=citizen_earlier_tickets(user=user, ticket=ticket, limit=CITIZEN_TICKETS_SHOWN),
+        feedback=ticket_feedback(ticket=ticket),
     )
 
 
@@ -194,3 +245,54 @@ def department_names(*, codes: list[str]) -> dict[str, Department]:
 def category_choices() -> list[Category]:
     """The categories an officer may give a ticket, by English name."""
     return list(Category.objects.order_by("name_en"))
+
+
+def saved_filter_list(*, user: User) -> list[SavedFilter]:
+    """The user's own saved filters, by name."""
+    return list(SavedFilter.objects.filter(user=user).order_by("name"))
+
+
+def bulk_assignee_choices(*, user: User) -> list[User]:
+    """Who a supervisor may give many tickets to: active staff working in the departments (and units
+    below) they supervise; ticket_assign still checks each ticket's scope."""
+    supervised = department_ids_in_scope_sql(user=user, roles=SUPERVISING_ROLES)
+    staff = User.objects.filter(is_active=True, memberships__role__in=WORKING_ROLES)
+    if not user.is_superuser:
+        staff = staff.filter(memberships__department_id__in=supervised)
+    return list(staff.distinct().order_by("username"))
+
+
+@dataclass(frozen=True)
+class CitizenTicket:
+    number: str
+    created_at: datetime
+    status: str
+    rating: int | None
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+
+def citizen_earlier_tickets(*, user: User, ticket: Ticket, limit: int) -> list[CitizenTicket]:
+    """The citizen's other tickets that the user may see (by their X user id), newest first, each with
+    its latest rating: one query."""
+    if ticket.citizen_x_user_id is None:
+        return []
+    latest_rating = (
+        Feedback.objects.filter(ticket_id=OuterRef("id")).order_by("-created_at", "-id").values("rating")[:1]
+    )
+    rows = (
+        Ticket.objects.visible_to(user)
+        .filter(citizen_x_user_id=ticket.citizen_x_user_id)
+        .exclude(id=ticket.id)
+        .annotate(rating=Subquery(latest_rating))
+        .order_by("-id")
+        .values_list("number", "created_at", "status", "rating")[:limit]
+    )
+    return [CitizenTicket(*row) for row in rows]
+
+
+def ticket_feedback(*, ticket: Ticket) -> list[Feedback]:
+    """This ticket's ratings (the page has already checked the user sees the ticket), newest first."""
+    return list(Feedback.objects.filter(ticket_id=ticket.id).order_by("-created_at", "-id"))

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts.views import StaffLoginView, StaffPasswordChangeDoneView, StaffPasswordChangeView
-from tickets.workspace import actions, escalations, incidents, views
+from tickets.workspace import actions, escalations, incidents, queue_actions, views
 from tickets.workspace.http import staff_login_required
 
 app_name = "workspace"
@@ -37,6 +37,14 @@ urlpatterns = [
         name="password-change-done",
     ),
     path("", views.queue, name="queue"),
+    path("queue/arrivals/", views.queue_arrivals_view, name="queue-arrivals"),
+    path("queue/bulk/", queue_actions.bulk_action, name="queue-bulk"),
+    path("queue/filters/", queue_actions.saved_filter_save_view, name="saved-filter-save"),
+    path(
+        "queue/filters/<int:saved_filter_id>/delete/",
+        queue_actions.saved_filter_delete_view,
+        name="saved-filter-delete",
+    ),
     path("take-next/", views.take_next, name="take-next"),
     path("reply-length/", views.reply_length, name="reply-length"),
     # The escalation desk: oldest first, a page at a time; each row acknowledged, reassigned, commented on.
