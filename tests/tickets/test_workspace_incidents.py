@@ -95,9 +95,11 @@ def test_an_empty_resolution_is_refused_on_the_page(client, incident):
 def test_the_queue_puts_selected_tickets_into_a_new_incident(client, seeded):
     tickets = [ticket_of("BSNL", unit="BSNL_MH") for _ in range(2)]
     signed_in(client, "bsnl_supervisor")
-    assert 'id="incident-bulk"' in client.get(reverse("workspace:queue")).content.decode()
+    # The queue's bulk form posts its selection (`ticket`) here with the "Put into incident" button.
+    queue = client.get(reverse("workspace:queue")).content.decode()
+    assert f'formaction="{reverse("workspace:incident-bulk")}"' in queue
     response = client.post(
-        reverse("workspace:incident-bulk"), {"tickets": [t.number for t in tickets], "title": "Kothrud exchange"}
+        reverse("workspace:incident-bulk"), {"ticket": [t.number for t in tickets], "title": "Kothrud exchange"}
     )
     incident = Incident.objects.get(title="Kothrud exchange")
     assert response.status_code == 302
