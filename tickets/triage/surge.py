@@ -1,8 +1,10 @@
 """Surge detection, the pure part: which new tickets belong together, and which groups arrive faster
 than their unit usually does (tickets.services.incident_detection reads and writes the rows).
 
-Groups. Tickets group only within one department and unit. Tickets with a category (set by the
-triage rules) group by it; tickets without one ("other") group by text.
+Groups. Tickets group only within one department and unit, and there by text, whatever category
+the triage rules gave them: one outage is told in many ways ("no signal", "call drop", "net band"),
+which the rules file under different categories, while a unit's everyday complaints share a
+category without being one event. The incident takes its members' commonest category.
 
 Text similarity: the overlap coefficient, |A ∩ B| / min(|A|, |B|), of two *sets of sound keys*
 (tickets.triage.matching.word_key of each normalised word; stop words, mentions, hashtags, links and
@@ -158,11 +160,10 @@ class Group:
         return [t for t in self.members if t.at >= latest - WINDOW]
 
 
-def _by_unit_and_category(tickets: Iterable[SurgeTicket]) -> dict[tuple, list[SurgeTicket]]:
-    out: dict[tuple, list[SurgeTicket]] = {}
-    for t in tickets:
-        out.setdefault((t.department_id, t.unit_id, t.category_id), []).append(t)
-    return out
+def _commonest_category(tickets: Iterable[SurgeTicket]) -> str | None:
+    """The category most of a group's tickets were given (None when none has one): the incident's."""
+    counts = Counter(t.category_id for t in tickets if t.category_id)
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def text_groups(tickets: Sequence[SurgeTicket]) -> list[Group]:
@@ -219,34 +220,33 @@ def surge_plan(
             plan.joins[ticket.id] = match
         else:
             free.append(ticket)
-    for (department_id, unit_id, category_id), members in _by_unit_and_category(free).items():
-        if category_id:
-            group = Group(department_id, unit_id, category_id)
-            for t in members:
-                group.add(t)
-            groups, share = [group], 1.0
-        else:
-            groups, share = text_groups(members), TEXT_SHARE
-        usual = expected.get(baseline_key(unit_id=unit_id, department_id=department_id, category_id=category_id), 0.0)
-        plan.opens += [
-            group
-            for group in groups
-            if any(t.is_new for t in group.members) and _surges(group, members, usual=usual, share=share)
-        ]
+    by_unit: dict[tuple, list[SurgeTicket]] = {}
+    for ticket in free:
+        by_unit.setdefault((ticket.department_id, ticket.unit_id), []).append(ticket)
+    for (department_id, unit_id), members in by_unit.items():
+        scope = unit_id or department_id
+        # The unit's usual rate, all categories together: a text group is a share of all of it.
+        usual = sum(level for (key_scope, _category), level in expected.items() if key_scope == scope)
+        for group in text_groups(members):
+            if any(t.is_new for t in group.members) and _surges(group, members, usual=usual, share=TEXT_SHARE):
+                group.category_id = _commonest_category(group.members)
+                plan.opens.append(group)
     return plan
 
 
 def _open_incident_for(ticket: SurgeTicket, incidents: Sequence[OpenIncident]) -> int | None:
-    """The open incident of its unit a new ticket matches: by category, else by text."""
+    """The open incident of its unit a new ticket matches: by text, else (an incident opened by hand,
+    with no words yet) by category."""
     if not ticket.is_new:
         return None
     match, best = None, JOIN_SIMILARITY
     for incident in incidents:
-        if incident.category_id:
-            if incident.category_id == ticket.category_id:
-                return incident.id
-        elif incident.keys and (score := similarity(ticket.words, incident.keys)) >= best:
-            match, best = incident.id, score
+        if incident.keys:
+            if (score := similarity(ticket.words, incident.keys)) >= best:
+                match, best = incident.id, score
+        elif incident.category_id and incident.category_id == ticket.category_id and match is None:
+            # Opened by hand with no words to compare: its category is all there is.
+            match = incident.id
     return match
 
 

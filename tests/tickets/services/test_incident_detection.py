@@ -91,7 +91,10 @@ def test_a_surge_of_similar_tweets_from_one_unit_becomes_one_incident(ingest_lin
     incident = Incident.objects.get(pk=surge_incident)
     assert (incident.department.code, incident.unit.code, incident.status) == ("BSNL", "BSNL_MH", IncidentStatus.OPEN)
     assert incident.opened_by is None
-    assert incident.title.startswith("BSNL Maharashtra Circle: ")
+    # Its place, the category most of its tickets were given, and the words they share.
+    assert incident.title.startswith("BSNL Maharashtra Circle · ")
+    assert incident.category_id is not None
+    assert incident.category.name_en in incident.title
     assert "network" in incident.title
     # Each ticket says how it got there: opened with the incident, or joined it later.
     kinds = set(
