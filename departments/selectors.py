@@ -180,7 +180,7 @@ class AssignmentSettings:
 # walking up from the department itself; an inactive department hands out nothing by itself.
 def _assignment_sql(ids: str) -> str:
     return (
-        "WITH RECURSIVE "
+        "WITH RECURSIVE "  # nosec B608 - constant text; values are params
         + ancestors_cte("up", ids=ids)
         + """
 SELECT up.origin,
