@@ -1,7 +1,10 @@
 """axe-core finds no WCAG 2.1 A or AA violation on the workspace's pages, in English and in Hindi,
 with the states an officer meets on them: every status and priority on the queue, a thread with
 replies queued, sent, failed and manual and an internal note, escalations waiting, the dashboard's
-charts, and a refused form."""
+charts and posting budget, incidents open (with a public note, on the queue as a row) and resolved,
+and a refused form."""
+
+from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
@@ -12,11 +15,19 @@ from tests.factories.tickets import ticket_of
 from tickets.lifecycle import Priority, Status
 from tickets.models import Delivery, Direction, Escalation, MessageKind, TicketMessage
 from tickets.services import ticket_note
+from tickets.services.incidents import incident_note_set, incident_open, incident_resolve
+
+
+@dataclass(frozen=True)
+class Desk:
+    number: str  # the ticket page's
+    incident: int  # the open incident's, with a public note
+    resolved: int  # a resolved incident's
 
 
 @pytest.fixture
 def busy_desk(seeded, demo_ticket):
-    """BSNL's desk with something of everything the pages draw; returns the ticket to open."""
+    """BSNL's desk with something of everything the pages draw; returns the ticket and incident to open."""
     from accounts.models import User
 
     officer = User.objects.get(username="bsnl_officer")
@@ -47,7 +58,21 @@ def busy_desk(seeded, demo_ticket):
     Escalation.objects.create(ticket=ticket, level=2, notify_department=bsnl)
     late = ticket_of("BSNL", priority=Priority.P1, subject="No dial tone at the hospital")
     Escalation.objects.create(ticket=late, level=3, notify_department=bsnl)
-    return ticket
+    supervisor = User.objects.get(username="bsnl_supervisor")
+    grouped = [ticket_of("BSNL", subject=f"Fibre cut, street {n}") for n in range(3)]
+    incident = incident_open(
+        actor=supervisor, department=bsnl, unit=None, title="Fibre cut in Kochi", ticket_ids=[t.pk for t in grouped]
+    )
+    incident_note_set(actor=supervisor, incident=incident, note="Engineers are on site; service back by evening.")
+    done = incident_open(
+        actor=supervisor,
+        department=bsnl,
+        unit=None,
+        title="Exchange power failure",
+        ticket_ids=[ticket_of("BSNL", subject="No line since the power cut").pk],
+    )
+    incident_resolve(actor=supervisor, incident=done, note="Power restored at the exchange.")
+    return Desk(number=ticket.number, incident=incident.pk, resolved=done.pk)
 
 
 PAGES = {
@@ -55,6 +80,10 @@ PAGES = {
     "ticket": "/desk/t/{number}/",
     "escalations": "/desk/escalations/",
     "dashboard": "/desk/dashboard/",
+    "incidents": "/desk/incidents/",
+    "resolved incidents": "/desk/incidents/?status=resolved",
+    "incident": "/desk/incidents/{incident}/",
+    "resolved incident": "/desk/incidents/{resolved}/",
 }
 
 
@@ -83,7 +112,7 @@ def test_the_workspace_pages_have_no_wcag_21_aa_violation(
         switch_language(page, language)
     found = {}
     for name, url in PAGES.items():
-        page.goto(url.format(number=busy_desk.number))
+        page.goto(url.format(number=busy_desk.number, incident=busy_desk.incident, resolved=busy_desk.resolved))
         assert page.locator("html").get_attribute("lang") == language
         if violations := axe_violations(page):
             found[name] = describe(violations)
@@ -116,7 +145,7 @@ def test_every_element_reached_by_tab_shows_its_focus_at_3_to_1(busy_desk, signe
     page = signed_in_page("supervisor")  # the supervisor's pages have every control the officer's have
     found = {}
     for name, url in PAGES.items():
-        page.goto(url.format(number=busy_desk.number))
+        page.goto(url.format(number=busy_desk.number, incident=busy_desk.incident, resolved=busy_desk.resolved))
         if failures := focus_indicator_failures(page):
             found[name] = failures
     assert not found, "\n".join(f"{name}: {failure}" for name, failures in found.items() for failure in failures)

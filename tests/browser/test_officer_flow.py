@@ -23,8 +23,8 @@ def test_an_officer_opens_a_ticket_from_the_queue_replies_with_a_canned_response
     expect(page.get_by_role("heading", name="Queue", level=1)).to_be_visible()
     row_link = page.get_by_role("link", name=ticket.number)
     expect(row_link).to_be_visible()
-    # Reached by Tab and opened with Enter, as an officer without a mouse does. (When the queue's
-    # j/k/o shortcuts land, a second test should press "j" then "o" from the top of the queue.)
+    # Reached by Tab and opened with Enter, as an officer without a mouse does (the next test uses
+    # the queue's j/k/o shortcuts).
     tab_to(page, row_link)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/desk/t/{ticket.number}/")
@@ -63,14 +63,25 @@ def test_an_officer_opens_a_ticket_from_the_queue_replies_with_a_canned_response
     assert page.console_errors == []
 
 
-@pytest.mark.skip(reason="the queue's j/k/o shortcuts are on another helper's branch: drop this mark when they merge")
 def test_an_officer_moves_down_the_queue_with_j_and_opens_the_ticket_with_o(signed_in_page, demo_ticket):
-    older = demo_ticket("@BSNLCorporate no dial tone in Aluva #BSNLSeva")
-    demo_ticket("@BSNLCorporate broadband slow in Kakkanad #BSNLSeva")  # newest first: the top row
+    tickets = {
+        demo_ticket("@BSNLCorporate no dial tone in Aluva #BSNLSeva").number,
+        demo_ticket("@BSNLCorporate broadband slow in Kakkanad #BSNLSeva").number,
+    }
     page = signed_in_page("officer")
-    # Adjust to the shortcuts as merged, if the first "j" lands on the top row rather than below it.
+    rows = page.locator("#queue-rows tr[data-open-url]")
+    expect(rows).to_have_count(2)
+    # The queue is in urgency order: the second row is whichever is due later, read from the page.
+    top, second = (rows.nth(index).locator(".row-link").inner_text().strip() for index in (0, 1))
+    assert {top, second} == tickets
+    # The first "j" chooses the top row (none is chosen when the queue opens), the second moves below.
     page.keyboard.press("j")
+    expect(rows.nth(0)).to_have_class(re.compile(r"\bis-current\b"))
     page.keyboard.press("j")
+    expect(rows.nth(1)).to_have_class(re.compile(r"\bis-current\b"))
+    expect(rows.nth(0)).not_to_have_class(re.compile(r"\bis-current\b"))
+    expect(rows.nth(1).locator(".row-link")).to_be_focused()
     page.keyboard.press("o")
-    page.wait_for_url(f"**/desk/t/{older.number}/")
-    expect(page.get_by_role("heading", name=older.number, level=1)).to_be_visible()
+    page.wait_for_url(f"**/desk/t/{second}/")
+    expect(page.get_by_role("heading", name=second, level=1)).to_be_visible()
+    assert page.console_errors == []
