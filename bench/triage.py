@@ -5,6 +5,8 @@
     .venv/bin/python bench/triage.py --database seva_bench_x     # another database on DATABASE_URL's server
     BENCH_TRIAGE_MINUTES=660 .venv/bin/python bench/triage.py    # stop the day at 11:00 (India)
     .venv/bin/python bench/triage.py --hindi-places              # the surges' Hindi city names route to units
+    .venv/bin/python bench/triage.py --database seva_bench_warm --baseline-from seva_bench_triage
+                                          # detection's usual rates from an earlier run's day, as if every day
 
 Runs in a fresh process against its own database (DATABASE_URL's server, database
 `seva_bench_triage` unless told or BENCH_TRIAGE_DATABASE is set), reset and seeded each run, and
@@ -38,6 +40,7 @@ come from the database and the fake X at the end of the day; nothing is estimate
 
 import argparse
 import json
+import math
 import os
 import random
 import statistics
@@ -61,7 +64,8 @@ ROUTES = ["DOT", "BSNL", "BSNL_KL", "BSNL_MH", "BSNL_UP", "MTNL", "MTNL_DL", "MT
 HOURLY_SHAPE = [1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 8, 7, 7, 7, 7, 7, 7, 6, 6, 6, 5, 3, 2]
 OFFICE_HOURS = [(9 * 60 + 30, 13 * 60), (14 * 60, 18 * 60)]
 INCIDENT_NOTE = "The outage is fixed; service is restored."
-SUPERVISED = ["DOT", "BSNL", "MTNL", "POSTS"]  # a supervisor each (a department's covers its units)
+# A supervisor each (a department's covers its units); MOC's for the ministry's own triage queue.
+SUPERVISED = ["MOC", "DOT", "BSNL", "MTNL", "POSTS"]
 RESOLVE_SHARE = 0.4
 
 # Each surge: (name, start in India's time, the texts its citizens write; {area} and {n} vary them).
@@ -139,12 +143,15 @@ def day_pages(*, tweets: int, surge: int, day_start: datetime, seed: int = 9) ->
             surge_ids[page["data"][0]["id"]] = name
             pages.append((begin + rnd.randrange(SURGE_MINUTES * 60), page))
     pages.sort(key=lambda item: item[0])
-    # Ids in time order, as X's are; each tweet dated at its simulated moment.
-    ids = sorted(int(page["data"][0]["id"]) for _, page in pages)
+    # Ids in time order, as X's are; each tweet dated at its simulated moment. One new id per tweet,
+    # not per page: the generator's repeated pages (a duplicate, an edit) keep sharing theirs, and no
+    # two different tweets are given the same one.
+    ids = iter(sorted({int(page["data"][0]["id"]) for _, page in pages}))
     renamed = {}
-    for (second, page), new_id in zip(pages, ids, strict=True):
+    for second, page in pages:
         tweet = page["data"][0]
-        renamed[tweet["id"]] = str(new_id)
+        if tweet["id"] not in renamed:
+            renamed[tweet["id"]] = str(next(ids))
         moment = day_start + timedelta(seconds=second)
         tweet["created_at"] = moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     for _, page in pages:
@@ -282,24 +289,68 @@ class _IncidentDesk:
         self.supervisors, self.after = supervisors, timedelta(minutes=after_minutes)
         self.resolved = 0
         self.refused: Counter = Counter()
+        self.given_up: set[int] = set()  # incidents refused once are not tried again each minute
 
     def work(self, now: datetime) -> None:
         from tickets.models import Incident, IncidentStatus
         from tickets.services.errors import TicketActionError
         from tickets.services.incidents import incident_resolve
 
-        due = Incident.objects.filter(status=IncidentStatus.OPEN, opened_at__lte=now - self.after).order_by("id")
+        due = (
+            Incident.objects.filter(status=IncidentStatus.OPEN, opened_at__lte=now - self.after)
+            .exclude(id__in=self.given_up)
+            .order_by("id")
+        )
         for incident_id, department_id in due.values_list("id", "department_id"):
             supervisor = self.supervisors.get(department_id)
             if supervisor is None:
                 self.refused["no supervisor"] += 1
+                self.given_up.add(incident_id)
                 continue
             try:
                 incident_resolve(actor=supervisor, incident=incident_id, note=INCIDENT_NOTE)
             except TicketActionError as exc:
                 self.refused[exc.code] += 1
+                self.given_up.add(incident_id)
                 continue
             self.resolved += 1
+
+
+_DAY_COUNTS = """
+SELECT COALESCE(u.code, d.code), COALESCE(NULLIF(t.category_id, %s), ''), count(*)
+  FROM tickets_ticket t JOIN departments_department d ON d.id = t.department_id
+  LEFT JOIN departments_department u ON u.id = t.unit_id
+ GROUP BY 1, 2
+"""
+
+
+def steady_level(per_day: float) -> float:
+    """The decayed count (tickets.triage.surge's baseline level) of a scope that has had `per_day`
+    tickets every day for long: the integral of per_day * 0.5 ** (age / half-life) over all ages."""
+    from tickets.triage.surge import BASELINE_HALF_LIFE
+
+    return per_day * (BASELINE_HALF_LIFE / timedelta(days=1)) / math.log(2)
+
+
+def _warm_baselines(*, source: str, at: datetime) -> int:
+    """Surge detection's baselines as if every day before this one had the tickets the bench database
+    `source` (an earlier run) holds, per unit and category: detection then compares the day with a
+    usual rate, not with none. Returns how many baselines were written."""
+    import psycopg
+
+    from departments.models import Department
+    from tickets.models import OTHER_CATEGORY, IncidentBaseline
+
+    with psycopg.connect(bench_database_url(source)) as conn:
+        rows = conn.execute(_DAY_COUNTS, [OTHER_CATEGORY]).fetchall()
+    ids = dict(Department.objects.values_list("code", "id"))
+    IncidentBaseline.objects.all().delete()
+    IncidentBaseline.objects.bulk_create(
+        IncidentBaseline(scope_department_id=ids[code], category_key=key, level=steady_level(n), updated_at=at)
+        for code, key, n in rows
+        if code in ids
+    )
+    return len(rows)
 
 
 def _in_office(minute_of_day: int) -> bool:
@@ -427,6 +478,7 @@ def run_one(args: argparse.Namespace) -> dict:
     seed_demo(password="bench-password-1")
     officers = _officers()
     supervisors = _supervisors()
+    warmed = _warm_baselines(source=args.baseline_from, at=day_start) if args.baseline_from else 0
     if args.hindi_places:
         for place, code in HINDI_PLACES:
             unit = Department.objects.get(code=code)
@@ -616,6 +668,7 @@ def run_one(args: argparse.Namespace) -> dict:
             "oldest_unsent": round(unsent[-1], 1) if unsent else None,
         },
         "kind_waits": kind_waits,
+        "baselines_warmed": f"{warmed} from {args.baseline_from}" if warmed else "none (a cold start)",
         "limits": limits,
         "clock_patched": patched,
         "incidents_open_q": Incident.objects.filter(Q(status="open")).count(),
@@ -650,6 +703,7 @@ def _print(r: dict) -> None:
     named = ", ".join(f"{code or 'other (none)'} {n:,}" for code, n in cats)
     print(f"  category: {named}")
     sizes = [i["size"] for i in r["incidents"]]
+    print(f"surge detection's baselines: {r['baselines_warmed']}")
     print(f"incidents: {len(sizes)}; sizes {sizes[:20]}{' ...' if len(sizes) > 20 else ''}")
     for i in r["incidents"][:5]:
         print(f"  {i['size']:>4}  {i['where']:<8} {i['category'] or '-':<16} {i['status']:<8} {i['title']}")
@@ -719,6 +773,12 @@ def main() -> None:
     parser.add_argument(
         "--hindi-places", action="store_true", help="route the surges' Hindi tweets to their units (पुणे, लखनऊ)"
     )
+    parser.add_argument(
+        "--baseline-from",
+        metavar="DATABASE",
+        help="warm surge detection's baselines from the tickets of an earlier run's database, as a long run "
+        "of such days (without it, detection starts the day with no usual rate at all)",
+    )
     parser.add_argument("--database", default=os.environ.get("BENCH_TRIAGE_DATABASE", "seva_bench_triage"))
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--run", action="store_true", help=argparse.SUPPRESS)
@@ -747,6 +807,7 @@ def main() -> None:
             "--incident-minutes",
             str(args.incident_minutes),
             *(["--hindi-places"] if args.hindi_places else []),
+            *(["--baseline-from", args.baseline_from] if args.baseline_from else []),
         ],
         env=env,
         check=True,
