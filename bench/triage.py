@@ -4,10 +4,14 @@
     .venv/bin/python bench/triage.py --tweets 3000 --surge 150   # a quicker look
     .venv/bin/python bench/triage.py --database seva_bench_x     # another database on DATABASE_URL's server
     BENCH_TRIAGE_MINUTES=660 .venv/bin/python bench/triage.py    # stop the day at 11:00 (India)
+    .venv/bin/python bench/triage.py --hindi-places              # the surges' Hindi city names route to units
+    .venv/bin/python bench/triage.py --database seva_bench_warm --baseline-from seva_bench_triage
+                                          # detection's usual rates from an earlier run's day, as if every day
 
 Runs in a fresh process against its own database (DATABASE_URL's server, database
 `seva_bench_triage` unless told or BENCH_TRIAGE_DATABASE is set), reset and seeded each run, and
-its own Redis (BENCH_REDIS_URL, else TEST_REDIS_URL, else REDIS_URL) for the outbox's pauses.
+its own Redis (BENCH_REDIS_URL, else TEST_REDIS_URL, else REDIS_URL) for the posting budget
+(outbox:budget:account:<id>, outbox:budget:app), forgotten at the start of each run.
 
 Time is compressed: a simulated clock (a past working day, midnight to midnight in India) stands
 in for `django.utils.timezone.now` (and the models' time defaults) and for the fake X API's clock,
@@ -16,14 +20,19 @@ advanced a minute at a time. Each minute:
   surges: 300 tweets each from one unit in 20 minutes, one category, Hindi and English) go
   through the real pipeline: ingestion.inbox.inbox_store, then inbox_process_tweets (routing,
   threading, triage, incidents, assignment at intake, acknowledgements into the outbox);
-- every five minutes, the unassigned tickets of departments in automatic mode are offered to
-  tickets.services.assignment.ticket_auto_assign, as the beat does;
+- every department and unit of the routes is in automatic assignment for the day (--assignment):
+  intake's kick (the hook tickets/apps.py registers for the Celery task) runs
+  tickets.services.assignment.tickets_auto_assign at once, and every minute it runs again for all,
+  as the beat does;
+- a supervisor resolves each open incident `--incident-minutes` after it opened
+  (tickets.services.incidents.incident_resolve), its resolution posted through the outbox;
 - in office hours (09:30 to 18:00, lunch 13:00 to 14:00), each simulated officer on duty
   replies to one of their tickets every `--officer-minutes` (claiming the oldest unassigned ticket
   of their scope when none is theirs) through tickets.services.ticket_actions.ticket_reply, and
   resolves some of them an hour later through ticket_transition;
 - the outbox sender (ingestion.delivery.replies_send_due) posts to an in-process fake X API
-  (devtools/fake_x), with whatever posting limits it enforces, answering with its rate-limit headers.
+  (devtools/fake_x) whose windows (each account's posts per 15 minutes, the app's per 24 hours) run
+  on the simulated clock, answering with both windows' rate-limit headers.
 Printed: tickets, incidents and their sizes, tickets per officer, replies and acknowledgements sent,
 deferred and dropped, and the longest wait of an officer's reply for the posting budget. Figures
 come from the database and the fake X at the end of the day; nothing is estimated.
@@ -31,6 +40,7 @@ come from the database and the fake X at the end of the day; nothing is estimate
 
 import argparse
 import json
+import math
 import os
 import random
 import statistics
@@ -53,7 +63,9 @@ ROUTES = ["DOT", "BSNL", "BSNL_KL", "BSNL_MH", "BSNL_UP", "MTNL", "MTNL_DL", "MT
 # Tweets per hour of the day (India), relative: quiet nights, a long working-day plateau.
 HOURLY_SHAPE = [1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 8, 7, 7, 7, 7, 7, 7, 6, 6, 6, 5, 3, 2]
 OFFICE_HOURS = [(9 * 60 + 30, 13 * 60), (14 * 60, 18 * 60)]
-AUTO_ASSIGN_EVERY_MINUTES = 5
+INCIDENT_NOTE = "The outage is fixed; service is restored."
+# A supervisor each (a department's covers its units); MOC's for the ministry's own triage queue.
+SUPERVISED = ["MOC", "DOT", "BSNL", "MTNL", "POSTS"]
 RESOLVE_SHARE = 0.4
 
 # Each surge: (name, start in India's time, the texts its citizens write; {area} and {n} vary them).
@@ -84,6 +96,9 @@ SURGES = [
     ),
 ]
 SURGE_MINUTES = 20
+# --hindi-places: the surges' cities in Devanagari as place rules of their units. The seed names its
+# units' places in Latin letters only, so a Hindi tweet naming पुणे routes to BSNL itself, not BSNL_MH.
+HINDI_PLACES = [("पुणे", "BSNL_MH"), ("लखनऊ", "BSNL_UP")]
 
 
 def _progress(line: str) -> None:
@@ -128,12 +143,15 @@ def day_pages(*, tweets: int, surge: int, day_start: datetime, seed: int = 9) ->
             surge_ids[page["data"][0]["id"]] = name
             pages.append((begin + rnd.randrange(SURGE_MINUTES * 60), page))
     pages.sort(key=lambda item: item[0])
-    # Ids in time order, as X's are; each tweet dated at its simulated moment.
-    ids = sorted(int(page["data"][0]["id"]) for _, page in pages)
+    # Ids in time order, as X's are; each tweet dated at its simulated moment. One new id per tweet,
+    # not per page: the generator's repeated pages (a duplicate, an edit) keep sharing theirs, and no
+    # two different tweets are given the same one.
+    ids = iter(sorted({int(page["data"][0]["id"]) for _, page in pages}))
     renamed = {}
-    for (second, page), new_id in zip(pages, ids, strict=True):
+    for second, page in pages:
         tweet = page["data"][0]
-        renamed[tweet["id"]] = str(new_id)
+        if tweet["id"] not in renamed:
+            renamed[tweet["id"]] = str(next(ids))
         moment = day_start + timedelta(seconds=second)
         tweet["created_at"] = moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     for _, page in pages:
@@ -158,6 +176,9 @@ class SimClock:
 
     def now(self) -> datetime:
         return self.moment
+
+    def timestamp(self) -> float:
+        return self.moment.timestamp()
 
     def install(self) -> list[str]:
         import datetime as dt
@@ -233,6 +254,103 @@ def _officers() -> dict[int, dict]:
             "code": membership.department.code,
         }
     return officers
+
+
+def _supervisors() -> dict[int, object]:
+    """{department id: a supervisor on duty there}: the seed's bsnl_supervisor, one of the bench's elsewhere."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from departments.models import Department, Membership, Role
+
+    user_model = get_user_model()
+    found = {
+        m.department_id: m.user
+        for m in Membership.objects.filter(role=Role.SUPERVISOR, department__code__in=SUPERVISED).select_related(
+            "user"
+        )
+    }
+    for department in Department.objects.filter(code__in=SUPERVISED).exclude(id__in=found):
+        username = f"bench_{department.code.lower()}_supervisor"
+        user = user_model.objects.create(
+            username=username, password=make_password("bench-password-1"), display_name=username
+        )
+        Membership.objects.create(user=user, department=department, role=Role.SUPERVISOR, on_duty=True)
+        found[department.id] = user
+    return found
+
+
+class _IncidentDesk:
+    """The supervisors: each open incident is resolved `after_minutes` after it opened, at any hour
+    (an outage is fixed when it is fixed), through tickets.services.incidents.incident_resolve, so its
+    resolution goes to the citizens through the outbox (kind INCIDENT_RESOLUTION)."""
+
+    def __init__(self, supervisors: dict[int, object], *, after_minutes: int) -> None:
+        self.supervisors, self.after = supervisors, timedelta(minutes=after_minutes)
+        self.resolved = 0
+        self.refused: Counter = Counter()
+        self.given_up: set[int] = set()  # incidents refused once are not tried again each minute
+
+    def work(self, now: datetime) -> None:
+        from tickets.models import Incident, IncidentStatus
+        from tickets.services.errors import TicketActionError
+        from tickets.services.incidents import incident_resolve
+
+        due = (
+            Incident.objects.filter(status=IncidentStatus.OPEN, opened_at__lte=now - self.after)
+            .exclude(id__in=self.given_up)
+            .order_by("id")
+        )
+        for incident_id, department_id in due.values_list("id", "department_id"):
+            supervisor = self.supervisors.get(department_id)
+            if supervisor is None:
+                self.refused["no supervisor"] += 1
+                self.given_up.add(incident_id)
+                continue
+            try:
+                incident_resolve(actor=supervisor, incident=incident_id, note=INCIDENT_NOTE)
+            except TicketActionError as exc:
+                self.refused[exc.code] += 1
+                self.given_up.add(incident_id)
+                continue
+            self.resolved += 1
+
+
+_DAY_COUNTS = """
+SELECT COALESCE(u.code, d.code), COALESCE(NULLIF(t.category_id, %s), ''), count(*)
+  FROM tickets_ticket t JOIN departments_department d ON d.id = t.department_id
+  LEFT JOIN departments_department u ON u.id = t.unit_id
+ GROUP BY 1, 2
+"""
+
+
+def steady_level(per_day: float) -> float:
+    """The decayed count (tickets.triage.surge's baseline level) of a scope that has had `per_day`
+    tickets every day for long: the integral of per_day * 0.5 ** (age / half-life) over all ages."""
+    from tickets.triage.surge import BASELINE_HALF_LIFE
+
+    return per_day * (BASELINE_HALF_LIFE / timedelta(days=1)) / math.log(2)
+
+
+def _warm_baselines(*, source: str, at: datetime) -> int:
+    """Surge detection's baselines as if every day before this one had the tickets the bench database
+    `source` (an earlier run) holds, per unit and category: detection then compares the day with a
+    usual rate, not with none. Returns how many baselines were written."""
+    import psycopg
+
+    from departments.models import Department
+    from tickets.models import OTHER_CATEGORY, IncidentBaseline
+
+    with psycopg.connect(bench_database_url(source)) as conn:
+        rows = conn.execute(_DAY_COUNTS, [OTHER_CATEGORY]).fetchall()
+    ids = dict(Department.objects.values_list("code", "id"))
+    IncidentBaseline.objects.all().delete()
+    IncidentBaseline.objects.bulk_create(
+        IncidentBaseline(scope_department_id=ids[code], category_key=key, level=steady_level(n), updated_at=at)
+        for code, key, n in rows
+        if code in ids
+    )
+    return len(rows)
 
 
 def _in_office(minute_of_day: int) -> bool:
@@ -316,7 +434,8 @@ class _OfficerDesk:
                 self.refused[f"resolve: {exc.code}"] += 1
 
 
-def run_one(tweets: int, surge: int, officer_minutes: int, assignment: str) -> dict:
+def run_one(args: argparse.Namespace) -> dict:
+    tweets, surge, assignment = args.tweets, args.surge, args.assignment
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seva.settings.local")
@@ -328,7 +447,7 @@ def run_one(tweets: int, surge: int, officer_minutes: int, assignment: str) -> d
     from django.db.models import Count, Q
 
     import ingestion.inbox
-    from departments.models import Department, OfficialAccount
+    from departments.models import Department, OfficialAccount, RoutingRule
     from departments.seed import seed_demo
     from devtools.fake_x import FakeXApi
     from ingestion import delivery
@@ -340,7 +459,8 @@ def run_one(tweets: int, surge: int, officer_minutes: int, assignment: str) -> d
     from ingestion.x_client import XClient
     from tickets.lifecycle import OPEN_STATUSES
     from tickets.models import AuditEvent, EventKind, Incident, MessageKind, Ticket, TicketMessage
-    from tickets.services.assignment import ticket_auto_assign
+    from tickets.posting_budget import posting_budget_forget
+    from tickets.services.assignment import auto_assign_register, tickets_auto_assign
     from tickets.services.outbox import SENDER_KICK_KEY, outbox_sender_register
 
     day_start = _day_start()
@@ -357,39 +477,48 @@ def run_one(tweets: int, surge: int, officer_minutes: int, assignment: str) -> d
         )
     seed_demo(password="bench-password-1")
     officers = _officers()
+    supervisors = _supervisors()
+    warmed = _warm_baselines(source=args.baseline_from, at=day_start) if args.baseline_from else 0
+    if args.hindi_places:
+        for place, code in HINDI_PLACES:
+            unit = Department.objects.get(code=code)
+            RoutingRule.objects.create(kind=RoutingRule.Kind.PLACE, pattern=place, department=unit, priority=50)
     if assignment != "seed":
-        Department.objects.filter(parent__isnull=True).update(assignment_mode=assignment)
-    # The outbox's shared state lives in the cache: start the day with no pause left from another run.
-    cache.delete_many(
-        [delivery.ACCOUNT_PAUSE_KEY.format(i) for i in OfficialAccount.objects.values_list("id", flat=True)]
-        + [delivery._USAGE_CAP_KEY, SENDER_KICK_KEY, INBOX_KICK_KEY]
-    )
-    # No Celery here: this loop is the worker. Ingestion is called directly and the sender runs each minute.
+        # Every department and unit of the day's routes, explicitly (a unit's "inherit" would do the same).
+        Department.objects.filter(code__in=ROUTES).update(assignment_mode=assignment)
+    # The outbox's shared state lives in the cache: start the day with no budget left from another run.
+    posting_budget_forget(account_ids=OfficialAccount.objects.values_list("id", flat=True), app=True)
+    cache.delete_many([delivery._USAGE_CAP_KEY, SENDER_KICK_KEY, INBOX_KICK_KEY])
+    # No Celery here: this loop is the worker. Ingestion is called directly, the sender runs each
+    # minute, and intake's automatic-assignment kick (tickets/apps.py registers the task's .delay)
+    # runs the assignment at once, after intake's commit, as the worker would a moment later.
     ingestion.inbox.inbox_kick = lambda: None
     outbox_sender_register(enqueue=lambda: None)
+    kicks = Counter()
+
+    def _assign_now(department_ids):
+        kicks["runs"] += 1
+        kicks["assigned"] += tickets_auto_assign(department_ids=department_ids)
+
+    auto_assign_register(enqueue=_assign_now)
 
     clock = SimClock(day_start)
     patched = clock.install()
-    fake = FakeXApi(keepalive_interval=0.05).start()
+    # The fake X's rate windows (each account's 15 minutes, the app's 24 hours) run on the simulated clock.
+    fake = FakeXApi(keepalive_interval=0.05, clock=clock.timestamp).start()
     client = XClient(base_url=fake.base_url, bearer_token="", timeout=10.0, account_tokens={})
-    limits = {}
-    try:
-        from devtools.fake_x.faults import DEFAULT_RATE_LIMITS, Endpoint
+    from devtools.fake_x.faults import APP_WINDOW_SECONDS, DEFAULT_APP_POST_LIMIT, DEFAULT_RATE_LIMITS, Endpoint
 
-        limits = {"POST /2/tweets per 15 min (fake X default)": DEFAULT_RATE_LIMITS.get(Endpoint.POST)}
-    except ImportError:
-        pass
+    limits = {
+        "per account, POST /2/tweets per 15 min": DEFAULT_RATE_LIMITS.get(Endpoint.POST),
+        f"per app, posts per {APP_WINDOW_SECONDS // 3600} h": DEFAULT_APP_POST_LIMIT,
+    }
 
     rnd = random.Random(5)
-    # Units first: their tickets go to their own officers before the department's take the rest.
-    auto_departments = [
-        (d.id, d.is_unit)
-        for d in Department.objects.filter(is_active=True, parent__isnull=False).order_by("-is_unit", "code")
-        if assignment == "auto"
-    ]
     sends = Counter()
+    incident_desk = _IncidentDesk(supervisors, after_minutes=args.incident_minutes)
     outcomes = Counter()
-    desk = _OfficerDesk(officers, officer_minutes, rnd)
+    desk = _OfficerDesk(officers, args.officer_minutes, rnd)
     position = 0
     config = RoutingConfig()
     started = time.perf_counter()
@@ -413,14 +542,11 @@ def run_one(tweets: int, surge: int, officer_minutes: int, assignment: str) -> d
             result = ingestion.inbox.inbox_process_tweets(stored.new, config=config)
             outcomes.update(result.counts())
 
-        if auto_departments and minute % AUTO_ASSIGN_EVERY_MINUTES == 0:
-            for department_id, is_unit in auto_departments:
-                if is_unit:
-                    ticket_auto_assign(unit_id=department_id)
-                else:
-                    ticket_auto_assign(department_id=department_id)
+        # The beat's run (every minute), which catches what intake's kicks left: an officer back with room.
+        kicks["beat_assigned"] += tickets_auto_assign()
 
         desk.work(minute)
+        incident_desk.work(clock.moment)
 
         summary = replies_send_due(client=client, limit=1000)
         sends.update(
@@ -430,6 +556,7 @@ def run_one(tweets: int, surge: int, officer_minutes: int, assignment: str) -> d
                 "deferred": summary.deferred,
                 "failed": summary.failed,
                 "retrying": summary.retrying,
+                "dropped": summary.dropped,
             }
         )
         if minute % 60 == 0:
@@ -479,10 +606,11 @@ def run_one(tweets: int, surge: int, officer_minutes: int, assignment: str) -> d
         for kind in (MessageKind.REPLY, MessageKind.ACKNOWLEDGEMENT, MessageKind.INCIDENT_RESOLUTION)
     }
     officer_replies = out.filter(kind=MessageKind.REPLY, sent_by__isnull=False)
-    waits = sorted(
-        (sent - created).total_seconds() / 60
-        for created, sent in officer_replies.filter(sent_at__isnull=False).values_list("created_at", "sent_at")
-    )
+    waits = _waits(officer_replies)
+    kind_waits = {
+        kind: _wait_figures(_waits(out.filter(kind=kind)))
+        for kind in (MessageKind.ACKNOWLEDGEMENT, MessageKind.INCIDENT_RESOLUTION)
+    }
     unsent = sorted(
         (day_end - created).total_seconds() / 60
         for created in officer_replies.filter(sent_at__isnull=True, delivery__in=["queued", "sending"]).values_list(
@@ -519,6 +647,9 @@ def run_one(tweets: int, surge: int, officer_minutes: int, assignment: str) -> d
         "officers": len(officers),
         "loads": loads,
         "auto_assigned": auto_assigned,
+        "assign_kicks": dict(kicks),
+        "incidents_resolved_by_bench": incident_desk.resolved,
+        "incident_resolve_refused": dict(incident_desk.refused),
         "claimed_by_simulation": len(desk.claimed),
         "replied_tickets": len(desk.replied),
         "reply_errors": dict(desk.refused),
@@ -536,9 +667,29 @@ def run_one(tweets: int, surge: int, officer_minutes: int, assignment: str) -> d
             "unsent_at_day_end": len(unsent),
             "oldest_unsent": round(unsent[-1], 1) if unsent else None,
         },
+        "kind_waits": kind_waits,
+        "baselines_warmed": f"{warmed} from {args.baseline_from}" if warmed else "none (a cold start)",
         "limits": limits,
         "clock_patched": patched,
         "incidents_open_q": Incident.objects.filter(Q(status="open")).count(),
+    }
+
+
+def _waits(messages) -> list[float]:
+    """Minutes from queued to posted of the sent `messages`, sorted (the sender runs once a simulated minute)."""
+    rows = messages.filter(sent_at__isnull=False).values_list("created_at", "sent_at")
+    return sorted((sent - created).total_seconds() / 60 for created, sent in rows)
+
+
+def _wait_figures(waits: list[float]) -> dict:
+    if not waits:
+        return {"sent": 0}
+    return {
+        "sent": len(waits),
+        "median": round(statistics.median(waits), 1),
+        "p99": round(waits[max(0, int(len(waits) * 0.99) - 1)], 1),
+        "max": round(waits[-1], 1),
+        "over_5_min": sum(1 for w in waits if w > 5),
     }
 
 
@@ -552,6 +703,7 @@ def _print(r: dict) -> None:
     named = ", ".join(f"{code or 'other (none)'} {n:,}" for code, n in cats)
     print(f"  category: {named}")
     sizes = [i["size"] for i in r["incidents"]]
+    print(f"surge detection's baselines: {r['baselines_warmed']}")
     print(f"incidents: {len(sizes)}; sizes {sizes[:20]}{' ...' if len(sizes) > 20 else ''}")
     for i in r["incidents"][:5]:
         print(f"  {i['size']:>4}  {i['where']:<8} {i['category'] or '-':<16} {i['status']:<8} {i['title']}")
@@ -565,15 +717,19 @@ def _print(r: dict) -> None:
     loads = r["loads"]
     print(
         f"tickets per officer ({r['officers']} officers): min {loads[0]}, median {statistics.median(loads):g}, "
-        f"max {loads[-1]}; auto-assigned {r['auto_assigned']:,}, claimed by the simulated officers "
-        f"{r['claimed_by_simulation']:,}"
+        f"max {loads[-1]}; auto-assigned {r['auto_assigned']:,} (intake's kicks {r['assign_kicks']}), "
+        f"claimed by the simulated officers {r['claimed_by_simulation']:,}"
     )
     reply, ack, incident = (r["by_kind"][k] for k in ("reply", "ack", "incident"))
     print(
         f"officers' replies and resolutions: {sum(reply.values()):,} queued for {r['replied_tickets']:,} tickets; "
         f"by delivery {reply}"
     )
-    print(f"incident resolutions: {sum(incident.values()):,}; by delivery {incident}")
+    print(
+        f"incident resolutions: {r['incidents_resolved_by_bench']} incidents resolved by supervisors"
+        f"{' (refused ' + str(r['incident_resolve_refused']) + ')' if r['incident_resolve_refused'] else ''}; "
+        f"{sum(incident.values()):,} posts queued; by delivery {incident}"
+    )
     print(
         f"acknowledgements: {sum(ack.values()):,}; sent {ack.get('sent', 0):,}; by delivery {ack}; "
         f"dropped (ACK_DROPPED events) {r['acks_dropped_events']:,}; tickets with more than one sent "
@@ -582,6 +738,7 @@ def _print(r: dict) -> None:
     s = r["sends"]
     print(
         f"sender over the day: {s.get('sent', 0):,} posted, {s.get('deferred', 0):,} deferred (429 from X), "
+        f"{s.get('dropped', 0):,} acknowledgements dropped by the sender, "
         f"{s.get('failed', 0):,} failed, {s.get('retrying', 0):,} retried; posts on the fake X {r['posts_on_x']:,} "
         f"{r['posts_per_account']}"
     )
@@ -591,6 +748,8 @@ def _print(r: dict) -> None:
         f"p99 {w['p99']}, longest {w['max']}; {w['unsent_at_day_end']:,} still unsent at day end"
         + (f", the oldest waiting {w['oldest_unsent']} min" if w["oldest_unsent"] is not None else "")
     )
+    for kind, k in r["kind_waits"].items():
+        print(f"{kind} wait, queued to posted (simulated minutes): {k}")
     if r["reply_errors"]:
         print(f"officer actions refused: {r['reply_errors']}")
     patched = ", ".join(r["clock_patched"])
@@ -608,12 +767,24 @@ def main() -> None:
         default="auto",
         help="the departments' assignment mode for the day (seed: leave as seeded)",
     )
+    parser.add_argument(
+        "--incident-minutes", type=int, default=120, help="minutes from an incident opening to its resolution"
+    )
+    parser.add_argument(
+        "--hindi-places", action="store_true", help="route the surges' Hindi tweets to their units (पुणे, लखनऊ)"
+    )
+    parser.add_argument(
+        "--baseline-from",
+        metavar="DATABASE",
+        help="warm surge detection's baselines from the tickets of an earlier run's database, as a long run "
+        "of such days (without it, detection starts the day with no usual rate at all)",
+    )
     parser.add_argument("--database", default=os.environ.get("BENCH_TRIAGE_DATABASE", "seva_bench_triage"))
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--run", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        print(json.dumps(run_one(args.tweets, args.surge, args.officer_minutes, args.assignment)))
+        print(json.dumps(run_one(args)))
         return
     redis_url = os.environ.get("BENCH_REDIS_URL") or os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL")
     env = {**os.environ, "DATABASE_URL": bench_database_url(args.database), "LOG_LEVEL": "ERROR", "DEBUG": "false"}
@@ -633,6 +804,10 @@ def main() -> None:
             str(args.officer_minutes),
             "--assignment",
             args.assignment,
+            "--incident-minutes",
+            str(args.incident_minutes),
+            *(["--hindi-places"] if args.hindi_places else []),
+            *(["--baseline-from", args.baseline_from] if args.baseline_from else []),
         ],
         env=env,
         check=True,
