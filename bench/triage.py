@@ -482,7 +482,10 @@ def run_one(args: argparse.Namespace) -> dict:
     if args.hindi_places:
         for place, code in HINDI_PLACES:
             unit = Department.objects.get(code=code)
-            RoutingRule.objects.create(kind=RoutingRule.Kind.PLACE, pattern=place, department=unit, priority=50)
+            # seed_demo has them already; kept for databases seeded before it did.
+            RoutingRule.objects.get_or_create(
+                kind=RoutingRule.Kind.PLACE, pattern=place, department=unit, defaults={"priority": 50}
+            )
     if assignment != "seed":
         # Every department and unit of the day's routes, explicitly (a unit's "inherit" would do the same).
         Department.objects.filter(code__in=ROUTES).update(assignment_mode=assignment)

@@ -41,30 +41,31 @@ DEPARTMENTS = [
 ]
 
 # Units: code, English name, Hindi name, parent, place names that route a tweet to the unit.
+# Each unit's places in Latin and Devanagari: a tweet in Hindi names पुणे, not Pune.
 UNITS = [
     (
         "BSNL_KL",
         "BSNL Kerala Circle",
         "बीएसएनएल केरल सर्किल",
         "BSNL",
-        ["Kerala", "Kochi", "Thiruvananthapuram", "Kozhikode", "Thrissur"],
+        ["Kerala", "Kochi", "Thiruvananthapuram", "Kozhikode", "Thrissur", "केरल", "कोच्चि"],
     ),
     (
         "BSNL_MH",
         "BSNL Maharashtra Circle",
         "बीएसएनएल महाराष्ट्र सर्किल",
         "BSNL",
-        ["Maharashtra", "Pune", "Nagpur", "Nashik", "Aurangabad"],
+        ["Maharashtra", "Pune", "Nagpur", "Nashik", "Aurangabad", "महाराष्ट्र", "पुणे", "नागपुर", "नासिक"],
     ),
     (
         "BSNL_UP",
         "BSNL Uttar Pradesh Circle",
         "बीएसएनएल उत्तर प्रदेश सर्किल",
         "BSNL",
-        ["Lucknow", "Kanpur", "Varanasi", "Agra", "Prayagraj"],
+        ["Lucknow", "Kanpur", "Varanasi", "Agra", "Prayagraj", "लखनऊ", "कानपुर", "वाराणसी", "आगरा"],
     ),
-    ("MTNL_DL", "MTNL Delhi", "एमटीएनएल दिल्ली", "MTNL", ["Delhi", "New Delhi", "Dwarka", "Rohini"]),
-    ("MTNL_MB", "MTNL Mumbai", "एमटीएनएल मुंबई", "MTNL", ["Mumbai", "Bombay", "Andheri", "Thane"]),
+    ("MTNL_DL", "MTNL Delhi", "एमटीएनएल दिल्ली", "MTNL", ["Delhi", "New Delhi", "Dwarka", "Rohini", "दिल्ली"]),
+    ("MTNL_MB", "MTNL Mumbai", "एमटीएनएल मुंबई", "MTNL", ["Mumbai", "Bombay", "Andheri", "Thane", "मुंबई", "ठाणे"]),
 ]
 
 # Keyword rules for tweets that name neither a hashtag nor a handle.

@@ -479,3 +479,21 @@ def test_our_acknowledgement_echoing_back_is_not_a_first_response(ingest_lines):
     ingest_lines(echo)
     ticket.refresh_from_db()
     assert ticket.first_responded_at is None
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("पुणे में 3 दिन से नेटवर्क नहीं है #BSNLSeva", "BSNL_MH"),
+        ("लखनऊ में ब्रॉडबैंड बंद है #BSNLSeva", "BSNL_UP"),
+        ("Pune mein net band hai #BSNLSeva", "BSNL_MH"),
+    ],
+)
+def test_a_tweet_naming_its_city_in_either_script_reaches_the_citys_unit(ingest_lines, text, unit):
+    from tests.ingestion.factories import tweet_id_of, v2_tweet
+    from tickets.models import TicketMessage
+
+    page = v2_tweet(text, lang="hi")
+    ingest_lines(page)
+    ticket = TicketMessage.objects.select_related("ticket__unit").get(tweet_id=int(tweet_id_of(page))).ticket
+    assert ticket.unit.code == unit
