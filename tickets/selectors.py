@@ -4,9 +4,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Avg, BooleanField, Count, F, Prefetch, Q, QuerySet
+from django.db.models import Avg, BooleanField, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import TruncHour
+from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -448,9 +448,18 @@ def incidents_visible_q(user) -> Q:
 def incident_list(*, user) -> QuerySet[Incident]:
     """Incidents of the departments and units in the user's scope, newest first, with how many
     tickets each holds (one query; Incident.tickets_count)."""
+    # A count per incident row through the ticket_incident index, not a join of every ticket in
+    # incidents grouped by incident (which read the whole table at a million tickets).
+    held = (
+        Ticket.objects.filter(incident_id=OuterRef("pk"))
+        .order_by()
+        .values("incident_id")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
     incidents = (
         Incident.objects.select_related("department", "unit", "category")
-        .annotate(tickets_count=Count("tickets"))
+        .annotate(tickets_count=Coalesce(Subquery(held), 0))
         .order_by("-opened_at", "-id")
     )
     if not user.is_authenticated or not user.is_active:
