@@ -112,6 +112,37 @@ def _reply_target(ticket: Ticket, inbound: list[tuple[int, str]]) -> int:
     return inbound[0][0] if inbound else ticket.opening_tweet_id
 
 
+def _thread_messages(
+    *, ticket: Ticket, parts: list[str], kind: str, sent_by, target: int, now: datetime
+) -> list[TicketMessage]:
+    """The unsaved messages of one reply thread from the ticket's reply account ("manual" without
+    one): part 1 due now and answering `target`, each later part waiting for the part before it."""
+    account = ticket.reply_account
+    delivery = Delivery.QUEUED if account is not None else Delivery.MANUAL
+    group = f"{kind}-{ticket.number}-{uuid.uuid4().hex[:12]}"
+    return [
+        TicketMessage(
+            ticket=ticket,
+            direction=Direction.OUT,
+            kind=kind,
+            in_reply_to_tweet_id=target if number == 1 else None,
+            author_x_user_id=int(account.x_user_id) if account is not None and account.x_user_id.isdigit() else None,
+            author_handle=account.handle if account is not None else "",
+            text=part,
+            created_at=now,
+            sent_by=sent_by,
+            from_account=account,
+            delivery=delivery,
+            idempotency_key=_part_key(group, number, len(parts)),
+            # Later parts are not due until the part before them is posted (outbox_mark_sent).
+            next_attempt_at=now if delivery == Delivery.QUEUED and number == 1 else None,
+            thread_part=number,
+            thread_parts=len(parts),
+        )
+        for number, part in enumerate(parts, start=1)
+    ]
+
+
 def outbox_queue_reply(
     *,
     ticket: Ticket,
@@ -148,30 +179,9 @@ def outbox_queue_reply(
         )
 
     account = ticket.reply_account
-    now = timezone.now()
-    delivery = Delivery.QUEUED if account is not None else Delivery.MANUAL
     target = in_reply_to_tweet_id if in_reply_to_tweet_id is not None else _default_reply_target(ticket)
-    group = f"{kind}-{ticket.number}-{uuid.uuid4().hex[:12]}"
     messages = TicketMessage.objects.bulk_create(
-        TicketMessage(
-            ticket=ticket,
-            direction=Direction.OUT,
-            kind=kind,
-            in_reply_to_tweet_id=target if number == 1 else None,
-            author_x_user_id=int(account.x_user_id) if account is not None and account.x_user_id.isdigit() else None,
-            author_handle=account.handle if account is not None else "",
-            text=part,
-            created_at=now,
-            sent_by=sent_by,
-            from_account=account,
-            delivery=delivery,
-            idempotency_key=_part_key(group, number, len(parts)),
-            # Later parts are not due until the part before them is posted (outbox_mark_sent).
-            next_attempt_at=now if delivery == Delivery.QUEUED and number == 1 else None,
-            thread_part=number,
-            thread_parts=len(parts),
-        )
-        for number, part in enumerate(parts, start=1)
+        _thread_messages(ticket=ticket, parts=parts, kind=kind, sent_by=sent_by, target=target, now=timezone.now())
     )
     if kind in ANSWER_KINDS:
         # The citizen is being answered: an acknowledgement still waiting would only arrive after it.
@@ -220,32 +230,8 @@ def outbox_queue_replies(
     now = timezone.now()
     rows = []
     for ticket, parts in planned:
-        account = ticket.reply_account
-        delivery = Delivery.QUEUED if account is not None else Delivery.MANUAL
         target = _reply_target(ticket, inbound.get(ticket.pk, []))
-        group = f"{kind}-{ticket.number}-{uuid.uuid4().hex[:12]}"
-        rows += [
-            TicketMessage(
-                ticket=ticket,
-                direction=Direction.OUT,
-                kind=kind,
-                in_reply_to_tweet_id=target if number == 1 else None,
-                author_x_user_id=int(account.x_user_id)
-                if account is not None and account.x_user_id.isdigit()
-                else None,
-                author_handle=account.handle if account is not None else "",
-                text=part,
-                created_at=now,
-                sent_by=sent_by,
-                from_account=account,
-                delivery=delivery,
-                idempotency_key=_part_key(group, number, len(parts)),
-                next_attempt_at=now if delivery == Delivery.QUEUED and number == 1 else None,
-                thread_part=number,
-                thread_parts=len(parts),
-            )
-            for number, part in enumerate(parts, start=1)
-        ]
+        rows += _thread_messages(ticket=ticket, parts=parts, kind=kind, sent_by=sent_by, target=target, now=now)
     if kind in ANSWER_KINDS:
         # As in outbox_queue_reply: the acknowledgements still waiting would only arrive after these.
         waiting_acks = TicketMessage.objects.select_for_update(of=("self",)).filter(
