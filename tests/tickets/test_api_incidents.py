@@ -143,3 +143,30 @@ def test_a_supervisor_opens_one_by_hand(supervisor, officer):
     error_of(officer.post(reverse("incident-open"), body, format="json"), 403)
     error = error_of(supervisor.post(reverse("incident-open"), {**body, "department": "NOPE"}, format="json"), 400)
     assert "department" in error["fields"]
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("add", {"tickets": "BSNL-1"}),
+        ("add", {"tickets": [{"number": 1}]}),
+        ("add", {}),
+        ("remove", {"tickets": None}),
+        ("resolve", {"note": ["a"]}),
+        ("resolve", {}),
+        ("merge", {"into": "x"}),
+    ],
+)
+def test_a_malformed_body_is_a_400_in_the_error_shape_and_changes_nothing(supervisor, incident, name, body):
+    error_of(post(supervisor, name, incident.pk, body), 400)
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.OPEN
+    assert Ticket.objects.filter(incident=incident).count() == 3
+
+
+def test_another_departments_ticket_cannot_be_put_into_an_incident(supervisor, incident):
+    other = ticket_of("POSTS")
+    response = post(supervisor, "add", incident.pk, {"tickets": [other.number]})
+    assert 400 <= response.status_code < 500
+    other.refresh_from_db()
+    assert other.incident_id is None

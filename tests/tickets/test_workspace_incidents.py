@@ -126,3 +126,10 @@ def test_the_status_page_shows_the_incidents_public_note(client, incident):
     with translation.override("hi"):
         body = client.get(reverse("public-status", args=[ticket.number]), HTTP_ACCEPT_LANGUAGE="hi").content.decode()
     assert "Fibre cut at Kothrud; by 6 pm." in body
+
+
+@pytest.mark.parametrize("incident_id", [0, 999_999_999, 2**63, 10**30])
+def test_an_unknown_incident_is_a_404_page(client, seeded, incident_id):
+    signed_in(client, "bsnl_supervisor")
+    assert client.get(f"/desk/incidents/{incident_id}/").status_code == 404
+    assert client.post(f"/desk/incidents/{incident_id}/resolve/", {"note": "Fixed."}).status_code == 404
