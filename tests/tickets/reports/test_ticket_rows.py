@@ -32,10 +32,8 @@ def written(fmt: str, *, reader=None, department_code: str | None = "BSNL", lang
 
 
 def csv_tickets(content: bytes) -> list[dict]:
-    """The Tickets section of a CSV export, as dicts by column key."""
-    lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    start = next(index for index, row in enumerate(lines) if row == ["Tickets"])
-    return [dict(zip(TICKET_KEYS, row, strict=True)) for row in lines[start + 2 :]]
+    """The Tickets section of an English CSV export, as dicts by column key."""
+    return csv_tickets_in(content.decode("utf-8-sig"), title="Tickets")
 
 
 def test_a_transferred_ticket_holds_every_hop(month):
@@ -187,3 +185,28 @@ def test_an_unknown_format_is_refused_before_anything_is_written(month):
     with pytest.raises(ValueError, match="docx"):
         report_file_write(user=user("auditor"), department_code="BSNL", fmt="docx", out=out, **NOVEMBER)
     assert out.getvalue() == b""
+
+
+def test_a_hindi_reader_gets_hindi_headers_labels_and_names(month):
+    _, content = written("csv", language="hi")
+    text = content.decode("utf-8-sig")
+    assert "टिकट,आवक पर विभाग,आवक पर इकाई" in text  # the Tickets section's header
+    assert "भारत संचार निगम लिमिटेड" in text  # BSNL's Hindi name
+    rows = csv_tickets_in(text, title="टिकट")
+    transferred = next(row for row in rows if row["number"] == month.transferred.number)
+    assert (transferred["first_response_target"], transferred["resolution_target"]) == ("चूक गया", "पूरा हुआ")
+    assert transferred["escalations"].endswith("पावती नहीं दी गई")
+
+
+def test_a_hindi_pdf_embeds_a_devanagari_font(month):
+    result, content = written("pdf", language="hi")
+    assert content.startswith(b"%PDF")
+    assert b"Devanagari" in content
+    assert result.ticket_rows == 4
+
+
+def csv_tickets_in(text: str, *, title: str) -> list[dict]:
+    """The section titled `title` (the Tickets one, in the file's language), as dicts by column key."""
+    lines = list(csv.reader(io.StringIO(text)))
+    start = next(index for index, row in enumerate(lines) if row == [title])
+    return [dict(zip(TICKET_KEYS, row, strict=True)) for row in lines[start + 2 :]]
