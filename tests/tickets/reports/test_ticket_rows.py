@@ -6,10 +6,14 @@ import io
 import openpyxl
 import orjson
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from departments.models import Role
-from tests.factories.tickets import staff
-from tests.tickets.reports.conftest import NOVEMBER, NOW, user
+from tests.factories.tickets import staff, ticket_of
+from tests.tickets.reports.conftest import NOVEMBER, NOW, ist, user
+from tickets.lifecycle import Status
+from tickets.models import Escalation
 from tickets.reports.ticket_rows import TICKET_KEYS
 from tickets.reports.writer import report_file_write
 
@@ -210,3 +214,19 @@ def csv_tickets_in(text: str, *, title: str) -> list[dict]:
     lines = list(csv.reader(io.StringIO(text)))
     start = next(index for index, row in enumerate(lines) if row == [title])
     return [dict(zip(TICKET_KEYS, row, strict=True)) for row in lines[start + 2 :]]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_a_file_costs_the_same_queries_however_many_tickets(month, fmt):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            written(fmt)
+        return len(captured)
+
+    before = queries()
+    for index in range(6):
+        ticket = ticket_of("BSNL", status=Status.NEW, created_at=ist(11, 20 + index, 10))
+        Escalation.objects.create(
+            ticket=ticket, level=1, notify_department=ticket.department, raised_at=ist(11, 20 + index, 12)
+        )
+    assert queries() == before
