@@ -15,7 +15,8 @@ are one narrow range of each (ticket, ...) index), all merged in ticket id (arri
 lists are aggregated in the order their derived tables are sorted in (events by id, messages by
 time): a per-group ORDER BY would sort every ticket's few rows on their own, which costs more than
 the rest of the row (PostgreSQL 15 has no presorted aggregates). JIT compilation is turned off for
-it: the statement is long, its rows cheap, and compiling it took longer than running it.
+it (the statement is long, its rows cheap, and compiling it took longer than running it), and times
+are cut from their ISO text rather than formatted with to_char (a fifth of the statement's time).
 It is read with a server-side cursor, so the process holds one chunk at a time whatever the size; a
 CSV is copied straight out of PostgreSQL (COPY ... TO STDOUT), one message per row, so no value
 passes through Python at all. Values are what a person reads: India's times (no zone, to the
@@ -147,12 +148,12 @@ _POSITIONAL = re.compile(r"(?<!%)%s")
 def _local(expression: str, *, as_text: bool) -> str:
     """India's wall-clock time of a timestamptz, to the second (India keeps no summer time)."""
     if as_text:
-        return f"to_char({expression} AT TIME ZONE 'Asia/Kolkata', 'YYYY-MM-DD HH24:MI:SS')"
+        return f"left(({expression} AT TIME ZONE 'Asia/Kolkata')::text, 19)"
     return f"date_trunc('second', {expression} AT TIME ZONE 'Asia/Kolkata')"
 
 
 def _minute(expression: str) -> str:
-    return f"to_char({expression} AT TIME ZONE 'Asia/Kolkata', 'YYYY-MM-DD HH24:MI')"
+    return f"left(({expression} AT TIME ZONE 'Asia/Kolkata')::text, 16)"
 
 
 # The text columns that can start with what a spreadsheet runs: names people type (categories,
@@ -346,13 +347,20 @@ SELECT {select}
     return sql, p.values
 
 
+def _settings_for_rows() -> None:
+    """For the rest of the caller's transaction: no JIT (compiling this long statement took longer
+    than running it), and ISO dates, which the times' text is cut from (cheaper than to_char)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+
+
 def ticket_rows_iter(scope: ReportScope, *, chunk_size: int = ROWS_CHUNK) -> Iterator[tuple]:
     """The rows, typed, read through a server-side cursor `chunk_size` at a time. Run it inside a
     transaction (a named cursor lives in one)."""
     sql, params = ticket_rows_sql(scope, for_csv=False)
     connection.ensure_connection()
-    with connection.cursor() as plain:
-        plain.execute("SET LOCAL jit = off")
+    _settings_for_rows()
     with connection.connection.cursor(name="report_ticket_rows") as cursor:
         cursor.itersize = chunk_size
         cursor.execute(sql, params)
@@ -362,12 +370,11 @@ def ticket_rows_iter(scope: ReportScope, *, chunk_size: int = ROWS_CHUNK) -> Ite
 def ticket_rows_copy_csv(
     scope: ReportScope, *, write: Callable[[bytes], object], on_rows: Callable[[int], None], every: int
 ) -> int:
-    """Copy the rows as CSV lines (UTF-8, "\\n" line ends) to `write`, in blocks of about a megabyte;
-    `on_rows(rows so far)` after every `every` rows. How many rows."""
+    """Inside a transaction: copy the rows as CSV lines (UTF-8, "\\n" line ends) to `write`, in
+    blocks of about a megabyte; `on_rows(rows so far)` after every `every` rows. How many rows."""
     sql, params = ticket_rows_sql(scope, for_csv=True)
     rows, block = 0, bytearray()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
+    _settings_for_rows()
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
         for line in copy:  # the server sends one message per row
             block += line
