@@ -132,6 +132,12 @@ class _Params:
         whens = " ".join(f"WHEN {self(code)} THEN {self(text)}" for code, text in labels.items())
         return f"CASE {expression} {whens} ELSE {expression} END"
 
+    def table(self, labels: dict[str, str]) -> str:
+        """A VALUES list of (code, label) rows, to join on: cheaper than a CASE per row."""
+        return (
+            "(VALUES " + ", ".join(f"({self(code)}::text, {self(text)}::text)" for code, text in labels.items()) + ")"
+        )
+
     def embed(self, sql: str, params) -> str:
         """An ORM-compiled statement (positional %s, literal percents doubled) with named placeholders."""
         values = iter(params)
@@ -264,8 +270,8 @@ def ticket_rows_sql(scope: ReportScope, *, for_csv: bool) -> tuple[str, dict]:
     appeal = p(_("appeal"))
     acknowledged = p(_("acknowledged by"))
     not_acknowledged = p(_("not acknowledged"))
-    kind = p.label("m.kind", {code: str(label) for code, label in MessageKind.choices})
-    delivery = p.label("m.delivery", {code: str(label) for code, label in Delivery.choices})
+    kinds = p.table({code: str(label) for code, label in MessageKind.choices})
+    deliveries = p.table({code: str(label) for code, label in Delivery.choices})
     by = p(_("by"))
     assignee = _username("(s.data ->> 'assignee_id')::bigint")
     notified = "(SELECT nd.code FROM departments_department nd WHERE nd.id = x.notify_department_id)"
@@ -325,14 +331,20 @@ SELECT {select}
              count(*) FILTER (WHERE m.delivery = '{Delivery.SENT}') AS replies_sent,
              count(*) FILTER (WHERE m.delivery = '{Delivery.FAILED}') AS replies_failed,
              string_agg(
-                 {kind} || CASE WHEN m.thread_parts > 1 THEN ' ' || m.thread_part || '/' || m.thread_parts
-                 ELSE '' END || ' ' || {_minute("m.created_at")} || ', ' || {delivery}
+                 m.kind_label || CASE WHEN m.thread_parts > 1 THEN ' ' || m.thread_part || '/' || m.thread_parts
+                 ELSE '' END || ' ' || {_minute("m.created_at")} || ', ' || m.delivery_label
                  || COALESCE(' ' || {_minute("m.sent_at")}, '')
                  || CASE WHEN m.delivery = '{Delivery.FAILED}' AND m.last_error <> ''
                     THEN ': ' || left(regexp_replace(m.last_error, '\\s+', ' ', 'g'), 120) ELSE '' END
-                 || COALESCE(', ' || {by} || ' ' || {_username("m.sent_by_id")}, ''),
+                 || COALESCE(', ' || {by} || ' ' || m.username, ''),
                  E'\\n') AS replies
-        FROM (SELECT * FROM tickets_ticketmessage m
+        FROM (SELECT m.ticket_id, m.created_at, m.sent_at, m.delivery, m.thread_part, m.thread_parts,
+                     m.last_error, COALESCE(kl.label, m.kind) AS kind_label,
+                     COALESCE(dl.label, m.delivery) AS delivery_label, mu.username
+                FROM tickets_ticketmessage m
+                LEFT JOIN {kinds} kl(code, label) ON kl.code = m.kind
+                LEFT JOIN {deliveries} dl(code, label) ON dl.code = m.delivery
+                LEFT JOIN accounts_user mu ON mu.id = m.sent_by_id
                WHERE m.ticket_id {in_range} AND m.direction = '{Direction.OUT}'
                ORDER BY m.ticket_id, m.created_at, m.id) m
        GROUP BY m.ticket_id
