@@ -7,6 +7,9 @@ Kind (builder): stored keys, and what they mean.
   "csv", "xlsx", "pdf"); department (the code of the department reported on, None for all);
   start and end (the period, ISO dates); rows (how many rows each table had); received (tickets
   received in the period); filename; bytes (the file's size).
+  An export job's file (report_export_built_event) adds: export (the job's id); ticket_rows (how
+  many per-ticket rows the file holds); sha256 (the hex SHA-256 of the file's bytes, so a file
+  can later be proved to be the one the system produced).
 """
 
 from datetime import date
@@ -45,4 +48,41 @@ def report_exported_event(
             "filename": filename,
             "bytes": size_bytes,
         },
+    )
+
+
+def report_export_built_event(
+    *,
+    actor_id: int,
+    export_id: int,
+    fmt: str,
+    department_code: str | None,
+    start: date,
+    end: date,
+    rows: dict[str, int],
+    received: int,
+    filename: str,
+    size_bytes: int,
+    ticket_rows: int,
+    sha256: str,
+) -> EventDraft:
+    """EXPORTED, for an export job: the file `actor_id` asked for is complete, with `ticket_rows`
+    ticket rows, `size_bytes` bytes and this SHA-256."""
+    draft = report_exported_event(
+        actor_id=actor_id,
+        report="accountability",
+        fmt=fmt,
+        department_code=department_code,
+        start=start,
+        end=end,
+        rows=rows,
+        received=received,
+        filename=filename,
+        size_bytes=size_bytes,
+    )
+    return EventDraft(
+        draft.kind,
+        None,
+        actor_id,
+        {**draft.data, "export": export_id, "ticket_rows": ticket_rows, "sha256": sha256},
     )
