@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
         "TicketPriorityEnum": "tickets.lifecycle.Priority",
         "RoleEnum": "departments.models.Role",
         "IncidentStatusEnum": "tickets.models.IncidentStatus",
+        "ReportExportFormatEnum": "tickets.exports.models.ExportFormat",
+        "ReportExportStateEnum": "tickets.exports.models.ExportState",
     },
 }
 

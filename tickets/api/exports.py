@@ -2,11 +2,11 @@
 list yours, read one, download its file. An export is seen by whoever asked for it and by the
 ministry's admins; to anyone else it does not exist (404)."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.negotiation import BaseContentNegotiation
@@ -14,19 +14,20 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from seva.api.pagination import StrictCursorPagination
 from seva.api.schema import READ_ONE_ERRORS, ApiErrorSerializer, error_responses
-from tickets.exports.files import export_path
+from tickets.exports.files import EXPORT_CONTENT_TYPES, export_file_response
 from tickets.exports.models import ExportFormat, ExportJob, ExportState
 from tickets.exports.selectors import export_get, export_list_mine
 from tickets.exports.services import export_download_name, export_file_check, export_request
-from tickets.reports.figures import EARLIEST_DATE, LATEST_DATE, MAX_PERIOD_DAYS, report_period_errors
-
-CONTENT_TYPES = {
-    ExportFormat.CSV: "text/csv",
-    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ExportFormat.PDF: "application/pdf",
-    ExportFormat.JSON: "application/json",
-}
+from tickets.reports.figures import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_PERIOD_DAYS,
+    ReportDepartmentNotFound,
+    ReportInputInvalid,
+    report_period_errors,
+)
 
 
 class ExportOutputSerializer(serializers.ModelSerializer):
@@ -34,6 +35,11 @@ class ExportOutputSerializer(serializers.ModelSerializer):
         source="department.code", default=None, allow_null=True, help_text="Null: all you may report on"
     )
     requested_by = serializers.CharField(source="requested_by.username")
+    format = serializers.ChoiceField(choices=ExportFormat.choices)
+    state = serializers.ChoiceField(choices=ExportState.choices)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="When the file is deleted; null until ready")
     rows_done = serializers.IntegerField(min_value=0, help_text="Ticket rows written so far")
     rows_total = serializers.IntegerField(
         min_value=0, allow_null=True, help_text="Ticket rows the file will hold (counted when asked; exact when ready)"
@@ -77,6 +83,7 @@ class ExportOutputSerializer(serializers.ModelSerializer):
 
 class ReportExportListCreateApi(ListAPIView):
     serializer_class = ExportOutputSerializer
+    pagination_class = StrictCursorPagination
 
     class InputSerializer(serializers.Serializer):
         department = serializers.CharField(
@@ -103,7 +110,7 @@ class ReportExportListCreateApi(ListAPIView):
 
     @extend_schema(
         summary="Your exports of the accountability report, newest first",
-        responses={200: ExportOutputSerializer(many=True), **error_responses(400, 401, 429)},
+        responses={200: ExportOutputSerializer(many=True), **error_responses(400, 401, 404, 429)},
         tags=["reports"],
     )
     def get(self, request, *args, **kwargs):
@@ -118,26 +125,44 @@ class ReportExportListCreateApi(ListAPIView):
             "with its row count and SHA-256. 429 when three of your exports are still waiting or building."
         ),
         request=InputSerializer,
-        responses={201: ExportOutputSerializer, **error_responses(400, 401, 403, 404, 429)},
+        responses={
+            201: ExportOutputSerializer,
+            **error_responses(400, 401, 403),
+            404: OpenApiResponse(ApiErrorSerializer, description="No such department, or not one you can see."),
+            429: OpenApiResponse(
+                ApiErrorSerializer,
+                description="Too many requests, or three of your exports still waiting or building.",
+            ),
+        },
         tags=["reports"],
     )
     def post(self, request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        job = export_request(
-            user=request.user,
-            department_code=data.get("department"),
-            start=data["start"],
-            end=data["end"],
-            fmt=data["format"],
-            language=get_language() or "en",
-        )
+        try:
+            job = export_request(
+                user=request.user,
+                department_code=data.get("department"),
+                start=data["start"],
+                end=data["end"],
+                fmt=data["format"],
+                language=get_language() or "en",
+            )
+        except ReportInputInvalid as exc:
+            # Here the body's shape is checked already: what is left is a department code that names
+            # none, which is not found, as one the user cannot see.
+            raise ReportDepartmentNotFound from exc
         return Response(ExportOutputSerializer(job).data, status=status.HTTP_201_CREATED)
 
 
-def _export_or_404(request, export_id: int) -> ExportJob:
-    job = export_get(user=request.user, export_id=export_id)
+# The path takes any text, so that a malformed id is this API's JSON 404, not Django's HTML one.
+EXPORT_ID = OpenApiParameter("export_id", int, OpenApiParameter.PATH, description="An export's id")
+
+
+def _export_or_404(request, export_id: str) -> ExportJob:
+    job_id = int(export_id) if export_id.isascii() and export_id.isdigit() else None
+    job = export_get(user=request.user, export_id=job_id) if job_id is not None else None
     if job is None:
         raise Http404
     return job
@@ -145,6 +170,7 @@ def _export_or_404(request, export_id: int) -> ExportJob:
 
 @extend_schema(
     summary="One export: its state and progress",
+    parameters=[EXPORT_ID],
     responses={200: ExportOutputSerializer, **READ_ONE_ERRORS},
     tags=["reports"],
 )
@@ -171,21 +197,22 @@ class ReportExportFileApi(APIView):
 
     @extend_schema(
         summary="Download an export's file (Content-Disposition: attachment)",
+        parameters=[EXPORT_ID],
         responses={
-            **{(200, content_type): OpenApiTypes.BINARY for content_type in CONTENT_TYPES.values()},
+            **{
+                (200, content_type.split(";")[0]): OpenApiTypes.BINARY
+                for content_type in EXPORT_CONTENT_TYPES.values()
+            },
             **READ_ONE_ERRORS,
-            409: OpenApiResponse(ApiErrorSerializer, description="Not ready: still queued or building, or failed."),
-            410: OpenApiResponse(ApiErrorSerializer, description="The file has expired (SEVA_EXPORT_RETENTION_DAYS)."),
+            409: OpenApiResponse(
+                ApiErrorSerializer,
+                description="No file: still queued or building, or failed (code export_not_ready), or deleted after "
+                "SEVA_EXPORT_RETENTION_DAYS (code export_expired).",
+            ),
         },
         tags=["reports"],
     )
-    def get(self, request, export_id: int):
+    def get(self, request, export_id: str):
         job = _export_or_404(request, export_id)
         export_file_check(job=job)
-        try:
-            handle = export_path(job.file_name).open("rb")
-        except FileNotFoundError as exc:  # removed by hand: as good as gone
-            raise Http404 from exc
-        return FileResponse(
-            handle, as_attachment=True, filename=export_download_name(job), content_type=CONTENT_TYPES[job.format]
-        )
+        return export_file_response(job, filename=export_download_name(job))

@@ -73,6 +73,6 @@ urlpatterns = [
     path("public/status/<str:number>/", PublicTicketStatusApi.as_view(), name="public-ticket-status"),
     path("reports/accountability/", AccountabilityReportApi.as_view(), name="report-accountability"),
     path("reports/exports/", ReportExportListCreateApi.as_view(), name="report-export-list"),
-    path("reports/exports/<int:export_id>/", ReportExportDetailApi.as_view(), name="report-export-detail"),
-    path("reports/exports/<int:export_id>/file/", ReportExportFileApi.as_view(), name="report-export-file"),
+    path("reports/exports/<str:export_id>/", ReportExportDetailApi.as_view(), name="report-export-detail"),
+    path("reports/exports/<str:export_id>/file/", ReportExportFileApi.as_view(), name="report-export-file"),
 ]

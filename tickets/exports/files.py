@@ -9,8 +9,16 @@ import secrets
 from pathlib import Path
 
 from django.conf import settings
+from django.http import FileResponse, Http404
 
 EXPORTS_FOLDER = "exports"
+# What each format is sent as (tickets.exports.models.ExportFormat's values).
+EXPORT_CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "json": "application/json",
+}
 PART_SUFFIX = ".part"
 
 
@@ -80,3 +88,13 @@ def export_file_finish(raw, *, file_name: str) -> None:
     os.fsync(raw.fileno())
     raw.close()
     export_part_path(file_name).replace(export_path(file_name))
+
+
+def export_file_response(job, *, filename: str) -> FileResponse:
+    """The job's file as a download (the callers have checked who asks and that it is ready); 404
+    if the file has gone from the disk behind the database's back."""
+    try:
+        handle = export_path(job.file_name).open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=EXPORT_CONTENT_TYPES[job.format])

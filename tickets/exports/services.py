@@ -75,9 +75,10 @@ class ExportNotReady(AppError):
 
 
 class ExportExpired(AppError):
-    """The file was deleted after its retention: HTTP 410."""
+    """The file was deleted after its retention: HTTP 409, as any other state that has no file (the
+    code tells them apart)."""
 
-    http_status = 410
+    http_status = 409
 
     def __init__(self) -> None:
         super().__init__("export_expired", _("This export's file has expired; ask for a new one."))
@@ -276,7 +277,7 @@ def export_download_name(job: ExportJob) -> str:
 
 
 def export_file_check(*, job: ExportJob) -> None:
-    """Raise unless the job's file may be downloaded now: ExportExpired (410), ExportNotReady (409)."""
+    """Raise unless the job's file may be downloaded now: ExportExpired, ExportNotReady (both 409)."""
     if job.state == ExportState.EXPIRED:
         raise ExportExpired
     if job.state != ExportState.READY:
