@@ -5,9 +5,10 @@ ministry admins; officers are refused (403) as the report refuses them. Thin: th
 tickets.reports.figures, the exports from tickets.exports."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -126,9 +127,8 @@ def report_export(request: HttpRequest) -> HttpResponse:
                 messages.error(request, job.failure_reason)
             else:
                 messages.success(request, _("Your export is being built; it is listed below with its progress."))
-            query = QueryDict(mutable=True)
-            query.update({"department": data["department"], "start": data["start"], "end": data["end"]})
-            return redirect(f"{reverse('workspace:reports')}?{query.urlencode()}#exports")
+            query = urlencode({"department": data["department"], "start": data["start"], "end": data["end"]})
+            return redirect(f"{reverse('workspace:reports')}?{query}#exports")
     return _page(request, roles=roles, export_form=form, status=400)
 
 
