@@ -10,7 +10,7 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 # Playwright drives Debian's Chromium (scripts/browser.sh); it never downloads a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint format setup services browser venv db clean check-deploy
+.PHONY: run test lint format setup services browser fonts venv db clean check-deploy
 
 # The virtual environment is rebuilt whenever the requirements change.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -27,12 +27,15 @@ services:
 browser:
 	@scripts/browser.sh
 
+fonts:
+	@scripts/fonts.sh
+
 db: venv services
 	@$(BIN)/python scripts/createdb.py
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@$(BIN)/python manage.py collectstatic --noinput -v 0
 
-setup: db
+setup: db fonts
 
 run: setup
 	@test -s .demo-password || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(9))' > .demo-password
@@ -44,7 +47,7 @@ run: setup
 
 # Tests run on the test settings whatever this Makefile exports for `make run`: pytest-django lets
 # the environment win over pytest.ini.
-test: venv services browser
+test: venv services browser fonts
 	@DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/seva} $(BIN)/python scripts/createdb.py
 	@$(MAKE) --no-print-directory check-deploy
 	DJANGO_SETTINGS_MODULE=seva.settings.test $(BIN)/pytest $(PYTEST_ARGS)

@@ -7,6 +7,7 @@ from tickets.exports.services import export_build, exports_expire
 from tickets.services.assignment import tickets_auto_assign
 from tickets.services.auto_close import tickets_close_resolved
 from tickets.services.sla_sweep import sla_sweep
+from tickets.sla.business_times import ticket_business_times_fill
 
 
 @shared_task(ignore_result=True)
@@ -45,3 +46,9 @@ def export_build_task(job_id: int) -> str | None:
 def exports_expire_task() -> int:
     """Beat, hourly: exports past SEVA_EXPORT_RETENTION_DAYS lose their files."""
     return exports_expire()
+
+
+@shared_task(ignore_result=True)
+def business_times_fill_task() -> int:
+    """Beat, every 30 seconds: the business times of tickets answered or resolved since."""
+    return ticket_business_times_fill()

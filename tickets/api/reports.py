@@ -5,8 +5,9 @@ import types
 import typing
 from datetime import date, datetime
 
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -27,6 +28,7 @@ from tickets.reports.figures import (
     ScopeRow,
     report_period_errors,
 )
+from tickets.reports.ticket_rows import TICKET_COLUMNS
 from tickets.selectors import dashboard_summary, feedback_summary, posting_budget_overview, ticket_feedback_list
 from tickets.services import REPORT_FORMATS, report_export
 
@@ -188,9 +190,11 @@ _SERIALIZER_FIELDS = {
 }
 
 
-def _dataclass_serializer(cls, *, name: str, nested: dict | None = None) -> type[serializers.Serializer]:
+def _dataclass_serializer(
+    cls, *, name: str, nested: dict | None = None, extra: dict | None = None
+) -> type[serializers.Serializer]:
     """The schema of one of the report's dataclasses, read off its fields so the two cannot drift."""
-    declared: dict = {"Meta": type("Meta", (), {"ref_name": name})}
+    declared: dict = {"Meta": type("Meta", (), {"ref_name": name}), **(extra or {})}
     for field in dataclasses.fields(cls):
         if nested and field.name in nested:
             declared[field.name] = nested[field.name]
@@ -201,6 +205,22 @@ def _dataclass_serializer(cls, *, name: str, nested: dict | None = None) -> type
     return type(name, (serializers.Serializer,), declared)
 
 
+_TICKET_FIELDS = {
+    "text": lambda null: serializers.CharField(allow_null=null),
+    "datetime": lambda null: serializers.DateTimeField(allow_null=null, help_text="India's time, with its offset"),
+    "number": lambda null: serializers.FloatField(allow_null=null),
+    "int": lambda null: serializers.IntegerField(allow_null=null),
+    "hops": lambda null: serializers.ListField(child=serializers.CharField(), help_text="One hop a line, in order"),
+}
+AccountabilityTicketRowSerializer = type(
+    "AccountabilityTicketRowSerializer",
+    (serializers.Serializer,),
+    {
+        "Meta": type("Meta", (), {"ref_name": "AccountabilityTicketRow"}),
+        **{column.key: _TICKET_FIELDS[column.kind](column.null) for column in TICKET_COLUMNS},
+    },
+)
+
 AccountabilityReportSerializer = _dataclass_serializer(
     AccountabilityReport,
     name="AccountabilityReport",
@@ -210,6 +230,11 @@ AccountabilityReportSerializer = _dataclass_serializer(
         ),
         "officers": _dataclass_serializer(OfficerRow, name="AccountabilityOfficerRow")(many=True),
         "daily": _dataclass_serializer(DayRow, name="AccountabilityDayRow")(many=True),
+    },
+    extra={
+        "tickets": AccountabilityTicketRowSerializer(
+            many=True, help_text="One row per ticket received in the period, with every hop, in arrival order"
+        )
     },
 )
 
@@ -250,8 +275,11 @@ class AccountabilityReportApi(APIView):
         summary="The accountability report of a department (or all you may report on) over a period",
         description=(
             "Supervisors, department admins and auditors within their scope, and ministry admins. "
-            "Each export is recorded in the audit trail. JSON is the report itself; csv, xlsx and pdf "
-            "are files (Content-Disposition: attachment)."
+            "Each export is recorded in the audit trail (with the file's size and SHA-256). JSON is the "
+            "summary figures and one row per ticket received in the period; csv, xlsx and pdf are files "
+            "(Content-Disposition: attachment): CSV and XLSX hold every ticket's row, the PDF holds them in "
+            "an appendix up to 2,000 tickets and says so beyond. Labels follow the request's language "
+            "(Accept-Language: hi for Hindi). Built while you wait and streamed, whatever the size."
         ),
         parameters=[FilterSerializer],
         responses={
@@ -275,8 +303,14 @@ class AccountabilityReportApi(APIView):
             start=data["start"],
             end=data["end"],
             fmt=data["format"],
+            language=get_language(),
         )
-        response = HttpResponse(export.content, content_type=export.content_type)
-        if data["format"] != "json":
-            response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        # Streamed from the export's temporary file, which the response closes when sent.
+        if data["format"] == "json":
+            response = FileResponse(export.file, content_type=export.content_type)
+        else:
+            response = FileResponse(
+                export.file, content_type=export.content_type, as_attachment=True, filename=export.filename
+            )
+        response["Content-Length"] = str(export.size_bytes)
         return response

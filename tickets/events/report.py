@@ -6,10 +6,10 @@ Kind (builder): stored keys, and what they mean.
 - exported (report_exported_event): report (which report, "accountability"); format ("json",
   "csv", "xlsx", "pdf"); department (the code of the department reported on, None for all);
   start and end (the period, ISO dates); rows (how many rows each table had); received (tickets
-  received in the period); filename; bytes (the file's size).
+  received in the period); filename; bytes (the file's size); [sha256] (of the file, hex, so an
+  auditor can prove a file is the one the system produced).
   An export job's file (report_export_built_event) adds: export (the job's id); ticket_rows (how
-  many per-ticket rows the file holds); sha256 (the hex SHA-256 of the file's bytes, so a file
-  can later be proved to be the one the system produced).
+  many per-ticket rows the file holds); and always has sha256.
 """
 
 from datetime import date
@@ -30,25 +30,24 @@ def report_exported_event(
     received: int,
     filename: str,
     size_bytes: int,
+    sha256: str | None = None,
 ) -> EventDraft:
     """EXPORTED: `actor_id` downloaded `report` for `department_code` over `start`-`end` as a
-    `fmt` file, `filename` of `size_bytes` bytes."""
-    return EventDraft(
-        EventKind.EXPORTED,
-        None,
-        actor_id,
-        {
-            "report": report,
-            "format": fmt,
-            "department": department_code,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "rows": rows,
-            "received": received,
-            "filename": filename,
-            "bytes": size_bytes,
-        },
-    )
+    `fmt` file, `filename` of `size_bytes` bytes (and SHA-256 `sha256`)."""
+    data = {
+        "report": report,
+        "format": fmt,
+        "department": department_code,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "rows": rows,
+        "received": received,
+        "filename": filename,
+        "bytes": size_bytes,
+    }
+    if sha256 is not None:
+        data["sha256"] = sha256
+    return EventDraft(EventKind.EXPORTED, None, actor_id, data)
 
 
 def report_export_built_event(
@@ -79,10 +78,6 @@ def report_export_built_event(
         received=received,
         filename=filename,
         size_bytes=size_bytes,
+        sha256=sha256,
     )
-    return EventDraft(
-        draft.kind,
-        None,
-        actor_id,
-        {**draft.data, "export": export_id, "ticket_rows": ticket_rows, "sha256": sha256},
-    )
+    return EventDraft(draft.kind, None, actor_id, {**draft.data, "export": export_id, "ticket_rows": ticket_rows})

@@ -18,7 +18,7 @@ from functools import partial
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -205,7 +205,7 @@ def export_build(*, job_id: int, report_progress: bool = True) -> ExportJob | No
     progress = _ProgressRecorder(job_id=job.pk, file_name=name) if report_progress else None
     exports_dir()
     try:
-        with translation.override(job.language), export_part_path(name).open("xb") as raw:
+        with export_part_path(name).open("xb") as raw:
             out = HashingWriter(raw)
             written = report_file_write(
                 user=job.requested_by,
@@ -215,6 +215,7 @@ def export_build(*, job_id: int, report_progress: bool = True) -> ExportJob | No
                 fmt=job.format,
                 out=out,
                 on_progress=progress,
+                language=job.language,
             )
             export_file_finish(raw, file_name=name)
     except (ReportForbidden, ReportDepartmentNotFound, ReportInputInvalid) as exc:

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0005_triage_incidents'),
-        ('tickets', '0014_queue_urgency_search_saved_filters'),
+        ('tickets', '0015_business_seconds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,94 +1,94 @@
-"""The accountability report: for each department and unit a user may report on, what it received,
-resolved and left open in a period of India's dates, how it kept its SLA targets, how fast it
-answered, what was escalated and how citizens rated it; per officer; and day by day.
+"""The accountability report's figures: for each department and unit a user may report on, what it
+received, resolved and left open in a period of India's dates, how it kept its SLA targets, how fast
+it answered (in business hours), what was escalated, transferred and appealed, and how citizens
+rated it; per officer; and day by day. The per-ticket rows are `tickets.reports.ticket_rows`.
 
 Definitions (the period is [start 00:00 IST, end + 1 day 00:00 IST)):
 
 - received: tickets created in the period; rejected: of those, the ones now rejected (merged
   duplicates included; a rejection has no time of its own, so it is counted with its cohort).
 - resolved: tickets whose resolution time falls in the period, whenever they were received (a
-  ticket reopened since has no resolution time and is not counted).
+  ticket reopened since has no resolution time and is not counted); resolved within SLA: of those
+  with a resolution target, the ones resolved by it (and its share of them).
 - open at the end: created before the period's end, not rejected, and neither resolved nor closed
   before it.
 - SLA compliance, per target, over the tickets received in the period that have the target: met
   (answered or resolved by the due time) / (met + missed); missed is answered or resolved late, or
   still open past the due time (a paused clock stops at the pause). Tickets whose target is not due
   yet are neither. "breached" is `tickets.models.ticket_breached_q`, the dashboard's definition.
-- times (hours, wall clock from the ticket's creation): to first response, over the tickets received
-  in the period that have been answered; to resolution, over the tickets resolved in the period.
-  Median and 90th percentile are PostgreSQL's percentile_cont (interpolated).
+- times, in business hours of the ticket's governing calendar (`Ticket.first_response_business_seconds`
+  and `resolution_business_seconds`, working time only: evenings, weekly offs and holidays do not
+  count): to first response, over the tickets received in the period that have been answered; to
+  resolution, over the tickets resolved in the period. Median and 90th percentile are PostgreSQL's
+  percentile_cont (interpolated).
 - escalations: raised in the period on the scope's tickets, by level (SLA and appeals alike), how
-  many have been acknowledged, the median hours to acknowledge, and how many were appeals.
-- feedback: ratings given in the period, their count and average.
-- officers: tickets resolved in the period by assignee, with the median hours to resolution.
+  many have been acknowledged, the median wall-clock hours to acknowledge, and how many were
+  appeals (a citizen appealing a low rating).
+- transfers: made in the period, out of (by the department and unit the ticket left) and into (by
+  the department it went to) each department the user may report on: what that department's own
+  staff did or received, whoever holds the ticket now.
+- feedback: ratings given in the period, their count, average, and how many (and what share) were
+  a 1 or a 2.
+- officers: per officer, the tickets assigned to them in the period (assignment events), and of the
+  tickets resolved in the period those they held at resolution, within SLA and the business hours
+  taken, and the ratings given in the period on the tickets they hold.
 
 Every number comes from a fixed handful of aggregate queries, whatever the number of tickets: each
-reads the scoped tickets (`Ticket.objects.visible_to`, narrowed to the departments the user may
-report on) as a derived table and groups them in PostgreSQL.
+reads the scoped tickets (`ReportScope.tickets`) as a derived table and groups them in PostgreSQL.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from departments.models import SUPERVISING_ROLES, Department, Role
-from departments.selectors import department_roles
-from seva.errors import AppError
+from departments.models import Department
 from tickets.lifecycle import Status
 from tickets.models import (
+    AuditEvent,
     Escalation,
+    EventKind,
     Feedback,
-    Ticket,
     first_response_missed_q,
     resolution_missed_q,
     ticket_breached_q,
 )
+from tickets.reports.scope import (
+    IST,
+    MAX_PERIOD_DAYS,
+    REPORT_TIMEZONE,
+    REPORTING_ROLES,
+    ReportDepartmentNotFound,
+    ReportForbidden,
+    ReportInputInvalid,
+    ReportScope,
+    report_period_bounds,
+    report_period_errors,
+    report_scope,
+)
 
-REPORT_TIMEZONE = "Asia/Kolkata"
-_IST = ZoneInfo(REPORT_TIMEZONE)
-MAX_PERIOD_DAYS = 366
-# X began in 2006; the bounds keep "end + 1 day" and the time-zone arithmetic far from date.max.
-EARLIEST_DATE = date(2006, 1, 1)
-LATEST_DATE = date(2100, 12, 31)
-# Who may read and export the report (officers may not); superusers (ministry admins) always may.
-REPORTING_ROLES = frozenset({*SUPERVISING_ROLES, Role.AUDITOR})
-NOT_A_REPORTER = _("Only supervisors, department admins and auditors may see reports.")
+__all__ = [
+    "MAX_PERIOD_DAYS",
+    "REPORTING_ROLES",
+    "AccountabilityReport",
+    "DayRow",
+    "OfficerRow",
+    "ReportDepartmentNotFound",
+    "ReportForbidden",
+    "ReportInputInvalid",
+    "ScopeRow",
+    "accountability_report",
+    "first_response_missed_q",
+    "report_figures",
+    "report_period_errors",
+    "resolution_missed_q",
+]
 
-
-# The report's refusals are the application's errors (the API and the workspace show them as any
-# other) and stay Django's own too, so the export command and Django's views handle them as before.
-class ReportForbidden(AppError, PermissionDenied):
-    """The user holds no reporting role there: HTTP 403."""
-
-    http_status = 403
-
-    def __init__(self) -> None:
-        super().__init__("permission_denied", NOT_A_REPORTER)
-
-
-class ReportInputInvalid(AppError, ValidationError):
-    """A bad period or an unknown department, by field: HTTP 400 (`message_dict` as Django's)."""
-
-    def __init__(self, fields: dict[str, list]) -> None:
-        super().__init__("invalid", _("Invalid input."), fields)
-        self.error_dict = ValidationError(fields).error_dict
-
-
-class ReportDepartmentNotFound(AppError, Department.DoesNotExist):
-    """A department the user cannot see: HTTP 404, as an absent one (existence does not leak)."""
-
-    http_status = 404
-
-    def __init__(self) -> None:
-        super().__init__("not_found", _("Not found."))
+# A rating of 1 or 2 out of 5: the citizen was not satisfied.
+LOW_RATING_MAX = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +101,8 @@ class ScopeRow:
     name_hi: str
     received: int = 0
     resolved: int = 0
+    resolved_within_sla: int = 0
+    resolved_within_sla_percent: float | None = None
     open_at_end: int = 0
     rejected: int = 0
     first_response_met: int = 0
@@ -110,26 +112,37 @@ class ScopeRow:
     resolution_missed: int = 0
     resolution_compliance_percent: float | None = None
     breached: int = 0
-    first_response_median_hours: float | None = None
-    first_response_p90_hours: float | None = None
-    resolution_median_hours: float | None = None
-    resolution_p90_hours: float | None = None
+    first_response_median_business_hours: float | None = None
+    first_response_p90_business_hours: float | None = None
+    resolution_median_business_hours: float | None = None
+    resolution_p90_business_hours: float | None = None
     escalations_l1: int = 0
     escalations_l2: int = 0
     escalations_l3: int = 0
     escalations_acknowledged: int = 0
     acknowledge_median_hours: float | None = None
     appeals: int = 0
+    transfers_out: int = 0
+    transfers_in: int = 0
     feedback_count: int = 0
     feedback_average_rating: float | None = None
+    feedback_low_count: int = 0
+    feedback_low_percent: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class OfficerRow:
     username: str | None  # None: tickets resolved while nobody was assigned
     name: str
+    assigned: int
     resolved: int
-    resolution_median_hours: float | None
+    resolved_within_sla: int
+    resolved_within_sla_percent: float | None
+    resolution_median_business_hours: float | None
+    resolution_p90_business_hours: float | None
+    feedback_count: int
+    feedback_average_rating: float | None
+    feedback_low_percent: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,48 +176,7 @@ class AccountabilityReport:
         return {"scopes": len(self.rows), "officers": len(self.officers), "days": len(self.daily)}
 
 
-def report_period_errors(*, start: date, end: date) -> dict[str, list[str]]:
-    """What is wrong with a period, by field; empty when it is a valid one."""
-    errors: dict[str, list[str]] = {}
-    for name, value in (("start", start), ("end", end)):
-        if not EARLIEST_DATE <= value <= LATEST_DATE:
-            errors[name] = [
-                format_lazy(_("Give a date from {earliest} to {latest}."), earliest=EARLIEST_DATE, latest=LATEST_DATE)
-            ]
-    if errors:
-        return errors
-    if end < start:
-        errors["end"] = [_("The end is before the start.")]
-    elif (end - start).days + 1 > MAX_PERIOD_DAYS:
-        errors["end"] = [format_lazy(_("A report covers at most {days} days."), days=MAX_PERIOD_DAYS)]
-    return errors
-
-
-def report_period_bounds(*, start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, end + 1 day 00:00) in India's time."""
-    return datetime.combine(start, time.min, _IST), datetime.combine(end + timedelta(days=1), time.min, _IST)
-
-
-def report_department_check(*, department_code: str | None, roles: dict[int, set[str]] | None) -> Department | None:
-    """The department a user asks to report on (None: all they may report on), checked against
-    `roles` (`department_roles` of the user; None for a superuser, who may report on anything).
-
-    Raises ReportInputInvalid for an unknown code (400), ReportDepartmentNotFound for one the user
-    cannot see (404, so existence does not leak), and ReportForbidden where they hold no reporting
-    role (403)."""
-    if not department_code:
-        if roles is not None and not any(held & REPORTING_ROLES for held in roles.values()):
-            raise ReportForbidden
-        return None
-    department = Department.objects.filter(code__iexact=department_code.strip()).first()
-    if department is None:
-        raise ReportInputInvalid({"department": [_("No such department.")]})
-    if roles is not None:
-        if department.pk not in roles:
-            raise ReportDepartmentNotFound
-        if not roles[department.pk] & REPORTING_ROLES:
-            raise ReportForbidden
-    return department
+TOTAL_NAME = ("All departments", "सभी विभाग")
 
 
 def accountability_report(
@@ -212,76 +184,46 @@ def accountability_report(
 ) -> AccountabilityReport:
     """The report of `department_code` and everything under it (or of all the user may report on).
     Raises ReportInputInvalid, ReportDepartmentNotFound or ReportForbidden (see report_department_check)."""
-    errors = report_period_errors(start=start, end=end)
-    if errors:
-        raise ReportInputInvalid(errors)
-    now = now or timezone.now()
-    roles = None if user.is_superuser else department_roles(user=user)
-    department = report_department_check(department_code=department_code, roles=roles)
-    departments = _departments_in_report(roles=roles, department=department)
-    tickets = _tickets_in_report(user=user, department=department, department_ids=[d["id"] for d in departments])
-    starts_at, ends_at = report_period_bounds(start=start, end=end)
+    return report_figures(report_scope(user=user, department_code=department_code, start=start, end=end, now=now))
 
-    ticket_figures = _ticket_figures(tickets=tickets, starts_at=starts_at, ends_at=ends_at, now=now)
+
+def report_figures(scope: ReportScope) -> AccountabilityReport:
+    """The summary figures of a checked scope."""
+    tickets, starts_at, ends_at = scope.tickets, scope.starts_at, scope.ends_at
+    ticket_figures = _ticket_figures(tickets=tickets, starts_at=starts_at, ends_at=ends_at, now=scope.now)
     escalation_figures = _escalation_figures(tickets=tickets, starts_at=starts_at, ends_at=ends_at)
+    transfer_figures = _transfer_figures(scope)
     feedback_figures = _feedback_figures(tickets=tickets, starts_at=starts_at, ends_at=ends_at)
     root = Department.objects.filter(parent__isnull=True).order_by("id").values("name_en", "name_hi").first() or {}
 
     rows = []
-    total_name = ("All departments", "सभी विभाग")
     for level, code, key, name_en, name_hi in [
-        ("total", None, ("total", None), *total_name),
-        *((d["level"], d["code"], (d["level"], d["id"]), d["name_en"], d["name_hi"]) for d in departments),
+        ("total", None, ("total", None), *TOTAL_NAME),
+        *((d["level"], d["code"], (d["level"], d["id"]), d["name_en"], d["name_hi"]) for d in scope.departments),
     ]:
-        figures = {**ticket_figures.get(key, {}), **escalation_figures.get(key, {}), **feedback_figures.get(key, {})}
+        figures = {
+            **ticket_figures.get(key, {}),
+            **escalation_figures.get(key, {}),
+            **transfer_figures.get(key, {}),
+            **feedback_figures.get(key, {}),
+        }
         rows.append(ScopeRow(level=level, code=code, name_en=name_en, name_hi=name_hi, **figures))
+    department = scope.department
     return AccountabilityReport(
         organisation_en=root.get("name_en", ""),
         organisation_hi=root.get("name_hi", ""),
         department_code=department.code if department else None,
-        department_name_en=department.name_en if department else total_name[0],
-        department_name_hi=department.name_in("hi") if department else total_name[1],
-        start=start,
-        end=end,
+        department_name_en=department.name_en if department else TOTAL_NAME[0],
+        department_name_hi=department.name_in("hi") if department else TOTAL_NAME[1],
+        start=scope.start,
+        end=scope.end,
         timezone=REPORT_TIMEZONE,
-        generated_at=timezone.localtime(now, _IST),
-        generated_by=user.get_username(),
+        generated_at=timezone.localtime(scope.now, IST),
+        generated_by=scope.user.get_username(),
         rows=rows,
         officers=_officer_rows(tickets=tickets, starts_at=starts_at, ends_at=ends_at),
-        daily=_daily_rows(tickets=tickets, start=start, end=end),
+        daily=_daily_rows(tickets=tickets, start=scope.start, end=scope.end),
     )
-
-
-def _departments_in_report(*, roles: dict[int, set[str]] | None, department: Department | None) -> list[dict]:
-    """The departments and units the report has a row for, in tree order (each department followed
-    by what is below it): `department` and all below it (else every tree), among those the user
-    may report on. A role covers a whole subtree, so walking down from `department` finds them all."""
-    departments = Department.objects.all()
-    if roles is not None:
-        departments = departments.filter(id__in=[pk for pk, held in roles.items() if held & REPORTING_ROLES])
-    found = list(departments.values("id", "code", "name_en", "name_hi", "parent_id", "is_unit").order_by("code"))
-    ids = {entry["id"] for entry in found}
-    children: dict[int | None, list[dict]] = {}
-    for entry in found:
-        entry["level"] = "unit" if entry["is_unit"] else "department"
-        children.setdefault(entry["parent_id"] if entry["parent_id"] in ids else None, []).append(entry)
-
-    ordered: list[dict] = []
-    tops = [entry for entry in found if entry["id"] == department.pk] if department else children.get(None, [])
-    stack = list(reversed(tops))
-    while stack:
-        entry = stack.pop()
-        ordered.append(entry)
-        stack.extend(reversed(children.get(entry["id"], [])))
-    return ordered
-
-
-def _tickets_in_report(*, user, department: Department | None, department_ids: list[int]) -> QuerySet[Ticket]:
-    tickets = Ticket.objects.visible_to(user)
-    if user.is_superuser and department is None:
-        return tickets
-    # Narrower than what the user sees: only where they hold a reporting role, under `department`.
-    return tickets.filter(Q(department_id__in=department_ids) | Q(unit_id__in=department_ids))
 
 
 def _flag(condition: Q) -> ExpressionWrapper:
@@ -324,31 +266,38 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 
-def _percent(met: int, missed: int) -> float | None:
-    return round(100 * met / (met + missed), 1) if met + missed else None
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _rating(average: float | None) -> float | None:
+    return None if average is None else round(average, 2)
 
 
 def _ticket_figures(
-    *, tickets: QuerySet[Ticket], starts_at: datetime, ends_at: datetime, now: datetime
+    *, tickets: QuerySet, starts_at: datetime, ends_at: datetime, now: datetime
 ) -> dict[tuple[str, int | None], dict]:
-    """Volume, SLA compliance and times per group: one scan of the scoped tickets created before the
-    period's end. The row-level conditions are ORM expressions (so breaches are the selectors' own);
-    the grouping and the percentiles are SQL the ORM cannot write."""
+    """Volume, SLA compliance and business times per group: one scan of the scoped tickets created
+    before the period's end. The row-level conditions are ORM expressions (so breaches are the
+    selectors' own); the grouping and the percentiles are SQL the ORM cannot write."""
     received = Q(created_at__gte=starts_at)
+    resolved_in_period = Q(resolved_at__gte=starts_at, resolved_at__lt=ends_at)
     rows = tickets.filter(created_at__lt=ends_at).values(
         "department_id",
         "unit_id",
-        "created_at",
-        "first_responded_at",
-        "resolved_at",
+        "first_response_business_seconds",
+        "resolution_business_seconds",
         received=_flag(received),
         rejected=_flag(received & Q(status=Status.REJECTED)),
-        resolved_in_period=_flag(Q(resolved_at__gte=starts_at, resolved_at__lt=ends_at)),
+        resolved_in_period=_flag(resolved_in_period),
+        resolved_with_target=_flag(resolved_in_period & Q(resolution_due_at__isnull=False)),
+        resolved_within_sla=_flag(resolved_in_period & Q(resolved_at__lte=F("resolution_due_at"))),
         open_at_end=_flag(
             ~Q(status=Status.REJECTED)
             & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=ends_at))
             & (Q(closed_at__isnull=True) | Q(closed_at__gte=ends_at))
         ),
+        answered=_flag(received & Q(first_responded_at__isnull=False)),
         first_response_met=_flag(received & Q(first_responded_at__lte=F("first_response_due_at"))),
         first_response_missed=_flag(received & Q(first_response_due_at__isnull=False) & first_response_missed_q(now)),
         resolution_met=_flag(received & Q(resolved_at__lte=F("resolution_due_at"))),
@@ -361,17 +310,15 @@ def _ticket_figures(
     )
     inner, params = _sql(rows)
     counted = ("received", "rejected", "open_at_end", "first_response_met", "first_response_missed")
-    counted += ("resolution_met", "resolution_missed", "breached")
+    counted += ("resolution_met", "resolution_missed", "breached", "resolved_within_sla", "resolved_with_target")
     counts = ", ".join(f"count(*) FILTER (WHERE t.{name}) AS {name}" for name in counted)
     sql = f"""
         SELECT {_GROUPING}, {counts},
                count(*) FILTER (WHERE t.resolved_in_period) AS resolved,
-               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-                   ORDER BY extract(epoch FROM t.first_responded_at - t.created_at)
-               ) FILTER (WHERE t.received AND t.first_responded_at IS NOT NULL) AS first_response_seconds,
-               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-                   ORDER BY extract(epoch FROM t.resolved_at - t.created_at)
-               ) FILTER (WHERE t.resolved_in_period) AS resolution_seconds
+               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.first_response_business_seconds)
+                   FILTER (WHERE t.answered) AS first_response_seconds,
+               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.resolution_business_seconds)
+                   FILTER (WHERE t.resolved_in_period) AS resolution_seconds
           FROM ({inner}) t
         {_GROUPING_SETS}
     """  # noqa: S608 - the text is ours; every value is a parameter  # nosec B608
@@ -379,21 +326,24 @@ def _ticket_figures(
     def figures(row: dict) -> dict:
         first_response = row["first_response_seconds"] or [None, None]
         resolution = row["resolution_seconds"] or [None, None]
+        met, missed = row["first_response_met"], row["first_response_missed"]
+        resolution_met, resolution_missed = row["resolution_met"], row["resolution_missed"]
         return {
-            **{name: row[name] for name in (*counted, "resolved")},
-            "first_response_compliance_percent": _percent(row["first_response_met"], row["first_response_missed"]),
-            "resolution_compliance_percent": _percent(row["resolution_met"], row["resolution_missed"]),
-            "first_response_median_hours": _hours(first_response[0]),
-            "first_response_p90_hours": _hours(first_response[1]),
-            "resolution_median_hours": _hours(resolution[0]),
-            "resolution_p90_hours": _hours(resolution[1]),
+            **{name: row[name] for name in (*counted, "resolved") if name != "resolved_with_target"},
+            "resolved_within_sla_percent": _percent(row["resolved_within_sla"], row["resolved_with_target"]),
+            "first_response_compliance_percent": _percent(met, met + missed),
+            "resolution_compliance_percent": _percent(resolution_met, resolution_met + resolution_missed),
+            "first_response_median_business_hours": _hours(first_response[0]),
+            "first_response_p90_business_hours": _hours(first_response[1]),
+            "resolution_median_business_hours": _hours(resolution[0]),
+            "resolution_p90_business_hours": _hours(resolution[1]),
         }
 
     return _by_group(_fetch(sql, params), figures)
 
 
 def _escalation_figures(
-    *, tickets: QuerySet[Ticket], starts_at: datetime, ends_at: datetime
+    *, tickets: QuerySet, starts_at: datetime, ends_at: datetime
 ) -> dict[tuple[str, int | None], dict]:
     """Escalations raised in the period, grouped by their ticket's department and unit (not by whom
     they notified: an L3 notifies the ministry, but the ticket is the department's to answer for)."""
@@ -433,56 +383,149 @@ def _escalation_figures(
     return _by_group(_fetch(sql, [Escalation.Reason.APPEAL.value, *params]), figures)
 
 
+def _transfer_figures(scope: ReportScope) -> dict[tuple[str, int | None], dict]:
+    """Transfers made in the period out of and into the report's departments: a department answers
+    for the tickets it sent away, which it no longer sees, so these count its own acts (the
+    TRANSFERRED events name the departments by code) rather than the tickets it holds now."""
+    codes = {entry["code"]: (entry["level"], entry["id"]) for entry in scope.departments}
+    events = AuditEvent.objects.filter(
+        kind=EventKind.TRANSFERRED, created_at__gte=scope.starts_at, created_at__lt=scope.ends_at
+    )
+    if not scope.user.is_superuser or scope.department is not None:
+        events = events.filter(
+            Q(data__from__in=list(codes)) | Q(data__from_unit__in=list(codes)) | Q(data__to__in=list(codes))
+        )
+    rows = events.values(from_department=F("data__from"), from_unit=F("data__from_unit"), to_department=F("data__to"))
+    inner, params = _sql(rows)
+    sql = f"""
+        SELECT e.from_department #>> '{{}}' AS from_department, e.from_unit #>> '{{}}' AS from_unit,
+               e.to_department #>> '{{}}' AS to_department, count(*) AS transfers
+          FROM ({inner}) e
+         GROUP BY 1, 2, 3
+    """  # noqa: S608 - constant text and an ORM-compiled subquery  # nosec B608
+    figures: dict[tuple[str, int | None], dict] = {}
+
+    def add(key: tuple[str, int | None] | None, name: str, count: int) -> None:
+        if key is not None:
+            counts = figures.setdefault(key, {"transfers_out": 0, "transfers_in": 0})
+            counts[name] += count
+
+    for row in _fetch(sql, params):
+        sent_by = [codes.get(row["from_department"])]
+        if row["from_unit"]:
+            sent_by.append(codes.get(row["from_unit"]))
+        received_by = codes.get(row["to_department"])
+        for key in sent_by:
+            add(key, "transfers_out", row["transfers"])
+        add(received_by, "transfers_in", row["transfers"])
+        if any(sent_by):
+            add(("total", None), "transfers_out", row["transfers"])
+        if received_by:
+            add(("total", None), "transfers_in", row["transfers"])
+    return figures
+
+
 def _feedback_figures(
-    *, tickets: QuerySet[Ticket], starts_at: datetime, ends_at: datetime
+    *, tickets: QuerySet, starts_at: datetime, ends_at: datetime
 ) -> dict[tuple[str, int | None], dict]:
     rows = Feedback.objects.filter(
         ticket__in=tickets.values("id"), created_at__gte=starts_at, created_at__lt=ends_at
     ).values("rating", department_id=F("ticket__department_id"), unit_id=F("ticket__unit_id"))
     inner, params = _sql(rows)
     sql = f"""
-        SELECT {_GROUPING}, count(*) AS feedback_count, avg(t.rating)::float8 AS feedback_average
+        SELECT {_GROUPING}, count(*) AS feedback_count, avg(t.rating)::float8 AS feedback_average,
+               count(*) FILTER (WHERE t.rating <= %s) AS feedback_low_count
           FROM ({inner}) t
         {_GROUPING_SETS}
     """  # noqa: S608 - constant text and ORM-compiled subqueries  # nosec B608
 
     def figures(row: dict) -> dict:
-        average = row["feedback_average"]
         return {
             "feedback_count": row["feedback_count"],
-            "feedback_average_rating": None if average is None else round(average, 2),
+            "feedback_average_rating": _rating(row["feedback_average"]),
+            "feedback_low_count": row["feedback_low_count"],
+            "feedback_low_percent": _percent(row["feedback_low_count"], row["feedback_count"]),
         }
 
-    return _by_group(_fetch(sql, params), figures)
+    return _by_group(_fetch(sql, [LOW_RATING_MAX, *params]), figures)
 
 
-def _officer_rows(*, tickets: QuerySet[Ticket], starts_at: datetime, ends_at: datetime) -> list[OfficerRow]:
-    """Tickets resolved in the period, per assignee (who owned the ticket when it was resolved)."""
-    rows = tickets.filter(resolved_at__gte=starts_at, resolved_at__lt=ends_at).values(
-        "assigned_to_id", "created_at", "resolved_at"
-    )
-    inner, params = _sql(rows)
-    sql = f"""
-        SELECT u.username, COALESCE(NULLIF(u.display_name, ''), u.username, '') AS name, count(*) AS resolved,
-               percentile_cont(0.5) WITHIN GROUP (
-                   ORDER BY extract(epoch FROM t.resolved_at - t.created_at)
-               ) AS resolution_seconds
-          FROM ({inner}) t LEFT JOIN {User._meta.db_table} u ON u.id = t.assigned_to_id
-         GROUP BY t.assigned_to_id, u.username, u.display_name
-         ORDER BY resolved DESC, u.username NULLS LAST
-    """  # noqa: S608 - constant text and ORM-compiled subqueries  # nosec B608
-    return [
-        OfficerRow(
-            username=row["username"],
-            name=row["name"] or "(unassigned)",
-            resolved=row["resolved"],
-            resolution_median_hours=_hours(row["resolution_seconds"]),
+def _officer_rows(*, tickets: QuerySet, starts_at: datetime, ends_at: datetime) -> list[OfficerRow]:
+    """Per officer: tickets assigned to them in the period, tickets resolved in the period while
+    theirs (who held each when it was resolved), and the period's ratings of the tickets they hold."""
+    resolved_sql, resolved_params = _sql(
+        tickets.filter(resolved_at__gte=starts_at, resolved_at__lt=ends_at).values(
+            "assigned_to_id",
+            "resolution_business_seconds",
+            with_target=_flag(Q(resolution_due_at__isnull=False)),
+            within_sla=_flag(Q(resolved_at__lte=F("resolution_due_at"))),
         )
-        for row in _fetch(sql, params)
-    ]
+    )
+    assigned_sql, assigned_params = _sql(
+        AuditEvent.objects.filter(
+            kind=EventKind.ASSIGNED,
+            created_at__gte=starts_at,
+            created_at__lt=ends_at,
+            ticket_id__in=tickets.values("id"),
+        ).values("ticket_id", assignee=F("data__assignee_id"))
+    )
+    rated_sql, rated_params = _sql(
+        Feedback.objects.filter(
+            ticket__in=tickets.values("id"), created_at__gte=starts_at, created_at__lt=ends_at
+        ).values("rating", officer_id=F("ticket__assigned_to_id"))
+    )
+    sql = f"""
+        WITH resolved AS (
+            SELECT r.assigned_to_id AS officer_id, count(*) AS resolved,
+                   count(*) FILTER (WHERE r.within_sla) AS within_sla,
+                   count(*) FILTER (WHERE r.with_target) AS with_target,
+                   percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY r.resolution_business_seconds)
+                       AS resolution_seconds
+              FROM ({resolved_sql}) r GROUP BY r.assigned_to_id
+        ), assigned AS (
+            SELECT (a.assignee #>> '{{}}')::bigint AS officer_id, count(DISTINCT a.ticket_id) AS assigned
+              FROM ({assigned_sql}) a GROUP BY 1
+        ), rated AS (
+            SELECT f.officer_id, count(*) AS ratings, avg(f.rating)::float8 AS average,
+                   count(*) FILTER (WHERE f.rating <= %s) AS low
+              FROM ({rated_sql}) f GROUP BY f.officer_id
+        ), officers AS (
+            SELECT officer_id FROM resolved UNION SELECT officer_id FROM assigned
+            UNION SELECT officer_id FROM rated WHERE officer_id IS NOT NULL
+        )
+        SELECT u.username, COALESCE(NULLIF(u.display_name, ''), u.username, '') AS name,
+               COALESCE(a.assigned, 0) AS assigned, COALESCE(r.resolved, 0) AS resolved,
+               COALESCE(r.within_sla, 0) AS within_sla, COALESCE(r.with_target, 0) AS with_target,
+               r.resolution_seconds, COALESCE(f.ratings, 0) AS ratings, f.average, COALESCE(f.low, 0) AS low
+          FROM officers o
+          LEFT JOIN resolved r ON r.officer_id IS NOT DISTINCT FROM o.officer_id
+          LEFT JOIN assigned a ON a.officer_id = o.officer_id
+          LEFT JOIN rated f ON f.officer_id = o.officer_id
+          LEFT JOIN {User._meta.db_table} u ON u.id = o.officer_id
+         ORDER BY COALESCE(r.resolved, 0) DESC, COALESCE(a.assigned, 0) DESC, u.username NULLS LAST
+    """  # noqa: S608 - constant text and ORM-compiled subqueries  # nosec B608
+    rows = []
+    for row in _fetch(sql, [*resolved_params, *assigned_params, LOW_RATING_MAX, *rated_params]):
+        resolution = row["resolution_seconds"] or [None, None]
+        rows.append(
+            OfficerRow(
+                username=row["username"],
+                name=row["name"] or "(unassigned)",
+                assigned=row["assigned"],
+                resolved=row["resolved"],
+                resolved_within_sla=row["within_sla"],
+                resolved_within_sla_percent=_percent(row["within_sla"], row["with_target"]),
+                resolution_median_business_hours=_hours(resolution[0]),
+                resolution_p90_business_hours=_hours(resolution[1]),
+                feedback_count=row["ratings"],
+                feedback_average_rating=_rating(row["average"]),
+                feedback_low_percent=_percent(row["low"], row["ratings"]),
+            )
+        )
+    return rows
 
 
-def _daily_rows(*, tickets: QuerySet[Ticket], start: date, end: date) -> list[DayRow]:
+def _daily_rows(*, tickets: QuerySet, start: date, end: date) -> list[DayRow]:
     """Received and resolved per India's day, every day of the period (zero where none)."""
     starts_at, ends_at = report_period_bounds(start=start, end=end)
     received = tickets.filter(created_at__gte=starts_at, created_at__lt=ends_at).values(moment=F("created_at"))

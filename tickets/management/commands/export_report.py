@@ -1,3 +1,4 @@
+import shutil
 import sys
 from argparse import ArgumentTypeError
 from datetime import date
@@ -34,8 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="the file to write; - for standard output")
         # No default: an export is an audited act of a person, so the command will not guess who.
         parser.add_argument("--as", dest="username", help="the user the report is made for and recorded as")
+        parser.add_argument(
+            "--language", choices=("en", "hi"), help="the labels' language; default: the user's preferred one"
+        )
 
-    def handle(self, *args, department, start, end, output, username, **options):
+    def handle(self, *args, department, start, end, output, username, language, **options):
         if not username:
             raise CommandError("Give --as USERNAME: every export is recorded in the audit trail with who made it.")
         user = User.objects.filter(username=username, is_active=True).first()
@@ -46,7 +50,9 @@ class Command(BaseCommand):
             raise CommandError(f"Give --format ({', '.join(REPORT_FORMATS)}); the output's extension names none.")
 
         try:
-            export = report_export(user=user, department_code=department, start=start, end=end, fmt=fmt)
+            export = report_export(
+                user=user, department_code=department, start=start, end=end, fmt=fmt, language=language
+            )
         except ValidationError as exc:
             problems = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items())
             raise CommandError(problems) from exc
@@ -55,13 +61,15 @@ class Command(BaseCommand):
         except PermissionDenied as exc:
             raise CommandError(f"{username} may not export reports of {department or 'any department'}.") from exc
 
-        if output == "-":
-            sys.stdout.buffer.write(export.content)
-            sys.stdout.flush()
-            say = self.stderr.write
-        else:
-            Path(output).write_bytes(export.content)
-            say = self.stdout.write
+        with export.file:
+            if output == "-":
+                shutil.copyfileobj(export.file, sys.stdout.buffer)
+                sys.stdout.flush()
+                say = self.stderr.write
+            else:
+                with Path(output).open("wb") as file:
+                    shutil.copyfileobj(export.file, file)
+                say = self.stdout.write
         total = export.report.total
         say(f"Accountability report {export.report.department_code or 'all'} {start} to {end} ({fmt}), as {username}")
         say(f"  received {total.received}, resolved {total.resolved}, open at end {total.open_at_end}")
@@ -71,7 +79,8 @@ class Command(BaseCommand):
         )
         counts = export.report.row_counts()
         say(f"  {counts['scopes']} departments and units, {counts['officers']} officers, {counts['days']} days")
-        say(f"  wrote {len(export.content):,} bytes to {output} (recorded in the audit trail)")
+        say(f"  {export.ticket_rows:,} ticket rows")
+        say(f"  wrote {export.size_bytes:,} bytes to {output}, SHA-256 {export.sha256} (recorded in the audit trail)")
 
 
 def _percent(value: float | None) -> str:

@@ -1,9 +1,11 @@
-"""The accountability report: its figures on a small known data set, its scope, its files, the
-EXPORTED event each export writes, a query count that does not grow with the tickets, the API and
-the `export_report` command."""
+"""The accountability report's exports: the period and scope checks, the files' shapes (sections,
+sheets, charts, pages, fonts), formula cells defused, the EXPORTED event each export writes, a query
+count that does not grow with the tickets, the API and the `export_report` command. The figures and
+the ticket rows are checked against a hand-built month in test_figures.py and test_ticket_rows.py."""
 
 import codecs
 import csv
+import hashlib
 import io
 import zipfile
 from datetime import date, datetime, timedelta
@@ -27,7 +29,7 @@ from departments.models import Department, Role
 from tests.factories.tickets import department, staff, ticket_of
 from tickets.audit import ChainBreak, audit_chain_verify
 from tickets.lifecycle import Status
-from tickets.models import AuditEvent, Escalation, EventKind, Feedback, Ticket
+from tickets.models import AuditEvent, Category, Escalation, EventKind, Feedback, Incident, Ticket
 from tickets.reports.figures import (
     accountability_report,
     first_response_missed_q,
@@ -170,60 +172,6 @@ def rows_by_code(report) -> dict:
     return {row.code: row for row in report.rows}
 
 
-def test_a_departments_figures_on_a_known_month(november):
-    report = accountability_report(user=user("auditor"), department_code="BSNL", now=NOW, **NOVEMBER)
-    bsnl = rows_by_code(report)["BSNL"]
-    assert (bsnl.received, bsnl.resolved, bsnl.open_at_end, bsnl.rejected) == (5, 3, 3, 1)
-    # First response: on_time and paused met, late and ignored missed; the rejected one is neither.
-    assert (bsnl.first_response_met, bsnl.first_response_missed, bsnl.first_response_compliance_percent) == (2, 2, 50)
-    # Resolution: on_time met, late and ignored missed; paused stopped its clock before the target.
-    assert (bsnl.resolution_met, bsnl.resolution_missed, bsnl.resolution_compliance_percent) == (1, 2, 33.3)
-    assert bsnl.breached == 2
-    # First responses of 0.5, 1 and 3 hours; resolutions (in November) of 24, 96 and 240 hours.
-    assert (bsnl.first_response_median_hours, bsnl.first_response_p90_hours) == (1.0, 2.6)
-    assert (bsnl.resolution_median_hours, bsnl.resolution_p90_hours) == (96.0, 211.2)
-
-
-def test_escalations_and_feedback_of_the_period(november):
-    report = accountability_report(user=user("auditor"), department_code="BSNL", now=NOW, **NOVEMBER)
-    bsnl = rows_by_code(report)["BSNL"]
-    assert (bsnl.escalations_l1, bsnl.escalations_l2, bsnl.escalations_l3) == (2, 1, 1)
-    assert (bsnl.escalations_acknowledged, bsnl.acknowledge_median_hours, bsnl.appeals) == (2, 1.25, 1)
-    assert (bsnl.feedback_count, bsnl.feedback_average_rating) == (2, 3.0)
-
-
-def test_a_unit_row_counts_its_own_tickets(november):
-    report = accountability_report(user=user("auditor"), department_code="BSNL", now=NOW, **NOVEMBER)
-    kerala = rows_by_code(report)["BSNL_KL"]
-    assert (kerala.level, kerala.received, kerala.resolved, kerala.open_at_end, kerala.rejected) == (
-        "unit",
-        3,
-        2,
-        0,
-        1,
-    )
-    assert (kerala.first_response_compliance_percent, kerala.resolution_compliance_percent) == (50, 50)
-    assert (kerala.first_response_median_hours, kerala.resolution_median_hours) == (2.0, 60.0)
-    assert (kerala.escalations_l1, kerala.escalations_l3, kerala.appeals, kerala.feedback_count) == (1, 1, 1, 2)
-    assert rows_by_code(report)["BSNL_MH"].received == 0  # a unit with nothing still has its row
-
-
-def test_the_total_officers_and_daily_series_of_the_whole_ministry(november):
-    report = accountability_report(user=user("auditor"), department_code=None, now=NOW, **NOVEMBER)
-    total = report.total
-    assert (total.level, total.received, total.resolved, total.open_at_end, total.rejected) == ("total", 6, 4, 3, 1)
-    assert (total.first_response_compliance_percent, total.resolution_compliance_percent) == (60, 50)
-    assert (total.feedback_count, total.feedback_average_rating) == (3, 3.67)
-    assert [(o.username, o.resolved, o.resolution_median_hours) for o in report.officers] == [
-        ("bsnl_officer", 2, 60.0),
-        ("bsnl_supervisor", 1, 240.0),
-        ("posts_officer", 1, 4.0),
-    ]
-    assert len(report.daily) == 30
-    active = {day.day.day: (day.received, day.resolved) for day in report.daily if day.received or day.resolved}
-    assert active == {2: (2, 0), 3: (1, 2), 4: (0, 1), 6: (0, 1), 10: (1, 0), 20: (1, 0), 25: (1, 0)}
-
-
 def test_rows_follow_the_tree_each_department_before_its_units(november):
     report = accountability_report(user=user("auditor"), department_code=None, now=NOW, **NOVEMBER)
     assert [row.code for row in report.rows] == [
@@ -338,8 +286,8 @@ def test_the_report_costs_a_fixed_number_of_queries_whatever_the_tickets(
 ):
     reader = user(username)
     _make_tickets(5, first=0)
-    # The scope, the departments and the ministry's name; five aggregates; the department's code.
-    with django_assert_max_num_queries(9):
+    # The scope, the departments and the ministry's name; six aggregates; the department's code.
+    with django_assert_max_num_queries(10):
         accountability_report(user=reader, department_code=department_code, now=NOW, **NOVEMBER)
     with_five = _queries_of_a_report(reader, department_code)
     _make_tickets(45, first=5)
@@ -352,7 +300,7 @@ def export(fmt: str, *, username: str = "auditor", department_code: str | None =
 
 def test_json_is_the_report_as_a_dict(november):
     result = export("json")
-    body = orjson.loads(result.content)
+    body = orjson.loads(result.read())
     assert (result.content_type, result.filename) == (
         "application/json",
         "accountability-bsnl-2026-11-01-2026-11-30.json",
@@ -377,65 +325,95 @@ def csv_tables(content: bytes) -> dict[str, list[list[str]]]:
 
 def test_csv_is_one_table_per_section_in_utf8_with_a_bom(november):
     result = export("csv")
-    assert result.content.startswith(codecs.BOM_UTF8)
+    assert result.read().startswith(codecs.BOM_UTF8)
     assert result.content_type == "text/csv; charset=utf-8"
-    tables = csv_tables(result.content)
+    tables = csv_tables(result.read())
     assert list(tables) == [
-        "Report",
+        "Summary",
         "Departments",
         "Volume",
         "SLA compliance",
-        "Response times (hours)",
-        "Escalations",
+        "Response times (business hours)",
+        "Escalations and transfers",
         "Feedback",
         "Officers",
         "Daily",
+        "Tickets",
     ]
     volume = tables["Volume"]
-    assert volume[0] == ["Level", "Code", "Received", "Resolved", "Open at end", "Rejected"]
-    assert ["department", "BSNL", "5", "3", "3", "1"] in volume
+    assert volume[0] == [
+        "Level",
+        "Code",
+        "Received",
+        "Resolved",
+        "Resolved within SLA",
+        "Resolved within SLA %",
+        "Open at end",
+        "Rejected",
+    ]
+    assert ["department", "BSNL", "5", "3", "1", "50.0", "3", "1"] in volume  # October's has no target
+    assert len(tables["Tickets"]) == 1 + 5  # the header and a row per ticket received
     assert ["department", "BSNL", "Bharat Sanchar Nigam Ltd", "भारत संचार निगम लिमिटेड"] in tables["Departments"]
     assert len(tables["Daily"]) == 31  # the header and 30 days
 
 
-def test_xlsx_has_a_sheet_per_section_bold_headers_and_a_line_chart(november):
+def test_xlsx_has_the_summary_a_sheet_per_section_the_tickets_and_native_charts(november):
     result = export("xlsx")
-    workbook = openpyxl.load_workbook(io.BytesIO(result.content))
-    assert workbook.sheetnames == [table.title for table in report_tables(result.report)]
+    workbook = openpyxl.load_workbook(io.BytesIO(result.read()))
+    assert workbook.sheetnames == [table.title for table in report_tables(result.report)] + ["Tickets"]
+    assert workbook["Summary"]["A12"].value == "Received"
+    assert workbook["Summary"]["B12"].value == 5
     volume = workbook["Volume"]
-    assert [cell.value for cell in volume[1]] == ["Level", "Code", "Received", "Resolved", "Open at end", "Rejected"]
+    assert [cell.value for cell in volume[1]][:4] == ["Level", "Code", "Received", "Resolved"]
     assert all(cell.font.bold for cell in volume[1])
     assert volume.column_dimensions["A"].width > 0
-    assert ["department", "BSNL", 5, 3, 3, 1] in [list(row) for row in volume.iter_rows(min_row=2, values_only=True)]
+    assert ["department", "BSNL", 5, 3, 1, 50, 3, 1] in [
+        list(row) for row in volume.iter_rows(min_row=2, values_only=True)
+    ]
     assert workbook["Daily"]["A2"].value.date() == date(2026, 11, 1)
-    with zipfile.ZipFile(io.BytesIO(result.content)) as archive:
-        charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
-        assert len(charts) == 1
-        assert b"lineChart" in archive.read(charts[0])
+    assert workbook["Tickets"].max_row == 1 + 5
+    with zipfile.ZipFile(io.BytesIO(result.read())) as archive:
+        charts = [archive.read(name) for name in archive.namelist() if name.startswith("xl/charts/chart")]
+    assert len(charts) == 2
+    assert any(b"lineChart" in chart for chart in charts)
+    assert any(b"barChart" in chart for chart in charts)
 
 
 @pytest.fixture
 def formula_names(november):
-    """A unit and an officer whose names a spreadsheet would run as formulas."""
+    """A unit, an officer, a category, an incident and an assignee whose names a spreadsheet would
+    run as formulas, on the tickets' rows too."""
     Department.objects.filter(code="BSNL_KL").update(name_en="=1+1", name_hi="@SUM(1,2)")
     User.objects.filter(username="bsnl_officer").update(display_name='+HYPERLINK("http://x")')
+    category = Category.objects.create(code="formula", name_en="=cmd|' /C calc'!A0", name_hi="=2+3")
+    incident = Incident.objects.create(title='=HYPERLINK("http://x","click")', department=department("BSNL"))
+    assignee = staff("BSNL", Role.OFFICER, username="-officer")
+    Ticket.objects.filter(pk=november["on_time"].pk).update(category=category, incident=incident)
+    Ticket.objects.filter(pk=november["late"].pk).update(assigned_to=assignee)
     return november
 
 
 def test_csv_writes_formula_like_names_as_text(formula_names):
-    tables = csv_tables(export("csv").content)
+    tables = csv_tables(export("csv").read())
     assert ["unit", "BSNL_KL", "'=1+1", "'@SUM(1,2)"] in tables["Departments"]
     assert any(row[1].startswith("'+HYPERLINK(") for row in tables["Officers"][1:])
+    _header, *tickets = tables["Tickets"]
+    cells = {cell for row in tickets for cell in row}
+    assert {"'=cmd|' /C calc'!A0", '\'=HYPERLINK("http://x","click")', "'-officer"} <= cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
 
 
 def test_xlsx_writes_formula_like_names_as_string_cells(formula_names):
-    workbook = openpyxl.load_workbook(io.BytesIO(export("xlsx").content))
+    workbook = openpyxl.load_workbook(io.BytesIO(export("xlsx").read()))
     cells = {cell.value: cell for row in workbook["Departments"].iter_rows(min_row=2) for cell in row}
     assert cells["=1+1"].data_type == "s"
     assert cells["@SUM(1,2)"].data_type == "s"
     names = [row[1] for row in workbook["Officers"].iter_rows(min_row=2)]
     assert any(cell.value.startswith("+HYPERLINK(") and cell.data_type == "s" for cell in names)
-    with zipfile.ZipFile(io.BytesIO(export("xlsx").content)) as archive:
+    tickets = {cell.value: cell for row in workbook["Tickets"].iter_rows(min_row=2) for cell in row}
+    assert tickets["=cmd|' /C calc'!A0"].data_type == "s"
+    assert tickets['=HYPERLINK("http://x","click")'].data_type == "s"
+    with zipfile.ZipFile(io.BytesIO(export("xlsx").read())) as archive:
         sheets = b"".join(archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/"))
     assert b"<f>" not in sheets  # no formula anywhere in the workbook
 
@@ -444,19 +422,28 @@ def pdf_pages(content: bytes) -> int:
     return content.count(b"/Type /Page") - content.count(b"/Type /Pages")
 
 
-def test_pdf_is_an_a4_document_with_pages(november):
+def test_pdf_is_an_a4_document_with_pages_and_an_appendix_of_rows(november):
     result = export("pdf")
-    assert result.content.startswith(b"%PDF")
-    assert result.content.rstrip().endswith(b"%%EOF")
+    assert result.read().startswith(b"%PDF")
+    assert result.read().rstrip().endswith(b"%%EOF")
     assert result.content_type == "application/pdf"
-    assert pdf_pages(result.content) >= 1
-    assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in result.content  # A4, in points
+    assert pdf_pages(result.read()) >= 1
+    assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in result.read()  # A4, in points
+    assert b"/MediaBox [ 0 0 841.8898 595.2756 ]" in result.read()  # the appendix, landscape
+    assert result.ticket_rows == 5
 
 
-def test_pdf_embeds_a_devanagari_font_when_the_machine_has_one(november):
-    if devanagari_font() is None:
-        pytest.skip("no Devanagari font (with shaping) on this machine")
-    assert b"Devanagari" in export("pdf").content
+def test_a_big_pdf_says_where_the_rows_are_instead(november, monkeypatch):
+    monkeypatch.setattr("tickets.reports.render_pdf.PDF_TICKET_ROWS_MAX", 4)
+    result = export("pdf")
+    assert result.ticket_rows == 0
+    assert b"/MediaBox [ 0 0 841.8898 595.2756 ]" not in result.read()  # no appendix
+
+
+def test_pdf_embeds_a_devanagari_font(november):
+    # `make setup` and `make test` install fonts-noto-core (scripts/fonts.sh), CI included.
+    assert devanagari_font() is not None, "no Devanagari font: run scripts/fonts.sh (apt-get install fonts-noto-core)"
+    assert b"Devanagari" in export("pdf").read()
 
 
 def test_pdf_falls_back_to_english_names_without_the_font(november):
@@ -470,7 +457,7 @@ def test_pdf_falls_back_to_english_names_without_the_font(november):
 def test_a_pdf_of_a_whole_year_has_several_pages(november):
     content = report_export(
         user=user("admin"), department_code=None, start=date(2026, 1, 1), end=date(2026, 12, 31), fmt="pdf"
-    ).content
+    ).read()
     assert pdf_pages(content) >= 3
 
 
@@ -488,10 +475,11 @@ def test_each_export_writes_an_exported_event_and_the_chain_holds(november, fmt)
         "department": "BSNL",
         "start": "2026-11-01",
         "end": "2026-11-30",
-        "rows": {"scopes": 5, "officers": 2, "days": 30},
+        "rows": {"scopes": 5, "officers": 2, "days": 30, "tickets": 5},
         "received": 5,
         "filename": result.filename,
-        "bytes": len(result.content),
+        "bytes": len(result.read()),
+        "sha256": hashlib.sha256(result.read()).hexdigest(),
     }
     assert not [step for step in audit_chain_verify() if isinstance(step, ChainBreak)]
 
@@ -518,7 +506,9 @@ def test_the_api_answers_json_by_default(november, client_for):
     response = client_for(user("auditor")).get(REPORT_URL, NOVEMBER_QUERY)
     assert (response.status_code, response["Content-Type"]) == (200, "application/json")
     assert "Content-Disposition" not in response
-    assert response.json()["rows"][1]["code"] == "BSNL"
+    body = orjson.loads(b"".join(response.streaming_content))
+    assert body["rows"][1]["code"] == "BSNL"
+    assert len(body["tickets"]) == 5
 
 
 @pytest.mark.parametrize("fmt", FILE_TYPES)
@@ -601,10 +591,12 @@ def test_the_command_writes_the_file_and_prints_a_summary(november, tmp_path):
         *("--output", str(output), "--as", "auditor"),
         stdout=out,
     )
-    assert openpyxl.load_workbook(output).sheetnames[0] == "Report"  # the format read off the extension
+    assert openpyxl.load_workbook(output).sheetnames[0] == "Summary"  # the format read off the extension
     summary = out.getvalue()
     assert "received 5, resolved 3, open at end 3" in summary
     assert "5 departments and units, 2 officers, 30 days" in summary
+    assert "5 ticket rows" in summary
+    assert hashlib.sha256(output.read_bytes()).hexdigest() in summary
     assert AuditEvent.objects.filter(kind=EventKind.EXPORTED, actor=user("auditor")).count() == 1
 
 
