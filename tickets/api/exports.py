@@ -20,7 +20,7 @@ from tickets.exports.files import EXPORT_CONTENT_TYPES, export_file_response
 from tickets.exports.models import ExportFormat, ExportJob, ExportState
 from tickets.exports.selectors import export_get, export_list_mine
 from tickets.exports.services import export_download_name, export_file_check, export_request
-from tickets.reports.figures import (
+from tickets.reports.scope import (
     EARLIEST_DATE,
     LATEST_DATE,
     MAX_PERIOD_DAYS,

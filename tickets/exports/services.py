@@ -36,7 +36,7 @@ from tickets.exports.files import (
 )
 from tickets.exports.models import ExportFormat, ExportJob, ExportState
 from tickets.exports.selectors import export_active_count
-from tickets.reports.figures import ReportDepartmentNotFound, ReportForbidden, ReportInputInvalid
+from tickets.reports.scope import ReportDepartmentNotFound, ReportForbidden, ReportInputInvalid
 from tickets.reports.writer import report_file_write, report_ticket_count
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.exports.models import ExportFormat
-from tickets.reports.figures import REPORT_TIMEZONE, report_period_errors
+from tickets.reports.scope import REPORT_TIMEZONE, report_period_errors
 
 ALL_DEPARTMENTS = ""
 FORMAT_LABELS = {

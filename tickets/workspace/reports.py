@@ -18,7 +18,8 @@ from tickets.exports.files import export_file_response
 from tickets.exports.models import ExportState
 from tickets.exports.selectors import ACTIVE_STATES, export_get, export_list_mine
 from tickets.exports.services import export_download_name, export_file_check, export_request
-from tickets.reports.figures import NOT_A_REPORTER, REPORTING_ROLES, accountability_report
+from tickets.reports.figures import accountability_report
+from tickets.reports.scope import NOT_A_REPORTER, REPORTING_ROLES
 from tickets.workspace.forms import form_add_service_error
 from tickets.workspace.http import id_param, is_htmx, staff_login_required
 from tickets.workspace.report_forms import ReportExportForm, ReportScopeForm, default_period

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from accounts.services import api_token_issue
 from tests.factories.exports import NOVEMBER, bsnl_tickets
 from tickets.exports.models import ExportJob, ExportState
-from tickets.reports.figures import MAX_PERIOD_DAYS
+from tickets.reports.scope import MAX_PERIOD_DAYS
 
 pytestmark = pytest.mark.django_db
 
