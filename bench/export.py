@@ -5,10 +5,14 @@
     .venv/bin/python bench/export.py --tickets 100000         # a quicker look
     .venv/bin/python bench/export.py --formats csv,xlsx       # some formats only
     .venv/bin/python bench/export.py --database seva_bench_x  # another database on DATABASE_URL's server
+    BENCH_EXPORT_DATABASE=seva_bench_x .venv/bin/python bench/export.py
 
-The tickets are bench/pages.py's (its generator, and its database `seva_bench_pages` unless told:
-three months of tickets over the seed departments and units, built once and reused while its size
-and shape match). The period is the year to today, which holds every one of them.
+The tickets are bench/report_rows.py's (its generator, into this bench's own database,
+`seva_bench_export` unless told): a year (2025) of tickets over the seed's departments and units
+with every kind of hop (assignments, transfers, escalations, replies, ratings) and their business
+times filled, built once and reused while its size matches. bench/pages.py's three months of
+tickets would do for the count, but they have few hops and no business times (each export would
+first fill some, and time that). The period is the whole of 2025.
 
 Each format is built in a fresh child process by the export job's own code (export_request, then
 export_build: the report's checks, report_file_write, the counting and hashing writer, the atomic
@@ -66,30 +70,26 @@ def _peak_mb() -> float:
 
 
 def _period():
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
+    import report_rows
 
-    from django.utils import timezone
-
-    today = timezone.localtime(timezone.now(), ZoneInfo("Asia/Kolkata")).date()
-    return today - timedelta(days=365), today
+    return report_rows.YEAR
 
 
 def prepare(count: int) -> dict:
-    """Migrate, seed and fill (bench/pages.py's generator) unless the database already holds them."""
+    """Migrate, seed and fill (bench/report_rows.py's generator) unless the database holds them."""
     _setup()
-    import pages
+    import report_rows
     from django.core.management import call_command
 
     from departments.seed import seed_demo
 
     call_command("migrate", verbosity=0)
     seed_demo(password="bench-password-1")
-    if pages._filled(count):
+    if report_rows._filled(count):
         _progress(f"reusing the {count:,} tickets already built")
         return {"fill_seconds": 0.0}
-    _progress(f"building {count:,} tickets with bench/pages.py's generator ...")
-    return {"fill_seconds": round(pages._fill(count), 1)}
+    _progress(f"building {count:,} tickets with bench/report_rows.py's generator ...")
+    return {"fill_seconds": round(report_rows._fill(count), 1)}
 
 
 def build_one(fmt: str, media: str) -> dict:
@@ -174,8 +174,8 @@ def main() -> None:
     parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, of csv, xlsx, pdf, json")
     parser.add_argument(
         "--database",
-        default=os.environ.get("BENCH_PAGES_DATABASE", "seva_bench_pages"),
-        help="database name on DATABASE_URL's server (env BENCH_PAGES_DATABASE); bench/pages.py's by default",
+        default=os.environ.get("BENCH_EXPORT_DATABASE", "seva_bench_export"),
+        help="database name on DATABASE_URL's server (env BENCH_EXPORT_DATABASE)",
     )
     parser.add_argument("--timeout", type=float, default=3600, help="seconds one format may take")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
@@ -202,7 +202,7 @@ def main() -> None:
     subprocess.run([sys.executable, str(ROOT / "scripts" / "createdb.py")], env=env, check=True)
     shape = _child(["--prepare", "--tickets", str(args.tickets)], env, timeout=None)
     built = f"built in {shape['fill_seconds']} s" if shape["fill_seconds"] else "reused"
-    print(f"database {args.database}: {args.tickets:,} tickets ({built}); period: the year to today")
+    print(f"database {args.database}: {args.tickets:,} tickets ({built}); period: the whole of 2025")
     print(
         f"goals: CSV at least {GOAL_CSV_ROWS_PER_SECOND:,} rows/s; "
         f"peak memory under {GOAL_PEAK_MB} MB (building process)\n"
