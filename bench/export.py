@@ -133,7 +133,7 @@ def build_one(fmt: str, media: str) -> dict:
 
 
 def copy_baseline(path: str) -> dict:
-    """PostgreSQL's COPY of the year's tickets to a CSV file, streamed."""
+    """PostgreSQL's COPY of the period's tickets (India's dates, as the report's) to a CSV file, streamed."""
     _setup()
     from django.db import connection
 
@@ -142,8 +142,9 @@ def copy_baseline(path: str) -> dict:
     rows = 0
     with connection.cursor() as cursor, open(path, "wb") as out:  # noqa: PTH123
         copy_sql = (
-            "COPY (SELECT * FROM tickets_ticket WHERE created_at >= %s::date AND created_at < %s::date + 1 "
-            "ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)"
+            "COPY (SELECT * FROM tickets_ticket WHERE created_at >= %s::date::timestamp AT TIME ZONE 'Asia/Kolkata' "
+            "AND created_at < (%s::date + 1)::timestamp AT TIME ZONE 'Asia/Kolkata' ORDER BY id) "
+            "TO STDOUT WITH (FORMAT csv, HEADER)"
         )
         with cursor.cursor.copy(copy_sql, [start, end]) as copy:
             for block in copy:
