@@ -64,6 +64,10 @@ class TicketsConfig(AppConfig):
         signals.two_factor_enrolled.connect(_on_two_factor_enrolled, dispatch_uid="tickets.audit.otp_enrolled")
         # Intake kicks automatic assignment through this hook: services never import the tasks.
         from tickets.services.assignment import auto_assign_register
-        from tickets.tasks import auto_assign_task
+        from tickets.tasks import auto_assign_task, export_build_task
 
         auto_assign_register(enqueue=auto_assign_task.delay)
+        # Big report exports are built by a worker, enqueued the same way.
+        from tickets.exports.services import export_build_register
+
+        export_build_register(enqueue=export_build_task.delay)

@@ -730,3 +730,7 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Declared in their own module (tickets.exports), registered with the app here.
+from tickets.exports.models import ExportJob  # noqa: E402, F401

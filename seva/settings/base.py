@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
         "TicketPriorityEnum": "tickets.lifecycle.Priority",
         "RoleEnum": "departments.models.Role",
         "IncidentStatusEnum": "tickets.models.IncidentStatus",
+        "ReportExportFormatEnum": "tickets.exports.models.ExportFormat",
+        "ReportExportStateEnum": "tickets.exports.models.ExportState",
     },
 }
 
@@ -265,10 +267,20 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 30.0},
     },
     "auto-assign": {"task": "tickets.tasks.auto_assign_task", "schedule": 60.0, "options": {"expires": 60.0}},
+    # Report exports older than SEVA_EXPORT_RETENTION_DAYS lose their files.
+    "exports-expire": {"task": "tickets.tasks.exports_expire_task", "schedule": 3600.0, "options": {"expires": 600.0}},
 }
 # Automatic assignment never gives an officer more open tickets than this, unless their department
 # (or one above it) sets its own number (Department.max_open_per_officer).
 SEVA_MAX_OPEN_PER_OFFICER = env.int("SEVA_MAX_OPEN_PER_OFFICER", default=25)
+
+# Report exports (tickets.exports): files under MEDIA_ROOT/exports/, never served by URL, only
+# through the download views that check who asks. A report of at most SEVA_EXPORT_INLINE_MAX_ROWS
+# tickets is built in the request; a bigger one by a worker, within SEVA_EXPORT_TIME_LIMIT_MINUTES.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+SEVA_EXPORT_INLINE_MAX_ROWS = env.int("SEVA_EXPORT_INLINE_MAX_ROWS", default=2000)
+SEVA_EXPORT_RETENTION_DAYS = env.int("SEVA_EXPORT_RETENTION_DAYS", default=7)
+SEVA_EXPORT_TIME_LIMIT_MINUTES = env.int("SEVA_EXPORT_TIME_LIMIT_MINUTES", default=120)
 
 # X API. With no bearer token the tweet source is the built-in simulator / fake X API.
 X_API_BASE_URL = env("X_API_BASE_URL", default="http://127.0.0.1:8765")

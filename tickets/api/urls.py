@@ -13,6 +13,7 @@ from tickets.api.actions import (
 )
 from tickets.api.canned_responses import CannedResponseCreateApi, CannedResponseListApi, CannedResponseUpdateApi
 from tickets.api.escalations import EscalationAcknowledgeApi, EscalationListApi
+from tickets.api.exports import ReportExportDetailApi, ReportExportFileApi, ReportExportListCreateApi
 from tickets.api.incidents import (
     IncidentDetailApi,
     IncidentListApi,
@@ -71,4 +72,7 @@ urlpatterns = [
     path("dashboard/summary/", DashboardSummaryApi.as_view(), name="dashboard-summary"),
     path("public/status/<str:number>/", PublicTicketStatusApi.as_view(), name="public-ticket-status"),
     path("reports/accountability/", AccountabilityReportApi.as_view(), name="report-accountability"),
+    path("reports/exports/", ReportExportListCreateApi.as_view(), name="report-export-list"),
+    path("reports/exports/<str:export_id>/", ReportExportDetailApi.as_view(), name="report-export-detail"),
+    path("reports/exports/<str:export_id>/file/", ReportExportFileApi.as_view(), name="report-export-file"),
 ]

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts.views import StaffLoginView, StaffPasswordChangeDoneView, StaffPasswordChangeView
-from tickets.workspace import actions, escalations, incidents, queue_actions, views
+from tickets.workspace import actions, escalations, incidents, queue_actions, reports, views
 from tickets.workspace.http import staff_login_required
 
 app_name = "workspace"
@@ -58,6 +58,11 @@ urlpatterns = [
     path("escalations/<int:escalation_id>/note/", escalations.escalation_note_view, name="escalation-note"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("duty/", views.duty_set, name="duty"),
+    # The accountability report: its figures, exports built in the background, their files.
+    path("reports/", reports.reports, name="reports"),
+    path("reports/exports/", reports.report_exports, name="report-exports"),
+    path("reports/exports/new/", reports.report_export, name="report-export"),
+    path("reports/exports/<str:export_id>/file/", reports.report_export_file, name="report-export-file"),
     path("incidents/", incidents.incidents, name="incidents"),
     path("incidents/put/", incidents.incident_bulk, name="incident-bulk"),
     path("incidents/<int:incident_id>/", incidents.incident_detail, name="incident"),
