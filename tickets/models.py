@@ -503,6 +503,8 @@ class Escalation(models.Model):
                 name="escalation_open_queue",
                 condition=Q(acknowledged_at__isnull=True),
             ),
+            # The dashboard's escalations and appeals of a period.
+            models.Index(fields=["raised_at"], name="escalation_raised_at"),
         ]
 
     def __str__(self) -> str:
@@ -538,6 +540,8 @@ class Feedback(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5")
         ]
+        # The dashboard's ratings of a period.
+        indexes = [models.Index(fields=["created_at"], name="feedback_created_at")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.rating}"
@@ -704,3 +708,41 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DashboardRollup(models.Model):
+    """The dashboard's counts per hour of India's clock, department, unit and category: tickets
+    received (created in the hour), resolved (resolved in it), and due (their resolution target in
+    it; rejected tickets have none to meet), of which met (resolved by the target) and waiting (still
+    unresolved, the clock paused on the citizen before the target). Kept by statement-level triggers
+    on tickets_ticket (migration 0016), so every writer (the intake's bulk SQL, the SLA sweep, the
+    services, a bench's INSERT ... SELECT) keeps it exact and at once; Django never writes it."""
+
+    hour = models.DateTimeField()
+    department = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+", db_index=False
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+", db_index=False
+    )
+    received = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    due_met = models.IntegerField(default=0)
+    due_waiting = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index every dashboard read goes through: a period is a range of hours.
+            models.UniqueConstraint(
+                fields=["hour", "department", "unit", "category"],
+                name="dashboard_rollup_key",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.department_id}/{self.unit_id}/{self.category_id}"

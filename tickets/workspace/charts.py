@@ -62,6 +62,7 @@ class Bar:
     label: str
     fill: str = "#0b4f8a"
     key: str = ""
+    href: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,3 +204,58 @@ def status_by_department_chart(
         ticks=ticks,
         axis_y=axis_y,
     )
+
+
+# One axis label a day on the week's chart.
+HOURS_PER_LABEL = 24
+
+
+def week_volume_chart(volume: list, *, links: list[str], height: int = 240) -> ColumnChart:
+    """Tickets received per hour over seven days (tickets.dashboard.figures.HourCount), oldest left,
+    each bar linking to its hour's tickets; a label at each of India's midnights."""
+    left, right, top, bottom = 40.0, CHART_WIDTH - 12.0, 14.0, height - 30.0
+    peak = max((row.received for row in volume), default=0)
+    scale_max = nice_axis_max(peak)
+    slot = (right - left) / max(len(volume), 1)
+    bars, labels = [], []
+    for index, (row, href) in enumerate(zip(volume, links, strict=True)):
+        bar_height = (bottom - top) * row.received / scale_max
+        x = left + index * slot
+        bars.append(
+            Bar(
+                x=round(x, 2),
+                y=round(bottom - bar_height, 2),
+                width=round(max(slot * 0.8, 0.5), 2),
+                height=round(bar_height, 2),
+                value=row.received,
+                label=f"{row.hour:%d/%m %H}:00",
+                href=href,
+            )
+        )
+        if row.hour.hour == 0:
+            labels.append(AxisLabel(x=round(x, 2), y=bottom + 18, text=f"{row.hour:%d/%m}"))
+    return ColumnChart(
+        width=CHART_WIDTH,
+        height=height,
+        left=left,
+        right=right,
+        top=top,
+        bottom=bottom,
+        bars=bars,
+        ticks=_ticks(scale_max, bottom, top),
+        labels=labels,
+        total=sum(row.received for row in volume),
+        peak=peak,
+    )
+
+
+# The map's fills, lightest (fewest open tickets) to darkest; a state with none of the user's units is
+# grey. Each region also says its figure in words (its title, and the table behind the map).
+MAP_FILLS = ["#dbe9f6", "#a9cbe8", "#6aa3d5", "#2f78b8", "#0b4f8a"]
+MAP_NO_UNIT = "#eef0f2"
+
+
+def map_fill(value: int, peak: int) -> str:
+    if peak <= 0:
+        return MAP_FILLS[0]
+    return MAP_FILLS[min(len(MAP_FILLS) - 1, (len(MAP_FILLS) * value) // (peak + 1))]

@@ -1,0 +1,150 @@
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+# The dashboard's rollup (tickets.models.DashboardRollup), kept by statement-level triggers on
+# tickets_ticket: each INSERT, UPDATE or DELETE statement adds its rows' counts (+1 for the new rows,
+# -1 for the old ones, so an update that changes nothing counted cancels out and writes nothing) in one
+# upsert, in key order (concurrent writers lock rows in one order). Why triggers, not the services:
+# tickets are written by bulk SQL (the intake, the SLA sweep, auto-close, incidents) as well as by the
+# ORM, and a trigger is the one place no writer can miss (the search document of 0014 is kept the same
+# way). Hours are India's (Asia/Kolkata, the app's TIME_ZONE): an India day is 24 of them.
+
+ROLLUP_SQL = """
+INSERT INTO tickets_dashboardrollup AS r
+       (hour, department_id, unit_id, category_id, received, resolved, due, due_met, due_waiting)
+SELECT d.hour, t.department_id, t.unit_id, t.category_id,
+       sum(t.sign * d.received), sum(t.sign * d.resolved), sum(t.sign * d.due),
+       sum(t.sign * d.due_met), sum(t.sign * d.due_waiting)
+  FROM (%(changes)s) AS t
+ CROSS JOIN LATERAL (VALUES
+       (date_trunc('hour', t.created_at, 'Asia/Kolkata'), 1, 0, 0, 0, 0),
+       (date_trunc('hour', t.resolved_at, 'Asia/Kolkata'), 0, 1, 0, 0, 0),
+       (CASE WHEN t.status <> 'rejected' THEN date_trunc('hour', t.resolution_due_at, 'Asia/Kolkata') END, 0, 0, 1,
+        CASE WHEN t.resolved_at <= t.resolution_due_at THEN 1 ELSE 0 END,
+        CASE WHEN t.resolved_at IS NULL AND t.sla_paused_at <= t.resolution_due_at THEN 1 ELSE 0 END)
+ ) AS d(hour, received, resolved, due, due_met, due_waiting)
+ WHERE d.hour IS NOT NULL
+ GROUP BY 1, 2, 3, 4
+HAVING sum(t.sign * d.received) <> 0 OR sum(t.sign * d.resolved) <> 0 OR sum(t.sign * d.due) <> 0
+    OR sum(t.sign * d.due_met) <> 0 OR sum(t.sign * d.due_waiting) <> 0
+ ORDER BY 1, 2, 3, 4
+    ON CONFLICT (hour, department_id, unit_id, category_id) DO UPDATE
+   SET received = r.received + EXCLUDED.received, resolved = r.resolved + EXCLUDED.resolved,
+       due = r.due + EXCLUDED.due, due_met = r.due_met + EXCLUDED.due_met,
+       due_waiting = r.due_waiting + EXCLUDED.due_waiting
+"""
+COLUMNS = "department_id, unit_id, category_id, status, created_at, resolved_at, resolution_due_at, sla_paused_at"
+
+TRIGGERS = """
+CREATE FUNCTION tickets_dashboard_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+{insert};
+    RETURN NULL;
+END $$;
+CREATE FUNCTION tickets_dashboard_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+{update};
+    RETURN NULL;
+END $$;
+CREATE FUNCTION tickets_dashboard_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+{delete};
+    RETURN NULL;
+END $$;
+CREATE TRIGGER tickets_dashboard_rollup_insert AFTER INSERT ON tickets_ticket
+    REFERENCING NEW TABLE AS rollup_new FOR EACH STATEMENT EXECUTE FUNCTION tickets_dashboard_rollup_insert();
+CREATE TRIGGER tickets_dashboard_rollup_update AFTER UPDATE ON tickets_ticket
+    REFERENCING NEW TABLE AS rollup_new OLD TABLE AS rollup_old
+    FOR EACH STATEMENT EXECUTE FUNCTION tickets_dashboard_rollup_update();
+CREATE TRIGGER tickets_dashboard_rollup_delete AFTER DELETE ON tickets_ticket
+    REFERENCING OLD TABLE AS rollup_old FOR EACH STATEMENT EXECUTE FUNCTION tickets_dashboard_rollup_delete();
+""".format(
+    insert=ROLLUP_SQL % {"changes": f"SELECT 1 AS sign, {COLUMNS} FROM rollup_new"},
+    update=ROLLUP_SQL
+    % {"changes": f"SELECT 1 AS sign, {COLUMNS} FROM rollup_new UNION ALL SELECT -1, {COLUMNS} FROM rollup_old"},
+    delete=ROLLUP_SQL % {"changes": f"SELECT -1 AS sign, {COLUMNS} FROM rollup_old"},
+)
+# The tickets already there, counted once.
+BACKFILL = ROLLUP_SQL % {"changes": f"SELECT 1 AS sign, {COLUMNS} FROM tickets_ticket"}
+DROP = """
+DROP TRIGGER tickets_dashboard_rollup_insert ON tickets_ticket;
+DROP TRIGGER tickets_dashboard_rollup_update ON tickets_ticket;
+DROP TRIGGER tickets_dashboard_rollup_delete ON tickets_ticket;
+DROP FUNCTION tickets_dashboard_rollup_insert();
+DROP FUNCTION tickets_dashboard_rollup_update();
+DROP FUNCTION tickets_dashboard_rollup_delete();
+"""
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("departments", "0006_state_code"),
+        ("tickets", "0014_queue_urgency_search_saved_filters"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="DashboardRollup",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("hour", models.DateTimeField()),
+                ("received", models.IntegerField(default=0)),
+                ("resolved", models.IntegerField(default=0)),
+                ("due", models.IntegerField(default=0)),
+                ("due_met", models.IntegerField(default=0)),
+                ("due_waiting", models.IntegerField(default=0)),
+            ],
+        ),
+        migrations.AddIndex(
+            model_name="escalation",
+            index=models.Index(fields=["raised_at"], name="escalation_raised_at"),
+        ),
+        migrations.AddIndex(
+            model_name="feedback",
+            index=models.Index(fields=["created_at"], name="feedback_created_at"),
+        ),
+        migrations.AddField(
+            model_name="dashboardrollup",
+            name="category",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="tickets.category",
+            ),
+        ),
+        migrations.AddField(
+            model_name="dashboardrollup",
+            name="department",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="departments.department",
+            ),
+        ),
+        migrations.AddField(
+            model_name="dashboardrollup",
+            name="unit",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="departments.department",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="dashboardrollup",
+            constraint=models.UniqueConstraint(
+                fields=("hour", "department", "unit", "category"), name="dashboard_rollup_key", nulls_distinct=False
+            ),
+        ),
+        migrations.RunSQL(TRIGGERS + BACKFILL, DROP + "DELETE FROM tickets_dashboardrollup;"),
+    ]
