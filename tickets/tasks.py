@@ -5,6 +5,7 @@ from celery import shared_task
 from tickets.services.assignment import tickets_auto_assign
 from tickets.services.auto_close import tickets_close_resolved
 from tickets.services.sla_sweep import sla_sweep
+from tickets.sla.business_times import ticket_business_times_fill
 
 
 @shared_task(ignore_result=True)
@@ -25,3 +26,9 @@ def auto_assign_task(department_ids: list[int] | None = None) -> int:
     """Beat, every minute, for every department (None); enqueued by intake for its new tickets'
     departments and units. A redelivered run finds those tickets assigned and gives out nothing twice."""
     return tickets_auto_assign(department_ids=department_ids)
+
+
+@shared_task(ignore_result=True)
+def business_times_fill_task() -> int:
+    """Beat, every 30 seconds: the business times of tickets answered or resolved since."""
+    return ticket_business_times_fill()

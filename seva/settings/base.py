@@ -259,6 +259,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "close-resolved": {"task": "tickets.tasks.close_resolved_task", "schedule": 3600.0, "options": {"expires": 600.0}},
     # Automatic assignment also runs at intake; this gives out what is still waiting (an officer came
     # on duty, a ticket left an incident or was reopened, a kick was lost).
+    "business-times": {
+        "task": "tickets.tasks.business_times_fill_task",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
+    },
     "auto-assign": {"task": "tickets.tasks.auto_assign_task", "schedule": 60.0, "options": {"expires": 60.0}},
 }
 # Automatic assignment never gives an officer more open tickets than this, unless their department
