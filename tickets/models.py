@@ -772,3 +772,39 @@ class DashboardRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H}h {self.department_id}/{self.unit_id}/{self.category_id}"
+
+
+class DashboardDuration(models.Model):
+    """How many tickets took how long, in business time, per India day, department and unit: to the
+    first response (by the day of the response) and to resolution (by the day resolved). A histogram,
+    since percentiles cannot be summed: bucket b holds times whose minutes m satisfy
+    floor(40 * ln(1 + m)) = b, so a percentile read from it is within 1.3% of the exact one
+    (tickets.dashboard.figures.bucket_minutes). Kept by the triggers of DashboardRollup (migration
+    0016), from the business seconds ticket_business_times_fill writes."""
+
+    class Measure(models.IntegerChoices):
+        FIRST_RESPONSE = 1, _("first response")
+        RESOLUTION = 2, _("resolution")
+
+    day = models.DateField()
+    department = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+", db_index=False
+    )
+    measure = models.PositiveSmallIntegerField(choices=Measure.choices)
+    bucket = models.PositiveSmallIntegerField()
+    tickets = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "department", "unit", "measure", "bucket"],
+                name="dashboard_duration_key",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.department_id}/{self.unit_id} {self.measure}:{self.bucket}={self.tickets}"

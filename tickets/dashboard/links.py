@@ -53,6 +53,12 @@ def resolved(period: Period, scope: Scope = None) -> str:
     )
 
 
+def responded(period: Period) -> str:
+    return queue_link(
+        {"status": ANY_STATUS, "responded_after": _iso(period.start), "responded_before": _iso(period.end)}
+    )
+
+
 def open_now(scope: Scope = None) -> str:
     return queue_link(_scope(scope))
 

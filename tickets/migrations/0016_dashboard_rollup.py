@@ -34,22 +34,51 @@ HAVING sum(t.sign * d.received) <> 0 OR sum(t.sign * d.resolved) <> 0 OR sum(t.s
        due = r.due + EXCLUDED.due, due_met = r.due_met + EXCLUDED.due_met,
        due_waiting = r.due_waiting + EXCLUDED.due_waiting
 """
-COLUMNS = "department_id, unit_id, category_id, status, created_at, resolved_at, resolution_due_at, sla_paused_at"
+# Business times (tickets.models.DashboardDuration): one histogram bucket per ticket and measure, by
+# the India day of the response or the resolution; floor(40 * ln(1 + minutes)) keeps each bucket
+# within 1.3% of the times it holds.
+DURATION_SQL = """
+INSERT INTO tickets_dashboardduration AS r (day, department_id, unit_id, measure, bucket, tickets)
+SELECT d.day, t.department_id, t.unit_id, d.measure, d.bucket, sum(t.sign)
+  FROM (%(changes)s) AS t
+ CROSS JOIN LATERAL (VALUES
+       ((t.first_responded_at AT TIME ZONE 'Asia/Kolkata')::date, 1,
+        floor(40 * ln(1 + t.first_response_business_seconds / 60.0))::int),
+       ((t.resolved_at AT TIME ZONE 'Asia/Kolkata')::date, 2,
+        floor(40 * ln(1 + t.resolution_business_seconds / 60.0))::int)
+ ) AS d(day, measure, bucket)
+ WHERE d.bucket IS NOT NULL AND d.day IS NOT NULL
+ GROUP BY 1, 2, 3, 4, 5
+HAVING sum(t.sign) <> 0
+ ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (day, department_id, unit_id, measure, bucket) DO UPDATE SET tickets = r.tickets + EXCLUDED.tickets"""
+COLUMNS = (
+    "department_id, unit_id, category_id, status, created_at, resolved_at, resolution_due_at, sla_paused_at, "
+    "first_responded_at, first_response_business_seconds, resolution_business_seconds"
+)
+CHANGES = {
+    "insert": f"SELECT 1 AS sign, {COLUMNS} FROM rollup_new",  # noqa: S608 - constants  # nosec B608
+    "update": f"SELECT 1 AS sign, {COLUMNS} FROM rollup_new UNION ALL SELECT -1, {COLUMNS} FROM rollup_old",  # noqa: S608  # nosec B608
+    "delete": f"SELECT -1 AS sign, {COLUMNS} FROM rollup_old",  # noqa: S608 - constants  # nosec B608
+}
 
 TRIGGERS = """
 CREATE FUNCTION tickets_dashboard_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 {insert};
+{insert_durations};
     RETURN NULL;
 END $$;
 CREATE FUNCTION tickets_dashboard_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 {update};
+{update_durations};
     RETURN NULL;
 END $$;
 CREATE FUNCTION tickets_dashboard_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 {delete};
+{delete_durations};
     RETURN NULL;
 END $$;
 CREATE TRIGGER tickets_dashboard_rollup_insert AFTER INSERT ON tickets_ticket
@@ -60,13 +89,15 @@ CREATE TRIGGER tickets_dashboard_rollup_update AFTER UPDATE ON tickets_ticket
 CREATE TRIGGER tickets_dashboard_rollup_delete AFTER DELETE ON tickets_ticket
     REFERENCING OLD TABLE AS rollup_old FOR EACH STATEMENT EXECUTE FUNCTION tickets_dashboard_rollup_delete();
 """.format(
-    insert=ROLLUP_SQL % {"changes": f"SELECT 1 AS sign, {COLUMNS} FROM rollup_new"},
-    update=ROLLUP_SQL
-    % {"changes": f"SELECT 1 AS sign, {COLUMNS} FROM rollup_new UNION ALL SELECT -1, {COLUMNS} FROM rollup_old"},
-    delete=ROLLUP_SQL % {"changes": f"SELECT -1 AS sign, {COLUMNS} FROM rollup_old"},
+    **{
+        f"{op}{suffix}": sql % {"changes": changes}
+        for op, changes in CHANGES.items()
+        for suffix, sql in (("", ROLLUP_SQL), ("_durations", DURATION_SQL))
+    }
 )
 # The tickets already there, counted once.
-BACKFILL = ROLLUP_SQL % {"changes": f"SELECT 1 AS sign, {COLUMNS} FROM tickets_ticket"}
+EXISTING = f"SELECT 1 AS sign, {COLUMNS} FROM tickets_ticket"  # noqa: S608 - constants  # nosec B608
+BACKFILL = (ROLLUP_SQL % {"changes": EXISTING}) + ";\n" + (DURATION_SQL % {"changes": EXISTING}) + ";"
 DROP = """
 DROP TRIGGER tickets_dashboard_rollup_insert ON tickets_ticket;
 DROP TRIGGER tickets_dashboard_rollup_update ON tickets_ticket;
@@ -80,7 +111,7 @@ DROP FUNCTION tickets_dashboard_rollup_delete();
 class Migration(migrations.Migration):
     dependencies = [
         ("departments", "0006_state_code"),
-        ("tickets", "0014_queue_urgency_search_saved_filters"),
+        ("tickets", "0015_business_seconds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -146,5 +177,45 @@ class Migration(migrations.Migration):
                 fields=("hour", "department", "unit", "category"), name="dashboard_rollup_key", nulls_distinct=False
             ),
         ),
-        migrations.RunSQL(TRIGGERS + BACKFILL, DROP + "DELETE FROM tickets_dashboardrollup;"),
+        migrations.CreateModel(
+            name="DashboardDuration",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField()),
+                ("measure", models.PositiveSmallIntegerField(choices=[(1, "first response"), (2, "resolution")])),
+                ("bucket", models.PositiveSmallIntegerField()),
+                ("tickets", models.IntegerField(default=0)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="departments.department",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="departments.department",
+                    ),
+                ),
+            ],
+        ),
+        # Apart from CreateModel, which would add it only after the RunSQL below needs it.
+        migrations.AddConstraint(
+            model_name="dashboardduration",
+            constraint=models.UniqueConstraint(
+                fields=("day", "department", "unit", "measure", "bucket"),
+                name="dashboard_duration_key",
+                nulls_distinct=False,
+            ),
+        ),
+        migrations.RunSQL(TRIGGERS + BACKFILL, DROP),
     ]

@@ -1,6 +1,7 @@
 """Figures as India writes them: the lakh and crore grouping (1,23,456), in English and Hindi alike."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -25,3 +26,12 @@ def indian(value) -> str:
         whole, _, fraction = f"{abs(value):.1f}".partition(".")
         return f"{'-' if value < 0 else ''}{indian_grouping(int(whole))}.{fraction}"
     return indian_grouping(int(value))
+
+
+@register.filter
+def hours_minutes(seconds) -> str:
+    """Business seconds as hours and minutes ("12 h 05 min"), hours in Indian grouping; None is a dash."""
+    if seconds is None:
+        return "—"
+    minutes = round(int(seconds) / 60)
+    return _("%(hours)s h %(minutes)02d min") % {"hours": indian_grouping(minutes // 60), "minutes": minutes % 60}

@@ -109,6 +109,7 @@ def dashboard_context(request: HttpRequest, figures: DashboardFigures) -> dict:
             for level, label in Escalation.Level.choices
         ],
         "appeals_href": links.escalated(period, appeal=True),
+        "responded_href": links.responded(period),
         "rated_href": links.rated(period),
         "poor_rated_href": links.rated(period, ratings=list(range(1, POOR_RATING + 1))),
         "volume_chart": charts.week_volume_chart(

@@ -70,6 +70,12 @@ class QueueFilter(TicketFilter):
     # What the dashboard's figures link to (tickets.dashboard.links): each figure's exact tickets.
     resolved_after = UtcIsoDateTimeFilter(field_name="resolved_at", lookup_expr="gte", query_name="resolved_after")
     resolved_before = UtcIsoDateTimeFilter(field_name="resolved_at", lookup_expr="lt", query_name="resolved_before")
+    responded_after = UtcIsoDateTimeFilter(
+        field_name="first_responded_at", lookup_expr="gte", query_name="responded_after"
+    )
+    responded_before = UtcIsoDateTimeFilter(
+        field_name="first_responded_at", lookup_expr="lt", query_name="responded_before"
+    )
     due_after = UtcIsoDateTimeFilter(field_name="resolution_due_at", lookup_expr="gte", query_name="due_after")
     due_before = UtcIsoDateTimeFilter(field_name="resolution_due_at", lookup_expr="lt", query_name="due_before")
     sla = django_filters.MultipleChoiceFilter(choices=SLA_OUTCOMES, method="filter_sla")
