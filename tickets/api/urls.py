@@ -12,6 +12,7 @@ from tickets.api.actions import (
     TicketTriageApi,
 )
 from tickets.api.canned_responses import CannedResponseCreateApi, CannedResponseListApi, CannedResponseUpdateApi
+from tickets.api.dashboard import DashboardSummaryApi
 from tickets.api.escalations import EscalationAcknowledgeApi, EscalationListApi
 from tickets.api.incidents import (
     IncidentDetailApi,
@@ -26,7 +27,6 @@ from tickets.api.incidents import (
 from tickets.api.public import PublicTicketStatusApi
 from tickets.api.reports import (
     AccountabilityReportApi,
-    DashboardSummaryApi,
     FeedbackSummaryApi,
     TicketFeedbackListApi,
 )
