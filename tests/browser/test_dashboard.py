@@ -7,6 +7,8 @@ import pytest
 from tests.browser.conftest import describe, switch_language
 from tests.factories.tickets import ticket_of
 
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
+
 
 def received_tile(page):
     return page.locator(".stat-tiles .stat").filter(has=page.locator(".stat-label", has_text="Received"))
@@ -22,11 +24,7 @@ def test_the_dashboard_updates_by_itself_when_a_ticket_arrives(seeded, signed_in
 
     ticket_of("BSNL", unit="BSNL_KL")
     # Polled every 4 s: within the timeout, without a reload (the mark set on the window stays).
-    page.wait_for_function(
-        "document.querySelector('.stat-tiles .stat-value') && "
-        "document.querySelector('.stat-tiles .stat-value').textContent.trim() === '2'",
-        timeout=10_000,
-    )
+    expect(tile).to_have_text("2", timeout=10_000)
     assert page.evaluate("window.dashboardNotReloaded") is True
     assert "created_after=" in received_tile(page).locator("a").get_attribute("href")
     assert page.console_errors == []

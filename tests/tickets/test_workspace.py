@@ -601,7 +601,7 @@ def test_the_dashboard_draws_its_charts_and_map_as_accessible_svg(client, bsnl_t
     assert response.status_code == 200
     body = html(response)
     assert body.count("<svg") == 2  # the week's volume, the map
-    assert 'role="img" aria-labelledby="map-title"' in body
+    assert 'role="group" aria-labelledby="map-title"' in body
     assert '<use href="/static/vendor/svg-maps-india/india.svg#mh"' in body
     # Each hour's bar with tickets is a link with its count in words.
     assert re.search(r'<a href="/desk/\?status=all&amp;created_after=[^"]+" aria-label="[^"]+: 2 tickets">', body)
