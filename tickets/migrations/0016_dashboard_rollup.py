@@ -81,6 +81,15 @@ BEGIN
 {delete_durations};
     RETURN NULL;
 END $$;
+-- TRUNCATE fires no row or transition-table trigger: the rollup goes with the tickets.
+CREATE FUNCTION tickets_dashboard_rollup_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM tickets_dashboardrollup;
+    DELETE FROM tickets_dashboardduration;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER tickets_dashboard_rollup_truncate AFTER TRUNCATE ON tickets_ticket
+    FOR EACH STATEMENT EXECUTE FUNCTION tickets_dashboard_rollup_truncate();
 CREATE TRIGGER tickets_dashboard_rollup_insert AFTER INSERT ON tickets_ticket
     REFERENCING NEW TABLE AS rollup_new FOR EACH STATEMENT EXECUTE FUNCTION tickets_dashboard_rollup_insert();
 CREATE TRIGGER tickets_dashboard_rollup_update AFTER UPDATE ON tickets_ticket
@@ -102,9 +111,11 @@ DROP = """
 DROP TRIGGER tickets_dashboard_rollup_insert ON tickets_ticket;
 DROP TRIGGER tickets_dashboard_rollup_update ON tickets_ticket;
 DROP TRIGGER tickets_dashboard_rollup_delete ON tickets_ticket;
+DROP TRIGGER tickets_dashboard_rollup_truncate ON tickets_ticket;
 DROP FUNCTION tickets_dashboard_rollup_insert();
 DROP FUNCTION tickets_dashboard_rollup_update();
 DROP FUNCTION tickets_dashboard_rollup_delete();
+DROP FUNCTION tickets_dashboard_rollup_truncate();
 """
 
 

@@ -232,3 +232,12 @@ def test_the_dashboard_page_reads_a_fixed_number_of_queries(client, people, know
             3, department=department("BSNL"), unit=department("BSNL_UP"), created_at=at(day, 11)
         )
     assert count() == few == 16
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rollup_is_emptied_with_the_tickets(seeded):
+    TicketFactory(department=department("BSNL"))
+    assert DashboardRollup.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE tickets_ticket CASCADE")
+    assert not DashboardRollup.objects.exists()
