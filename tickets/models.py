@@ -742,7 +742,11 @@ class DashboardRollup(models.Model):
     it; rejected tickets have none to meet), of which met (resolved by the target) and waiting (still
     unresolved, the clock paused on the citizen before the target). Kept by statement-level triggers
     on tickets_ticket (migration 0016), so every writer (the intake's bulk SQL, the SLA sweep, the
-    services, a bench's INSERT ... SELECT) keeps it exact and at once; Django never writes it."""
+    services, a bench's INSERT ... SELECT) keeps it exact and at once; Django never writes it.
+
+    Rows are deltas, only ever inserted (+1 and -1 per statement and key): no writer waits on another
+    for a hot row (this hour's, which intake and every officer touch), so no lock order to get wrong.
+    Readers sum them; dashboard_rollup_compact (beat) folds each key's deltas into one row."""
 
     hour = models.DateTimeField()
     department = models.ForeignKey(
@@ -761,14 +765,8 @@ class DashboardRollup(models.Model):
     due_waiting = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            # Also the index every dashboard read goes through: a period is a range of hours.
-            models.UniqueConstraint(
-                fields=["hour", "department", "unit", "category"],
-                name="dashboard_rollup_key",
-                nulls_distinct=False,
-            ),
-        ]
+        # Every dashboard read goes through it: a period is a range of hours.
+        indexes = [models.Index(fields=["hour"], name="dashboard_rollup_hour")]
 
     def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H}h {self.department_id}/{self.unit_id}/{self.category_id}"
@@ -780,7 +778,7 @@ class DashboardDuration(models.Model):
     since percentiles cannot be summed: bucket b holds times whose minutes m satisfy
     floor(40 * ln(1 + m)) = b, so a percentile read from it is within 1.3% of the exact one
     (tickets.dashboard.figures.bucket_minutes). Kept by the triggers of DashboardRollup (migration
-    0016), from the business seconds ticket_business_times_fill writes."""
+    0016), from the business seconds ticket_business_times_fill writes; deltas too, like theirs."""
 
     class Measure(models.IntegerChoices):
         FIRST_RESPONSE = 1, _("first response")
@@ -798,13 +796,7 @@ class DashboardDuration(models.Model):
     tickets = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "department", "unit", "measure", "bucket"],
-                name="dashboard_duration_key",
-                nulls_distinct=False,
-            ),
-        ]
+        indexes = [models.Index(fields=["day"], name="dashboard_duration_day")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.department_id}/{self.unit_id} {self.measure}:{self.bucket}={self.tickets}"

@@ -23,6 +23,7 @@ from tickets.models import (
     PreviousTweetVersion,
     Ticket,
     TicketMessage,
+    ticket_breached_q,  # noqa: F401 - the breach rule, read from here by the report's tests
 )
 from tickets.numbering import ticket_number_is_valid, ticket_number_normalised
 from tickets.posting_budget import PostingBudget, posting_budget_get, posting_budgets_get

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from tickets.dashboard.services import dashboard_rollup_compact
 from tickets.services.assignment import tickets_auto_assign
 from tickets.services.auto_close import tickets_close_resolved
 from tickets.services.sla_sweep import sla_sweep
@@ -32,3 +33,9 @@ def auto_assign_task(department_ids: list[int] | None = None) -> int:
 def business_times_fill_task() -> int:
     """Beat, every 30 seconds: the business times of tickets answered or resolved since."""
     return ticket_business_times_fill()
+
+
+@shared_task(ignore_result=True)
+def dashboard_rollup_compact_task() -> int:
+    """Beat, every 5 minutes: the dashboard's rollup deltas folded, one row per key."""
+    return dashboard_rollup_compact()

@@ -4,14 +4,14 @@ from django.db import migrations, models
 
 # The dashboard's rollup (tickets.models.DashboardRollup), kept by statement-level triggers on
 # tickets_ticket: each INSERT, UPDATE or DELETE statement adds its rows' counts (+1 for the new rows,
-# -1 for the old ones, so an update that changes nothing counted cancels out and writes nothing) in one
-# upsert, in key order (concurrent writers lock rows in one order). Why triggers, not the services:
+# -1 for the old ones, so an update that changes nothing counted cancels out and writes nothing) as
+# new delta rows, one per key, never updating a row: concurrent writers never wait on each other. Why triggers, not the services:
 # tickets are written by bulk SQL (the intake, the SLA sweep, auto-close, incidents) as well as by the
 # ORM, and a trigger is the one place no writer can miss (the search document of 0014 is kept the same
 # way). Hours are India's (Asia/Kolkata, the app's TIME_ZONE): an India day is 24 of them.
 
 ROLLUP_SQL = """
-INSERT INTO tickets_dashboardrollup AS r
+INSERT INTO tickets_dashboardrollup
        (hour, department_id, unit_id, category_id, received, resolved, due, due_met, due_waiting)
 SELECT d.hour, t.department_id, t.unit_id, t.category_id,
        sum(t.sign * d.received), sum(t.sign * d.resolved), sum(t.sign * d.due),
@@ -27,18 +27,12 @@ SELECT d.hour, t.department_id, t.unit_id, t.category_id,
  WHERE d.hour IS NOT NULL
  GROUP BY 1, 2, 3, 4
 HAVING sum(t.sign * d.received) <> 0 OR sum(t.sign * d.resolved) <> 0 OR sum(t.sign * d.due) <> 0
-    OR sum(t.sign * d.due_met) <> 0 OR sum(t.sign * d.due_waiting) <> 0
- ORDER BY 1, 2, 3, 4
-    ON CONFLICT (hour, department_id, unit_id, category_id) DO UPDATE
-   SET received = r.received + EXCLUDED.received, resolved = r.resolved + EXCLUDED.resolved,
-       due = r.due + EXCLUDED.due, due_met = r.due_met + EXCLUDED.due_met,
-       due_waiting = r.due_waiting + EXCLUDED.due_waiting
-"""
+    OR sum(t.sign * d.due_met) <> 0 OR sum(t.sign * d.due_waiting) <> 0"""
 # Business times (tickets.models.DashboardDuration): one histogram bucket per ticket and measure, by
 # the India day of the response or the resolution; floor(40 * ln(1 + minutes)) keeps each bucket
 # within 1.3% of the times it holds.
 DURATION_SQL = """
-INSERT INTO tickets_dashboardduration AS r (day, department_id, unit_id, measure, bucket, tickets)
+INSERT INTO tickets_dashboardduration (day, department_id, unit_id, measure, bucket, tickets)
 SELECT d.day, t.department_id, t.unit_id, d.measure, d.bucket, sum(t.sign)
   FROM (%(changes)s) AS t
  CROSS JOIN LATERAL (VALUES
@@ -49,9 +43,7 @@ SELECT d.day, t.department_id, t.unit_id, d.measure, d.bucket, sum(t.sign)
  ) AS d(day, measure, bucket)
  WHERE d.bucket IS NOT NULL AND d.day IS NOT NULL
  GROUP BY 1, 2, 3, 4, 5
-HAVING sum(t.sign) <> 0
- ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (day, department_id, unit_id, measure, bucket) DO UPDATE SET tickets = r.tickets + EXCLUDED.tickets"""
+HAVING sum(t.sign) <> 0"""
 COLUMNS = (
     "department_id, unit_id, category_id, status, created_at, resolved_at, resolution_due_at, sla_paused_at, "
     "first_responded_at, first_response_business_seconds, resolution_business_seconds"
@@ -183,11 +175,9 @@ class Migration(migrations.Migration):
                 to="departments.department",
             ),
         ),
-        migrations.AddConstraint(
+        migrations.AddIndex(
             model_name="dashboardrollup",
-            constraint=models.UniqueConstraint(
-                fields=("hour", "department", "unit", "category"), name="dashboard_rollup_key", nulls_distinct=False
-            ),
+            index=models.Index(fields=["hour"], name="dashboard_rollup_hour"),
         ),
         migrations.CreateModel(
             name="DashboardDuration",
@@ -220,14 +210,9 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        # Apart from CreateModel, which would add it only after the RunSQL below needs it.
-        migrations.AddConstraint(
+        migrations.AddIndex(
             model_name="dashboardduration",
-            constraint=models.UniqueConstraint(
-                fields=("day", "department", "unit", "measure", "bucket"),
-                name="dashboard_duration_key",
-                nulls_distinct=False,
-            ),
+            index=models.Index(fields=["day"], name="dashboard_duration_day"),
         ),
         migrations.RunSQL(TRIGGERS + BACKFILL, DROP),
     ]

@@ -268,3 +268,21 @@ def test_the_rollup_is_emptied_with_the_tickets(seeded):
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE tickets_ticket CASCADE")
     assert not DashboardRollup.objects.exists()
+
+
+def test_compacting_the_rollup_keeps_every_figure(people, known):
+    from tickets.dashboard.services import dashboard_rollup_compact
+    from tickets.models import DashboardDuration
+
+    def figures():
+        found = dashboard_figures(user=people["supervisor"], period=PERIOD, now=timezone.now())
+        return found.total, found.first_response, found.resolution, [row.counts for row in found.units]
+
+    # Two more in the weekend ticket's hour, each its own statement: its key has three deltas.
+    TicketFactory.create_batch(2, department=department("BSNL"), unit=department("BSNL_MH"), created_at=at(16, 17, 45))
+    before, rows = figures(), DashboardRollup.objects.count() + DashboardDuration.objects.count()
+    assert dashboard_rollup_compact() > 0
+    assert DashboardRollup.objects.count() + DashboardDuration.objects.count() < rows
+    assert figures() == before
+    assert before[0].received == 5 + 2
+    assert dashboard_rollup_compact() == 0  # nothing left to fold
