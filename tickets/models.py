@@ -800,3 +800,23 @@ class DashboardDuration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.department_id}/{self.unit_id} {self.measure}:{self.bucket}={self.tickets}"
+
+
+class DashboardOpen(models.Model):
+    """Open tickets per department, unit and India hour of their urgency key (Ticket.queue_due_at:
+    the target an open ticket works towards or already missed; QUEUE_NO_DUE_AT's hour for none), so
+    the dashboard counts what is open, and past a target (every hour before the current one, and the
+    current hour's few from the urgency index), without reading the open tickets. Deltas kept by the
+    triggers of DashboardRollup (migration 0016), folded by dashboard_rollup_compact."""
+
+    due_hour = models.DateTimeField()
+    department = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+", db_index=False
+    )
+    tickets = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.due_hour:%Y-%m-%d %H}h {self.department_id}/{self.unit_id}: {self.tickets}"

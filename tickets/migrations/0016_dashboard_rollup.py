@@ -44,9 +44,18 @@ SELECT d.day, t.department_id, t.unit_id, d.measure, d.bucket, sum(t.sign)
  WHERE d.bucket IS NOT NULL AND d.day IS NOT NULL
  GROUP BY 1, 2, 3, 4, 5
 HAVING sum(t.sign) <> 0"""
+# What is open (tickets.models.DashboardOpen): per department, unit and India hour of the urgency key;
+# an open ticket's key is before QUEUE_CLOSED_AT (tickets.models).
+OPEN_SQL = """
+INSERT INTO tickets_dashboardopen (due_hour, department_id, unit_id, tickets)
+SELECT date_trunc('hour', t.queue_due_at, 'Asia/Kolkata'), t.department_id, t.unit_id, sum(t.sign)
+  FROM (%(changes)s) AS t
+ WHERE t.queue_due_at < '9999-01-01 00:00:00+00'
+ GROUP BY 1, 2, 3
+HAVING sum(t.sign) <> 0"""
 COLUMNS = (
     "department_id, unit_id, category_id, status, created_at, resolved_at, resolution_due_at, sla_paused_at, "
-    "first_responded_at, first_response_business_seconds, resolution_business_seconds"
+    "first_responded_at, first_response_business_seconds, resolution_business_seconds, queue_due_at"
 )
 CHANGES = {
     "insert": f"SELECT 1 AS sign, {COLUMNS} FROM rollup_new",  # noqa: S608 - constants  # nosec B608
@@ -59,18 +68,21 @@ CREATE FUNCTION tickets_dashboard_rollup_insert() RETURNS trigger LANGUAGE plpgs
 BEGIN
 {insert};
 {insert_durations};
+{insert_open};
     RETURN NULL;
 END $$;
 CREATE FUNCTION tickets_dashboard_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 {update};
 {update_durations};
+{update_open};
     RETURN NULL;
 END $$;
 CREATE FUNCTION tickets_dashboard_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 {delete};
 {delete_durations};
+{delete_open};
     RETURN NULL;
 END $$;
 -- TRUNCATE fires no row or transition-table trigger: the rollup goes with the tickets.
@@ -78,6 +90,7 @@ CREATE FUNCTION tickets_dashboard_rollup_truncate() RETURNS trigger LANGUAGE plp
 BEGIN
     DELETE FROM tickets_dashboardrollup;
     DELETE FROM tickets_dashboardduration;
+    DELETE FROM tickets_dashboardopen;
     RETURN NULL;
 END $$;
 CREATE TRIGGER tickets_dashboard_rollup_truncate AFTER TRUNCATE ON tickets_ticket
@@ -94,12 +107,12 @@ TRIGGERS = TRIGGERS_TEMPLATE.format(  # nosec B608 - our own constants
     **{
         f"{op}{suffix}": sql % {"changes": changes}
         for op, changes in CHANGES.items()
-        for suffix, sql in (("", ROLLUP_SQL), ("_durations", DURATION_SQL))
+        for suffix, sql in (("", ROLLUP_SQL), ("_durations", DURATION_SQL), ("_open", OPEN_SQL))
     }
 )
 # The tickets already there, counted once.
 EXISTING = f"SELECT 1 AS sign, {COLUMNS} FROM tickets_ticket"  # noqa: S608 - constants  # nosec B608
-BACKFILL = (ROLLUP_SQL % {"changes": EXISTING}) + ";\n" + (DURATION_SQL % {"changes": EXISTING}) + ";"
+BACKFILL = "".join(sql % {"changes": EXISTING} + ";\n" for sql in (ROLLUP_SQL, DURATION_SQL, OPEN_SQL))
 DROP = """
 DROP TRIGGER tickets_dashboard_rollup_insert ON tickets_ticket;
 DROP TRIGGER tickets_dashboard_rollup_update ON tickets_ticket;
@@ -213,6 +226,16 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="dashboardduration",
             index=models.Index(fields=["day"], name="dashboard_duration_day"),
+        ),
+        migrations.CreateModel(
+            name='DashboardOpen',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('due_hour', models.DateTimeField()),
+                ('tickets', models.IntegerField(default=0)),
+                ('department', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='departments.department')),
+                ('unit', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='departments.department')),
+            ],
         ),
         migrations.RunSQL(TRIGGERS + BACKFILL, DROP),
     ]

@@ -258,7 +258,7 @@ def test_the_dashboard_page_reads_a_fixed_number_of_queries(client, people, know
         TicketFactory.create_batch(
             3, department=department("BSNL"), unit=department("BSNL_UP"), created_at=at(day, 11)
         )
-    assert count() == few == 16
+    assert count() == few == 17
 
 
 @pytest.mark.django_db(transaction=True)
@@ -272,7 +272,7 @@ def test_the_rollup_is_emptied_with_the_tickets(seeded):
 
 def test_compacting_the_rollup_keeps_every_figure(people, known):
     from tickets.dashboard.services import dashboard_rollup_compact
-    from tickets.models import DashboardDuration
+    from tickets.models import DashboardDuration, DashboardOpen
 
     def figures():
         found = dashboard_figures(user=people["supervisor"], period=PERIOD, now=timezone.now())
@@ -280,9 +280,38 @@ def test_compacting_the_rollup_keeps_every_figure(people, known):
 
     # Two more in the weekend ticket's hour, each its own statement: its key has three deltas.
     TicketFactory.create_batch(2, department=department("BSNL"), unit=department("BSNL_MH"), created_at=at(16, 17, 45))
-    before, rows = figures(), DashboardRollup.objects.count() + DashboardDuration.objects.count()
+    before, rows = (
+        figures(),
+        DashboardRollup.objects.count() + DashboardDuration.objects.count() + DashboardOpen.objects.count(),
+    )
     assert dashboard_rollup_compact() > 0
-    assert DashboardRollup.objects.count() + DashboardDuration.objects.count() < rows
+    assert DashboardRollup.objects.count() + DashboardDuration.objects.count() + DashboardOpen.objects.count() < rows
     assert figures() == before
     assert before[0].received == 5 + 2
     assert dashboard_rollup_compact() == 0  # nothing left to fold
+
+
+def test_open_and_past_a_target_now_whatever_the_hour_of_the_target(people):
+    from tickets.dashboard.periods import hour_start, period_from
+
+    user, now = people["supervisor"], timezone.now()
+    this_hour = hour_start(now)
+    hour = timezone.timedelta(hours=1)
+    bsnl = department("BSNL")
+
+    def open_ticket(**fields):
+        return TicketFactory(department=bsnl, **{"status": Status.IN_PROGRESS, **fields})
+
+    hours_ago = open_ticket(resolution_due_at=this_hour - 2 * hour)
+    this_hour_passed = open_ticket(resolution_due_at=this_hour + (now - this_hour) / 2)
+    ahead = open_ticket(resolution_due_at=now + timezone.timedelta(minutes=10))
+    no_target = open_ticket()
+    paused_before = open_ticket(
+        status=Status.AWAITING_CITIZEN, resolution_due_at=now - hour, sla_paused_at=now - 2 * hour
+    )
+    TicketFactory(department=bsnl, status=Status.RESOLVED, resolution_due_at=this_hour - 2 * hour)
+
+    figures = dashboard_figures(user=user, period=period_from({}, now=now), now=now)
+    assert (figures.total.open, figures.total.breached) == (5, 2)
+    assert tickets_behind(links.open_now(), user) == ids(hours_ago, this_hour_passed, ahead, no_target, paused_before)
+    assert tickets_behind(links.breached(), user) == ids(hours_ago, this_hour_passed)
