@@ -2,6 +2,7 @@
 (tickets.dashboard.figures). For supervisors, department admins, auditors and ministry admins."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -89,7 +90,7 @@ class BusinessTimesSerializer(serializers.Serializer):
 
 class DashboardSummaryApi(APIView):
     class FilterSerializer(serializers.Serializer):
-        period = serializers.ChoiceField(choices=[value for value, _ in PERIOD_CHOICES], default="today")
+        period = serializers.ChoiceField(choices=[value for value, _label in PERIOD_CHOICES], default="today")
         start = serializers.DateField(required=False, help_text="With period=range: the first day (India's)")
         end = serializers.DateField(
             required=False, help_text=f"With period=range: the last day, included; at most {MAX_RANGE_DAYS} days"
@@ -100,7 +101,7 @@ class DashboardSummaryApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         class PeriodSerializer(serializers.Serializer):
-            kind = serializers.ChoiceField(choices=[value for value, _ in PERIOD_CHOICES])
+            kind = serializers.ChoiceField(choices=[value for value, _label in PERIOD_CHOICES])
             first_day = serializers.DateField()
             last_day = serializers.DateField()
 
@@ -171,7 +172,9 @@ class DashboardSummaryApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         if not staff_roles(user=request.user).reads_reports:
-            raise PermissionDenied("The dashboard is for supervisors, department admins, auditors and the ministry.")
+            raise PermissionDenied(
+                _("The dashboard is for supervisors, department admins, auditors and the ministry.")
+            )
         now = timezone.now()
         data = filters.validated_data
         params = {"period": data["period"]}
