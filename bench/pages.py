@@ -339,15 +339,21 @@ def _business_times_fill() -> None:
         cursor.execute("SELECT coalesce(max(id), 0) FROM tickets_ticket")
         top = cursor.fetchone()[0]
         cursor.execute("SELECT EXISTS (SELECT FROM tickets_dashboardduration)")
-        if cursor.fetchone()[0]:
-            return
-    _progress("business seconds and the dashboard's histograms ...")
-    for lo in range(1, top + 1, CHUNK):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_BUSINESS_TIMES_SQL, {"lo": lo, "hi": lo + CHUNK - 1})
+        filled = cursor.fetchone()[0]
+    if not filled:
+        _progress("business seconds and the dashboard's histograms ...")
+        for lo in range(1, top + 1, CHUNK):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_BUSINESS_TIMES_SQL, {"lo": lo, "hi": lo + CHUNK - 1})
+    # Always: a rollup just rebuilt by a migration has no statistics yet.
     connection.connection.autocommit = True
     with connection.cursor() as cursor:
-        for table in ("tickets_ticket", "tickets_dashboardrollup", "tickets_dashboardduration"):
+        for table in (
+            "tickets_ticket",
+            "tickets_dashboardrollup",
+            "tickets_dashboardduration",
+            "tickets_dashboardopen",
+        ):
             cursor.execute(f"VACUUM ANALYZE {table}")  # nosec B608 - our own table names
 
 
