@@ -10,7 +10,7 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 # Playwright drives Debian's Chromium (scripts/browser.sh); it never downloads a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint format setup services browser fonts venv db clean check-deploy
+.PHONY: run test lint format setup services browser fonts venv db clean check-deploy map
 
 # The virtual environment is rebuilt whenever the requirements change.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -29,6 +29,13 @@ browser:
 
 fonts:
 	@scripts/fonts.sh
+
+# The dashboard's map of India (static/vendor/svg-maps-india/, CC BY 4.0): committed, so a fresh machine
+# needs no registry to serve it; this fetches the pinned npm package again and checks it is the same file.
+MAP_PACKAGE := @svg-maps/india@2.0.0
+MAP_SHA256 := 614d8e36599c254eee068791db371f8a7c5accf7a47146e21a828fe21d85fe85
+map:
+	@scripts/india_map.sh $(MAP_PACKAGE) $(MAP_SHA256) static/vendor/svg-maps-india
 
 db: venv services
 	@$(BIN)/python scripts/createdb.py

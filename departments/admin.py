@@ -65,6 +65,7 @@ class DepartmentForm(CheckedForm):
             "is_active",
             "assignment_mode",
             "max_open_per_officer",
+            "state_code",
         )
 
     def clean_code(self):

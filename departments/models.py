@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext_lazy as _
 
+from departments.states import STATE_CHOICES, STATES
+
 
 class Role(models.TextChoices):
     # Works tickets: claim, reply, note, change status, transfer.
@@ -58,6 +60,11 @@ class Department(models.Model):
     # Automatic assignment never gives an officer more open tickets than this; empty: the parent's,
     # else the SEVA_MAX_OPEN_PER_OFFICER setting.
     max_open_per_officer = models.PositiveSmallIntegerField(_("most open tickets per officer"), null=True, blank=True)
+    # Where a unit (a telecom or postal circle) serves, for the dashboard's map; empty: nowhere in
+    # particular (a department, or a unit across states).
+    state_code = models.CharField(
+        _("state"), max_length=2, blank=True, default="", choices=STATE_CHOICES, help_text=_("For the dashboard's map")
+    )
 
     class Meta:
         ordering = ["code"]
@@ -72,6 +79,10 @@ class Department(models.Model):
             ),
             # Ticket numbers start with the prefix, or the code when it is empty (`number_prefix`):
             # one department's numbers must never look like another's. Both are upper case.
+            models.CheckConstraint(
+                condition=models.Q(state_code="") | models.Q(state_code__in=sorted(STATES)),
+                name="department_state_known",
+            ),
             models.UniqueConstraint(
                 Coalesce(NullIf("ticket_prefix", models.Value("")), "code"),
                 name="department_number_prefix_unique",

@@ -73,6 +73,9 @@ UNITS = [
     ("MTNL_MB", "MTNL Mumbai", "एमटीएनएल मुंबई", "MTNL", ["Mumbai", "Bombay", "Andheri", "Thane", "मुंबई", "ठाणे"]),
 ]
 
+# The state each circle serves (the dashboard's map); Mumbai is in Maharashtra with BSNL's circle.
+UNIT_STATES = {"BSNL_KL": "kl", "BSNL_MH": "mh", "BSNL_UP": "up", "MTNL_DL": "dl", "MTNL_MB": "mh"}
+
 # Keyword rules for tweets that name neither a hashtag nor a handle.
 KEYWORDS = [
     ("speed post", "POSTS"),
@@ -193,9 +196,18 @@ def seed_demo(*, password: str, reset_passwords: bool = False) -> dict[str, int]
     for code, name_en, name_hi, parent_code, places in UNITS:
         unit, was_created = Department.objects.get_or_create(
             code=code,
-            defaults={"name_en": name_en, "name_hi": name_hi, "parent": by_code[parent_code], "is_unit": True},
+            defaults={
+                "name_en": name_en,
+                "name_hi": name_hi,
+                "parent": by_code[parent_code],
+                "is_unit": True,
+                "state_code": UNIT_STATES[code],
+            },
         )
         created["departments"] += was_created
+        if not unit.state_code:  # a database seeded before units named their state
+            unit.state_code = UNIT_STATES[code]
+            unit.save(update_fields=["state_code"])
         for place in places:
             RoutingRule.objects.get_or_create(
                 kind=RoutingRule.Kind.PLACE, pattern=place, department=unit, defaults={"priority": 50}

@@ -529,6 +529,8 @@ class Escalation(models.Model):
                 name="escalation_open_queue",
                 condition=Q(acknowledged_at__isnull=True),
             ),
+            # The dashboard's escalations and appeals of a period.
+            models.Index(fields=["raised_at"], name="escalation_raised_at"),
         ]
 
     def __str__(self) -> str:
@@ -564,6 +566,8 @@ class Feedback(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5")
         ]
+        # The dashboard's ratings of a period.
+        indexes = [models.Index(fields=["created_at"], name="feedback_created_at")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.rating}"
@@ -730,6 +734,92 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DashboardRollup(models.Model):
+    """The dashboard's counts per hour of India's clock, department, unit and category: tickets
+    received (created in the hour), resolved (resolved in it), and due (their resolution target in
+    it; rejected tickets have none to meet), of which met (resolved by the target) and waiting (still
+    unresolved, the clock paused on the citizen before the target). Kept by statement-level triggers
+    on tickets_ticket (migration 0016), so every writer (the intake's bulk SQL, the SLA sweep, the
+    services, a bench's INSERT ... SELECT) keeps it exact and at once; Django never writes it.
+
+    Rows are deltas, only ever inserted (+1 and -1 per statement and key): no writer waits on another
+    for a hot row (this hour's, which intake and every officer touch), so no lock order to get wrong.
+    Readers sum them; dashboard_rollup_compact (beat) folds each key's deltas into one row."""
+
+    hour = models.DateTimeField()
+    department = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+", db_index=False
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+", db_index=False
+    )
+    received = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    due_met = models.IntegerField(default=0)
+    due_waiting = models.IntegerField(default=0)
+
+    class Meta:
+        # Every dashboard read goes through it: a period is a range of hours.
+        indexes = [models.Index(fields=["hour"], name="dashboard_rollup_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.department_id}/{self.unit_id}/{self.category_id}"
+
+
+class DashboardDuration(models.Model):
+    """How many tickets took how long, in business time, per India day, department and unit: to the
+    first response (by the day of the response) and to resolution (by the day resolved). A histogram,
+    since percentiles cannot be summed: bucket b holds times whose minutes m satisfy
+    floor(40 * ln(1 + m)) = b, so a percentile read from it is within 1.3% of the exact one
+    (tickets.dashboard.figures.bucket_minutes). Kept by the triggers of DashboardRollup (migration
+    0016), from the business seconds ticket_business_times_fill writes; deltas too, like theirs."""
+
+    class Measure(models.IntegerChoices):
+        FIRST_RESPONSE = 1, _("first response")
+        RESOLUTION = 2, _("resolution")
+
+    day = models.DateField()
+    department = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+", db_index=False
+    )
+    measure = models.PositiveSmallIntegerField(choices=Measure.choices)
+    bucket = models.PositiveSmallIntegerField()
+    tickets = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="dashboard_duration_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.department_id}/{self.unit_id} {self.measure}:{self.bucket}={self.tickets}"
+
+
+class DashboardOpen(models.Model):
+    """Open tickets per department, unit and India hour of their urgency key (Ticket.queue_due_at:
+    the target an open ticket works towards or already missed; QUEUE_NO_DUE_AT's hour for none), so
+    the dashboard counts what is open, and past a target (every hour before the current one, and the
+    current hour's few from the urgency index), without reading the open tickets. Deltas kept by the
+    triggers of DashboardRollup (migration 0016), folded by dashboard_rollup_compact."""
+
+    due_hour = models.DateTimeField()
+    department = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+", db_index=False
+    )
+    tickets = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.due_hour:%Y-%m-%d %H}h {self.department_id}/{self.unit_id}: {self.tickets}"
 
 
 # Declared in their own module (tickets.exports), registered with the app here.

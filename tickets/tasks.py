@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
+from tickets.dashboard.services import dashboard_rollup_compact
 from tickets.exports.services import export_build, exports_expire
 from tickets.services.assignment import tickets_auto_assign
 from tickets.services.auto_close import tickets_close_resolved
@@ -52,3 +53,9 @@ def exports_expire_task() -> int:
 def business_times_fill_task() -> int:
     """Beat, every 30 seconds: the business times of tickets answered or resolved since."""
     return ticket_business_times_fill()
+
+
+@shared_task(ignore_result=True)
+def dashboard_rollup_compact_task() -> int:
+    """Beat, every 5 minutes: the dashboard's rollup deltas folded, one row per key."""
+    return dashboard_rollup_compact()

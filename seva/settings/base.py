@@ -269,6 +269,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "auto-assign": {"task": "tickets.tasks.auto_assign_task", "schedule": 60.0, "options": {"expires": 60.0}},
     # Report exports older than SEVA_EXPORT_RETENTION_DAYS lose their files.
     "exports-expire": {"task": "tickets.tasks.exports_expire_task", "schedule": 3600.0, "options": {"expires": 600.0}},
+    # The dashboard's rollup is written as deltas (no writer waits on another); folded every 5 minutes.
+    "dashboard-rollup-compact": {
+        "task": "tickets.tasks.dashboard_rollup_compact_task",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
 }
 # Automatic assignment never gives an officer more open tickets than this, unless their department
 # (or one above it) sets its own number (Department.max_open_per_officer).

@@ -86,6 +86,8 @@ PAGES = {
     "resolved incident": "/desk/incidents/{resolved}/",
 }
 
+# The dashboard is for supervisors, auditors and the ministry: an officer is refused it.
+SUPERVISORS_ONLY = {"dashboard"}
 
 WIDE, NARROW = {"width": 1280, "height": 900}, {"width": 375, "height": 800}  # a desk, a phone
 
@@ -112,6 +114,8 @@ def test_the_workspace_pages_have_no_wcag_21_aa_violation(
         switch_language(page, language)
     found = {}
     for name, url in PAGES.items():
+        if name in SUPERVISORS_ONLY and role == "officer":
+            continue
         page.goto(url.format(number=busy_desk.number, incident=busy_desk.incident, resolved=busy_desk.resolved))
         assert page.locator("html").get_attribute("lang") == language
         if violations := axe_violations(page):

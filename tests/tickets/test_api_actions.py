@@ -332,20 +332,40 @@ def test_feedback_of_a_ticket_and_the_summary_per_department(supervisor, client_
     assert [(row["department"], row["count"], row["average"]) for row in summary] == [("POSTS", 1, 1.0)]
 
 
-def test_dashboard_counts_what_the_user_can_see(supervisor):
+def test_dashboard_counts_what_the_user_can_see(supervisor, officer):
     now = timezone.now()
     ticket_of("BSNL")
-    ticket_of("BSNL", unit="BSNL_KL", status=Status.IN_PROGRESS, resolution_due_at=now - timezone.timedelta(hours=1))
+    ticket_of("BSNL", unit="BSNL_KL", status=Status.IN_PROGRESS, resolution_due_at=now - timezone.timedelta(hours=2))
     ticket_of("BSNL", status=Status.RESOLVED, resolution_due_at=now + timezone.timedelta(hours=1))
     ticket_of("POSTS")
     body = supervisor.get(reverse("dashboard-summary")).json()
-    [bsnl] = body["by_department"]
-    assert (bsnl["department"], bsnl["total"]) == ("BSNL", 3)
-    assert {k: v for k, v in bsnl["by_status"].items() if v} == {"new": 1, "in_progress": 1, "resolved": 1}
-    assert body["sla"] == {"tickets_with_targets": 2, "breached": 1, "open_breached": 1, "compliance_percent": 50.0}
-    assert len(body["volume_last_24h"]) == 24
-    assert sum(hour["count"] for hour in body["volume_last_24h"]) == 3
-    assert body["volume_last_24h"][-1]["count"] == 3
+    assert body["period"]["kind"] == "today"
+    totals = body["totals"]
+    assert (totals["received"], totals["resolved"], totals["open"], totals["breached"]) == (3, 1, 2, 1)
+    assert [row["code"] for row in body["by_department"]] == ["BSNL"]
+    [kerala] = [row for row in body["by_unit"] if row["code"] == "BSNL_KL"]
+    assert (kerala["received"], kerala["open"], kerala["breached"]) == (1, 1, 1)
+    assert [row["code"] for row in body["by_state"]] == ["kl"]
+    assert len(body["volume_by_hour"]) == 7 * 24
+    assert sum(hour["received"] for hour in body["volume_by_hour"]) == 3
+    assert body["categories_today"] == [{"category": "other", "received": 3}]
+    assert officer.get(reverse("dashboard-summary")).status_code == 403
+
+
+def test_dashboard_summary_takes_a_period_and_refuses_a_bad_one(supervisor):
+    ticket_of("BSNL", created_at=timezone.now() - timezone.timedelta(days=40))
+    month = supervisor.get(
+        reverse("dashboard-summary"), {"period": "range", "start": "2026-01-01", "end": "2026-12-31"}
+    )
+    assert month.status_code == 200
+    for params in (
+        {"period": "year"},
+        {"period": "range", "start": "2026-12-02", "end": "2026-12-01"},
+        {"period": "range"},
+    ):
+        response = supervisor.get(reverse("dashboard-summary"), params)
+        assert response.status_code == 400, params
+        assert response.json()["error"]["code"]
 
 
 def test_dashboard_summary_has_the_posting_budget_per_account(supervisor):
@@ -519,7 +539,7 @@ def test_the_breached_filter_and_the_dashboard_agree(supervisor):
     ticket_of("BSNL", status=Status.REJECTED, resolution_due_at=now - timezone.timedelta(hours=1))
     listed = supervisor.get(reverse("ticket-list"), {"breached": "true"}).json()["results"]
     assert [row["number"] for row in listed] == [late.number]
-    assert supervisor.get(reverse("dashboard-summary")).json()["sla"]["breached"] == 1
+    assert supervisor.get(reverse("dashboard-summary")).json()["totals"]["breached"] == 1
 
 
 def test_a_canned_response_is_sent_with_its_placeholders_filled(db, ingest_lines, client_for):

@@ -596,26 +596,24 @@ def test_another_departments_escalation_is_hidden_and_404(client, escalation):
 # --- the dashboard -------------------------------------------------------------------------------
 
 
-def test_the_dashboard_draws_its_charts_as_accessible_svg(client, bsnl_ticket, posts_ticket):
+def test_the_dashboard_draws_its_charts_and_map_as_accessible_svg(client, bsnl_ticket, posts_ticket):
     response = signed_in(client, "auditor").get(reverse("workspace:dashboard"))
     assert response.status_code == 200
     body = html(response)
-    assert body.count("<svg") == 2
-    assert re.search(r'<svg viewBox="0 0 \d+ \d+" width="100%" role="img"', body)
-    assert '<title id="hourly-title">New tickets per hour, last 24 hours</title>' in body
-    assert 'role="img" aria-labelledby="status-title status-desc"' in body
-    # Both departments have a bar; each status segment is labelled.
-    assert re.search(r"<title>BSNL · New: 1</title>", body)
-    assert re.search(r"<title>POSTS · New: 1</title>", body)
-    assert "Download report" in body
-    assert 'action="/api/v1/reports/accountability/"' in body
+    assert body.count("<svg") == 2  # the week's volume, the map
+    assert 'role="group" aria-labelledby="map-title"' in body
+    assert '<use href="/static/vendor/svg-maps-india/india.svg#mh"' in body
+    # Each hour's bar with tickets is a link with its count in words.
+    assert re.search(r'<a href="/desk/\?status=all&amp;created_after=[^"]+" aria-label="[^"]+: 2 tickets">', body)
+    # The report has a page of its own now: a link, not a form.
+    assert '<a href="/desk/reports/">Accountability report</a>' in body
+    assert "<form" not in body.split('class="filters dashboard-period"')[1]
 
 
-def test_an_officers_dashboard_counts_only_their_scope_and_offers_no_report(client, bsnl_ticket, posts_ticket):
-    body = html(signed_in(client, "bsnl_officer").get(reverse("workspace:dashboard")))
-    assert "<title>BSNL · New: 1</title>" in body
-    assert "POSTS ·" not in body
-    assert "Download report" not in body
+def test_the_dashboard_is_not_for_officers(client, bsnl_ticket):
+    signed_in(client, "bsnl_officer")
+    assert client.get(reverse("workspace:dashboard")).status_code == 403
+    assert client.get(reverse("workspace:dashboard-live")).status_code == 403
 
 
 @pytest.fixture
@@ -630,7 +628,7 @@ def bsnl_budget(seeded):
 
 
 def test_the_dashboard_shows_each_accounts_posting_budget_and_the_apps(client, bsnl_ticket, bsnl_budget):
-    body = html(signed_in(client, "bsnl_officer").get(reverse("workspace:dashboard")))
+    body = html(signed_in(client, "bsnl_supervisor").get(reverse("workspace:dashboard")))
 
     row = re.search(r"<tr>\s*<th scope=\"row\">@BSNLCorporate.*?</tr>", body, re.S).group(0)
     assert "100 / 100" in row  # used of the window
@@ -638,7 +636,7 @@ def test_the_dashboard_shows_each_accounts_posting_budget_and_the_apps(client, b
     assert f'datetime="{timezone.localtime(bsnl_budget).isoformat()[:16]}' in row  # when it resets
     # The acknowledgement of the open ticket waits for the budget.
     assert re.findall(r'<td class="num">(\d+)</td>', row)[-1] == "1"
-    assert "The app may post 9400 more of 10000 in its 24-hour window" in body
+    assert "The app may post 9,400 more of 10,000 in its 24-hour window" in body
     assert "@PostOfficeIndia" not in body  # another department's account
 
 
@@ -663,8 +661,10 @@ def test_the_workspace_speaks_hindi(client, bsnl_ticket):
     refused = html(client.post(action_url(bsnl_ticket, "transition"), {"to": "resolved", "note": ""}, **HTMX))
     assert "समाधान नोट" in refused  # the service's error, in Hindi
 
+    signed_in(client, "bsnl_supervisor")
     dashboard = html(client.get(reverse("workspace:dashboard")))
     assert "डैशबोर्ड" in dashboard
+    assert "आज" in dashboard  # the period: today
 
 
 # --- query counts --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Citizens' ratings, the dashboard and the accountability report, over the tickets the user can see."""
+"""Citizens' ratings and the accountability report, over the tickets the user can see (the dashboard's
+figures are in tickets/api/dashboard.py)."""
 
 import dataclasses
 import types
@@ -6,7 +7,6 @@ import typing
 from datetime import date, datetime
 
 from django.http import FileResponse, Http404, HttpResponse
-from django.utils import timezone
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -17,7 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from seva.api.schema import AUTHENTICATED_ERRORS, READ_ONE_ERRORS, error_responses
+from seva.api.schema import READ_ONE_ERRORS, error_responses
 from tickets.models import Feedback, Ticket
 from tickets.reports.export import CONTENT_TYPES
 from tickets.reports.figures import (
@@ -29,7 +29,7 @@ from tickets.reports.figures import (
     report_period_errors,
 )
 from tickets.reports.ticket_rows import TICKET_COLUMNS
-from tickets.selectors import dashboard_summary, feedback_summary, posting_budget_overview, ticket_feedback_list
+from tickets.selectors import feedback_summary, ticket_feedback_list
 from tickets.services import REPORT_FORMATS, report_export
 
 
@@ -91,94 +91,6 @@ class FeedbackSummaryApi(APIView):
         filters.is_valid(raise_exception=True)
         results = feedback_summary(user=request.user, department_code=filters.validated_data.get("department"))
         return Response(self.OutputSerializer({"results": results}).data)
-
-
-class BudgetWindowSerializer(serializers.Serializer):
-    limit = serializers.IntegerField(
-        allow_null=True, min_value=0, help_text="Posts the window allows; null: not known"
-    )
-    used = serializers.IntegerField(allow_null=True, min_value=0)
-    left = serializers.IntegerField(allow_null=True, min_value=0)
-    resets_at = serializers.DateTimeField(
-        allow_null=True, help_text="Null when not known, or past: the window is full"
-    )
-    observed_at = serializers.DateTimeField(allow_null=True, help_text="When X said so (a post's answer)")
-
-    class Meta:
-        ref_name = "DashboardBudgetWindow"
-
-
-class BudgetAccountSerializer(BudgetWindowSerializer):
-    handle = serializers.CharField()
-    department = serializers.CharField(help_text="The code of the account's department")
-    waiting = serializers.DictField(
-        child=serializers.IntegerField(min_value=0),
-        help_text='Messages waiting in the outbox from this account, by kind: {"reply": n, "incident": n, "ack": n}',
-    )
-
-    class Meta:
-        ref_name = "DashboardBudgetAccount"
-
-
-class PostingBudgetSerializer(serializers.Serializer):
-    accounts = BudgetAccountSerializer(many=True)
-    app = BudgetWindowSerializer(help_text="The app's 24-hour window, shared by every account")
-
-    class Meta:
-        ref_name = "DashboardPostingBudget"
-
-
-class DashboardSummaryApi(APIView):
-    class OutputSerializer(serializers.Serializer):
-        class DepartmentSerializer(serializers.Serializer):
-            department = serializers.CharField()
-            total = serializers.IntegerField()
-            by_status = serializers.DictField(child=serializers.IntegerField(), help_text="{status: count}")
-
-            class Meta:
-                ref_name = "DashboardDepartment"
-
-        class SlaSerializer(serializers.Serializer):
-            tickets_with_targets = serializers.IntegerField()
-            breached = serializers.IntegerField(help_text="Tickets that missed a target, open or not")
-            open_breached = serializers.IntegerField(help_text="Open tickets past a target")
-            compliance_percent = serializers.FloatField(
-                allow_null=True, help_text="Share of tickets with targets that met them; null when none has"
-            )
-
-            class Meta:
-                ref_name = "DashboardSla"
-
-        class HourSerializer(serializers.Serializer):
-            hour = serializers.DateTimeField()
-            count = serializers.IntegerField()
-
-            class Meta:
-                ref_name = "DashboardHour"
-
-        generated_at = serializers.DateTimeField()
-        by_department = DepartmentSerializer(many=True)
-        sla = SlaSerializer()
-        open_escalations = serializers.IntegerField()
-        volume_last_24h = HourSerializer(many=True, help_text="Tickets created per hour (India's time), oldest first")
-        posting_budget = PostingBudgetSerializer(
-            help_text="What X last said each official account in scope may post in its 15-minute window, "
-            "and the app in its 24-hour one"
-        )
-
-        class Meta:
-            ref_name = "DashboardSummary"
-
-    @extend_schema(
-        summary="Counts by department and status, SLA compliance and breaches, volume by hour (last 24 h), "
-        "the posting budget per account",
-        responses={200: OutputSerializer, **AUTHENTICATED_ERRORS},
-    )
-    def get(self, request) -> Response:
-        now = timezone.now()
-        summary = dashboard_summary(user=request.user, now=now)
-        summary["posting_budget"] = posting_budget_overview(user=request.user, now=now)
-        return Response(self.OutputSerializer(summary).data)
 
 
 _SERIALIZER_FIELDS = {

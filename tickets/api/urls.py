@@ -12,6 +12,7 @@ from tickets.api.actions import (
     TicketTriageApi,
 )
 from tickets.api.canned_responses import CannedResponseCreateApi, CannedResponseListApi, CannedResponseUpdateApi
+from tickets.api.dashboard import DashboardSummaryApi
 from tickets.api.escalations import EscalationAcknowledgeApi, EscalationListApi
 from tickets.api.exports import ReportExportDetailApi, ReportExportFileApi, ReportExportListCreateApi
 from tickets.api.incidents import (
@@ -27,7 +28,6 @@ from tickets.api.incidents import (
 from tickets.api.public import PublicTicketStatusApi
 from tickets.api.reports import (
     AccountabilityReportApi,
-    DashboardSummaryApi,
     FeedbackSummaryApi,
     TicketFeedbackListApi,
 )

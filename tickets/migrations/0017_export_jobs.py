@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0005_triage_incidents'),
-        ('tickets', '0015_business_seconds'),
+        ('tickets', '0016_dashboard_rollup'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

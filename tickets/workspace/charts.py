@@ -4,25 +4,8 @@ SVG's viewBox units; the SVG scales to its container."""
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
-
-from tickets.lifecycle import Status
 
 CHART_WIDTH = 480
-# Fills of the statuses, strong enough against white for the 3:1 of non-text contrast; the legend
-# and each bar's title say the status in words, so colour is never the only cue.
-STATUS_FILLS = {
-    Status.NEW: "#2f6fd6",
-    Status.ASSIGNED: "#b07800",
-    Status.IN_PROGRESS: "#c4581a",
-    Status.AWAITING_CITIZEN: "#7a4fc9",
-    Status.REOPENED: "#c0392b",
-    Status.RESOLVED: "#2e8b57",
-    Status.CLOSED: "#1d5c3a",
-    Status.REJECTED: "#6b7280",
-}
-
-
 # Axes have four equal steps, each a round number.
 AXIS_STEPS = 4
 
@@ -62,6 +45,7 @@ class Bar:
     label: str
     fill: str = "#0b4f8a"
     key: str = ""
+    href: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,30 +72,34 @@ class ColumnChart:
     peak: int
 
 
-def hourly_volume_chart(volume: list[dict], *, height: int = 240) -> ColumnChart:
-    """Tickets per hour (dashboard_summary's `volume_last_24h`: [{"hour", "count"}]), oldest left."""
+# One axis label a day on the week's chart.
+HOURS_PER_LABEL = 24
+
+
+def week_volume_chart(volume: list, *, links: list[str], height: int = 240) -> ColumnChart:
+    """Tickets received per hour over seven days (tickets.dashboard.figures.HourCount), oldest left,
+    each bar linking to its hour's tickets; a label at each of India's midnights."""
     left, right, top, bottom = 40.0, CHART_WIDTH - 12.0, 14.0, height - 30.0
-    peak = max((row["count"] for row in volume), default=0)
+    peak = max((row.received for row in volume), default=0)
     scale_max = nice_axis_max(peak)
     slot = (right - left) / max(len(volume), 1)
     bars, labels = [], []
-    for index, row in enumerate(volume):
-        hour: datetime = row["hour"]
-        bar_height = (bottom - top) * row["count"] / scale_max
+    for index, (row, href) in enumerate(zip(volume, links, strict=True)):
+        bar_height = (bottom - top) * row.received / scale_max
         x = left + index * slot
         bars.append(
             Bar(
-                x=round(x + slot * 0.15, 2),
+                x=round(x, 2),
                 y=round(bottom - bar_height, 2),
-                width=round(slot * 0.7, 2),
+                width=round(max(slot * 0.8, 0.5), 2),
                 height=round(bar_height, 2),
-                value=row["count"],
-                label=f"{hour:%H}:00",
+                value=row.received,
+                label=f"{row.hour:%d/%m %H}:00",
+                href=href,
             )
         )
-        if index % 3 == 0:
-            labels.append(AxisLabel(x=round(x + slot / 2, 2), y=bottom + 18, text=f"{hour:%H}"))
-    ticks = _ticks(scale_max, bottom, top)
+        if row.hour.hour == 0:
+            labels.append(AxisLabel(x=round(x, 2), y=bottom + 18, text=f"{row.hour:%d/%m}"))
     return ColumnChart(
         width=CHART_WIDTH,
         height=height,
@@ -120,86 +108,20 @@ def hourly_volume_chart(volume: list[dict], *, height: int = 240) -> ColumnChart
         top=top,
         bottom=bottom,
         bars=bars,
-        ticks=ticks,
+        ticks=_ticks(scale_max, bottom, top),
         labels=labels,
-        total=sum(row["count"] for row in volume),
+        total=sum(row.received for row in volume),
         peak=peak,
     )
 
 
-@dataclass(frozen=True)
-class StackedRow:
-    label: str
-    name: str
-    y: float
-    total: int
-    segments: list[Bar]
-    total_x: float
+# The map's fills, lightest (fewest open tickets) to darkest; a state with none of the user's units is
+# grey. Each region also says its figure in words (its title, and the table behind the map).
+MAP_FILLS = ["#dbe9f6", "#a9cbe8", "#6aa3d5", "#2f78b8", "#0b4f8a"]
+MAP_NO_UNIT = "#eef0f2"
 
 
-@dataclass(frozen=True)
-class StackedBarChart:
-    """One horizontal bar per department, split by status."""
-
-    width: int
-    height: int
-    left: float
-    right: float
-    bar_height: float
-    rows: list[StackedRow]
-    ticks: list[Tick]
-    axis_y: float
-
-
-def status_by_department_chart(
-    by_department: list[dict], *, names: dict[str, str], status_labels: dict[str, str]
-) -> StackedBarChart:
-    """From dashboard_summary's `by_department`: [{"department", "total", "by_status": {status: n}}]."""
-    left, right, top, row_height, bar_height = 64.0, CHART_WIDTH - 44.0, 8.0, 34.0, 24.0
-    scale_max = nice_axis_max(max((row["total"] for row in by_department), default=0))
-    span = right - left
-    rows = []
-    for index, entry in enumerate(by_department):
-        y = top + index * row_height
-        x = left
-        segments = []
-        for status in Status.values:
-            count = entry["by_status"].get(status, 0)
-            if not count:
-                continue
-            width = span * count / scale_max
-            segments.append(
-                Bar(
-                    x=round(x, 2),
-                    y=round(y, 2),
-                    width=round(width, 2),
-                    height=bar_height,
-                    value=count,
-                    label=status_labels[status],
-                    fill=STATUS_FILLS[status],
-                    key=status,
-                )
-            )
-            x += width
-        rows.append(
-            StackedRow(
-                label=entry["department"],
-                name=names.get(entry["department"], entry["department"]),
-                y=round(y, 2),
-                total=entry["total"],
-                segments=segments,
-                total_x=round(x + 6, 2),
-            )
-        )
-    axis_y = top + len(rows) * row_height
-    ticks = _ticks(scale_max, left, right)
-    return StackedBarChart(
-        width=CHART_WIDTH,
-        height=int(axis_y + 28),
-        left=left,
-        right=right,
-        bar_height=bar_height,
-        rows=rows,
-        ticks=ticks,
-        axis_y=axis_y,
-    )
+def map_fill(value: int, peak: int) -> str:
+    if peak <= 0:
+        return MAP_FILLS[0]
+    return MAP_FILLS[min(len(MAP_FILLS) - 1, (len(MAP_FILLS) * value) // (peak + 1))]

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts.views import StaffLoginView, StaffPasswordChangeDoneView, StaffPasswordChangeView
-from tickets.workspace import actions, escalations, incidents, queue_actions, reports, views
+from tickets.workspace import actions, dashboard, escalations, incidents, queue_actions, reports, views
 from tickets.workspace.http import staff_login_required
 
 app_name = "workspace"
@@ -56,7 +56,8 @@ urlpatterns = [
     ),
     path("escalations/<int:escalation_id>/assign/", escalations.escalation_assign_view, name="escalation-assign"),
     path("escalations/<int:escalation_id>/note/", escalations.escalation_note_view, name="escalation-note"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/live/", dashboard.dashboard_live, name="dashboard-live"),
     path("duty/", views.duty_set, name="duty"),
     # The accountability report: its figures, exports built in the background, their files.
     path("reports/", reports.reports, name="reports"),

@@ -1,6 +1,6 @@
-"""The workspace's pages: the queue, a ticket, the dashboard and the duty switch. Thin: each reads
+"""The workspace's pages: the queue, a ticket and the duty switch. Thin: each reads
 through the selectors and hands presenters' output to a template. The ticket actions are in
-actions.py, the escalation desk in escalations.py."""
+actions.py, the escalation desk in escalations.py, the dashboard in dashboard.py."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,13 +16,11 @@ from rest_framework.exceptions import ValidationError
 from departments.selectors import department_list_visible, user_on_duty
 from departments.services import membership_duty_set
 from seva.errors import AppError
-from tickets.lifecycle import OPEN_STATUSES, Status
+from tickets.lifecycle import Status
 from tickets.models import IncidentStatus, Ticket
 from tickets.selectors import (
     UrgencyCursor,
-    dashboard_summary,
     incident_list,
-    posting_budget_overview,
     queue_urgency_page,
     ticket_list,
 )
@@ -31,13 +29,11 @@ from tickets.services import (
     ticket_take_next,
 )
 from tickets.services.ticket_actions import canned_response_render
-from tickets.workspace import charts
 from tickets.workspace.forms import ANY_STATUS, QueueFilter, ReplyForm
 from tickets.workspace.http import QUEUE_PAGE_SIZE, id_param, is_htmx, staff_login_required
 from tickets.workspace.presenters import queue_rows, reply_length_context
 from tickets.workspace.selectors import (
     bulk_assignee_choices,
-    department_names,
     queue_arrivals,
     queue_incident_rows,
     queue_newest_id,
@@ -58,10 +54,6 @@ QUICK_FILTERS = [
     (gettext_lazy("Breached"), {"breached": "true"}),
 ]
 QUICK_FILTER_KEYS = ("assigned_to", "unassigned", "escalated", "breached")
-# Below this share of tickets meeting their SLA targets, the dashboard's tile turns amber.
-SLA_COMPLIANCE_TARGET_PERCENT = 90
-# Where the accountability reports are downloaded (tickets/api/reports.py), with the session.
-ACCOUNTABILITY_REPORT_PATH = "/api/v1/reports/accountability/"
 
 
 def _quick_filters(request: HttpRequest) -> list[dict]:
@@ -275,48 +267,3 @@ def duty_set(request: HttpRequest) -> HttpResponse:
         return redirect(back or "workspace:queue")
     context = {"on_duty": user_on_duty(user=request.user), "next": back, "oob_flash": True}
     return render(request, "workspace/_duty_toggle.html", context)
-
-
-@require_safe
-@staff_login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Counts by department and status, SLA compliance, open escalations, two charts drawn as SVG, and
-    the posting budget of the official accounts in scope."""
-    now = timezone.now()
-    summary = dashboard_summary(user=request.user, now=now)
-    codes = [row["department"] for row in summary["by_department"]]
-    departments = department_names(codes=codes)
-    names = {code: department.name_in(request.LANGUAGE_CODE) for code, department in departments.items()}
-    status_labels = {value: str(label) for value, label in Status.choices}
-    compliance = summary["sla"]["compliance_percent"]
-    open_total = sum(row["by_status"].get(status, 0) for row in summary["by_department"] for status in OPEN_STATUSES)
-    roles = staff_roles(user=request.user)
-    context = {
-        "nav": "dashboard",
-        "summary": summary,
-        "names": names,
-        "total": sum(row["total"] for row in summary["by_department"]),
-        "open_total": open_total,
-        "sla_below_target": compliance is not None and compliance < SLA_COMPLIANCE_TARGET_PERCENT,
-        "statuses": [
-            {"value": value, "label": label, "fill": charts.STATUS_FILLS[value]} for value, label in Status.choices
-        ],
-        "table_rows": [
-            {
-                "code": row["department"],
-                "name": names.get(row["department"], row["department"]),
-                "counts": [row["by_status"].get(value, 0) for value in Status.values],
-                "total": row["total"],
-            }
-            for row in summary["by_department"]
-        ],
-        "hourly_chart": charts.hourly_volume_chart(summary["volume_last_24h"]),
-        "status_chart": charts.status_by_department_chart(
-            summary["by_department"], names=names, status_labels=status_labels
-        ),
-        "posting_budget": posting_budget_overview(user=request.user, now=now),
-        "reads_reports": roles.reads_reports,
-        "report_path": ACCOUNTABILITY_REPORT_PATH,
-        "report_departments": department_list_visible(user=request.user) if roles.reads_reports else [],
-    }
-    return render(request, "workspace/dashboard.html", context)
