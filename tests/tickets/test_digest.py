@@ -327,3 +327,14 @@ class TestSettingsPage:
         supervisor = user("bsnl_supervisor")
         page = client.get(reverse("admin:accounts_user_change", args=[supervisor.pk]))
         assert b'name="receives_daily_digest"' in page.content
+
+
+def test_in_production_the_mails_links_point_at_the_site_over_https():
+    from tests.seva.test_production_settings import PRODUCTION_ENV, run_python
+
+    code = "import django; from django.conf import settings; django.setup(); print(settings.SEVA_SITE_URL)"
+    result = run_python(code, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "https://seva.example.invalid"
+    told = run_python(code, env={**PRODUCTION_ENV, "SEVA_SITE_URL": "https://desk.seva.gov.in"})
+    assert told.stdout.strip().splitlines()[-1] == "https://desk.seva.gov.in"
