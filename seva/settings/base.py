@@ -261,6 +261,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "close-resolved": {"task": "tickets.tasks.close_resolved_task", "schedule": 3600.0, "options": {"expires": 600.0}},
     # Automatic assignment also runs at intake; this gives out what is still waiting (an officer came
     # on duty, a ticket left an incident or was reopened, a kick was lost).
+    "business-times": {
+        "task": "tickets.tasks.business_times_fill_task",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
+    },
     "auto-assign": {"task": "tickets.tasks.auto_assign_task", "schedule": 60.0, "options": {"expires": 60.0}},
 }
 # Automatic assignment never gives an officer more open tickets than this, unless their department
@@ -280,6 +285,8 @@ X_ACCOUNT_TOKENS = env.json("X_ACCOUNT_TOKENS", default={})
 # incident resolutions already waiting there.
 OUTBOX_ACK_RESERVE = env.int("OUTBOX_ACK_RESERVE", default=5)
 OUTBOX_APP_ACK_RESERVE = env.int("OUTBOX_APP_ACK_RESERVE", default=100)
+# Acknowledgements spend the app's 24-hour window at an even pace (an hour ahead at most).
+OUTBOX_APP_ACK_PACED = env.bool("OUTBOX_APP_ACK_PACED", default=True)
 # Recent search every minute: always with a real X token; against the fake X API only when asked, since
 # the demo's filtered stream carries the same tweets. A run not started before the next is due is dropped.
 X_SEARCH_POLL_ENABLED = env.bool("X_SEARCH_POLL_ENABLED", default=False)
