@@ -6,7 +6,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from celery.exceptions import MaxRetriesExceededError
 from celery.schedules import crontab
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
@@ -218,16 +217,38 @@ def test_it_speaks_the_recipients_language(day):
     assert "What came in" in _mail_to("admin").body  # the others' stay English
 
 
-def test_beat_twice_or_a_retry_sends_nothing_twice(day):
-    assert daily_digests_send(now=NOW).sent == 3
+@pytest.fixture
+def eager_tasks():
+    """Tasks run where they are queued, as a worker would run them (no broker)."""
+    conf = tasks.daily_digest_task.app.conf
+    conf.task_always_eager = True
+    yield
+    conf.task_always_eager = False
+
+
+def test_beat_twice_or_a_redelivered_task_sends_nothing_twice(day, eager_tasks):
+    supervisor = user("bsnl_supervisor")
+    assert tasks.daily_digest_task.apply(kwargs={"day": DAY.isoformat()}).get() == 3
+    assert tasks.daily_digest_task.apply(kwargs={"day": DAY.isoformat()}).get() == 0  # nobody is owed it now
+    redelivered = tasks.daily_digest_send_task.apply(kwargs={"user_id": supervisor.pk, "day": DAY.isoformat()})
+    assert redelivered.get() is False
     assert daily_digests_send(now=NOW).sent == 0
-    assert daily_digest_send(user=user("bsnl_supervisor"), day=DAY, now=NOW) is False
-    tasks.daily_digest_task.apply(kwargs={"day": DAY.isoformat()})
+    assert daily_digest_send(user=supervisor, day=DAY, now=NOW) is False
 
     assert len(mail.outbox) == 3
     assert DailyDigestSent.objects.filter(day=DAY).count() == 3
     # The next morning is another day.
     assert daily_digests_send(day=date(2026, 12, 1), now=NOW).sent == 3
+
+
+def test_two_runs_building_one_mail_at_once_send_it_once(day, monkeypatch):
+    """The second of two runs that both found nothing sent yet meets the first's record: no second mail."""
+    supervisor = user("bsnl_supervisor")
+    assert daily_digest_send(user=supervisor, day=DAY, now=NOW) is True
+    monkeypatch.setattr(digest_services, "digest_already_sent", lambda **kwargs: False)
+
+    assert daily_digest_send(user=supervisor, day=DAY, now=NOW) is False
+    assert len(mail.outbox) == 1
 
 
 def test_a_failed_recipient_is_retried_alone(day, monkeypatch):
@@ -246,11 +267,11 @@ def test_a_failed_recipient_is_retried_alone(day, monkeypatch):
 
     monkeypatch.setattr(digest_services, "report_file_write", real_write)
     assert daily_digests_send(now=NOW).sent == 1
-    assert sorted(address for message in mail.outbox for address in message.to).count(broken.email) == 1
+    assert [address for message in mail.outbox for address in message.to].count(broken.email) == 1
     assert len(mail.outbox) == 3
 
 
-def test_the_task_retries_while_a_recipient_fails_then_gives_up(day, monkeypatch):
+def test_a_recipients_task_retries_while_their_mail_fails_then_gives_up(day, eager_tasks, monkeypatch):
     attempts = []
 
     def write_failing(**kwargs):
@@ -258,13 +279,21 @@ def test_the_task_retries_while_a_recipient_fails_then_gives_up(day, monkeypatch
         raise OSError("disk full")
 
     monkeypatch.setattr(digest_services, "report_file_write", write_failing)
-    result = tasks.daily_digest_task.apply(kwargs={"day": DAY.isoformat()})  # eager: its retries run at once
+    result = tasks.daily_digest_send_task.apply(kwargs={"user_id": user("auditor").pk, "day": DAY.isoformat()})
 
     assert result.state == "FAILURE"
-    assert isinstance(result.result, MaxRetriesExceededError)
-    assert len(attempts) == 3 * (1 + tasks.DIGEST_RETRIES)
+    assert isinstance(result.result, OSError)
+    assert attempts == ["auditor"] * (1 + tasks.DIGEST_RETRIES)
     assert mail.outbox == []
     assert not DailyDigestSent.objects.exists()
+
+
+def test_a_recipient_who_turned_it_off_after_beat_gets_nothing(day):
+    supervisor = user("bsnl_supervisor")
+    User.objects.filter(pk=supervisor.pk).update(receives_daily_digest=False)
+
+    assert tasks.daily_digest_send_task.apply(kwargs={"user_id": supervisor.pk, "day": DAY.isoformat()}).get() is False
+    assert mail.outbox == []
 
 
 def test_beat_sends_it_at_eight_in_the_morning_india_time(settings):

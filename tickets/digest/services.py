@@ -40,7 +40,8 @@ class DigestRun:
 
 
 def daily_digests_send(*, day: date | None = None, now: datetime | None = None) -> DigestRun:
-    """Send the digest of `day` (yesterday in India, by default) to everyone still owed it."""
+    """Send the digest of `day` (yesterday in India, by default) to everyone still owed it, here and
+    now (beat's task hands each recipient to a task of their own instead: daily_digest_send_to)."""
     now = now or timezone.now()
     day = day or digest_yesterday(now=now)
     sent = failed = 0
@@ -51,6 +52,15 @@ def daily_digests_send(*, day: date | None = None, now: datetime | None = None) 
             logger.exception("daily digest of %s for user %s failed", day, user.pk)
             failed += 1
     return DigestRun(day=day, sent=sent, failed=failed)
+
+
+def daily_digest_send_to(*, user_id: int, day: date, now: datetime | None = None) -> bool:
+    """`daily_digest_send` for a user id (a task's), if the digest is still owed them: someone who
+    turned it off, lost their address or their role since the list was made is left alone."""
+    user = digest_recipients(day=day).filter(pk=user_id).first()
+    if user is None:
+        return False
+    return daily_digest_send(user=user, day=day, now=now or timezone.now())
 
 
 def daily_digest_send(*, user, day: date, now: datetime) -> bool:
