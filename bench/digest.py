@@ -46,12 +46,12 @@ def run_one(count: int, runs: int) -> dict:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seva.settings.local")
     django.setup()
+    import pages
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    import pages
     from accounts.models import User
     from departments.seed import seed_demo
     from tickets.digest.selectors import daily_digest, digest_yesterday
