@@ -95,7 +95,12 @@ def test_figures_of_a_supervisor_are_those_of_their_department_that_day(day):
     assert (digest.received, digest.received_urgent, digest.resolved) == (2, 1, 2)
     assert (digest.first_response_due, digest.first_response_missed) == (3, 2)
     assert (digest.resolution_due, digest.resolution_missed) == (2, 1)
-    assert (digest.targets_due, digest.targets_missed, digest.compliance_percent) == (5, 3, 40.0)
+    assert (digest.targets_due, digest.targets_met, digest.targets_missed, digest.compliance_percent) == (
+        5,
+        2,
+        3,
+        40.0,
+    )
     assert digest.breached == 3  # kl_unanswered, kl_late, mh_late
     assert (digest.open_now, digest.open_breached_now) == (5, 2)
     assert [(u.code, u.targets_due, u.targets_missed, u.compliance_percent) for u in digest.worst_units] == [
@@ -108,6 +113,19 @@ def test_figures_of_a_supervisor_are_those_of_their_department_that_day(day):
     ]
     assert (digest.ratings_count, digest.ratings_average) == (2, 2.5)
     assert [(r.number, r.rating) for r in digest.low_ratings] == [(day["mh_met"].number, 1)]
+
+
+def test_a_target_paused_before_it_fell_due_is_neither_met_nor_missed(day):
+    # Waiting on the citizen since before its first response fell due that day: its clock stopped in time.
+    ticket_of(
+        "BSNL", unit="BSNL_KL", status=Status.AWAITING_CITIZEN, created_at=ist(30, 8),
+        first_response_due_at=ist(30, 16), sla_paused_at=ist(30, 9),
+    )  # fmt: skip
+    digest = daily_digest(user=user("bsnl_supervisor"), day=DAY, now=NOW)
+
+    assert (digest.first_response_due, digest.first_response_met, digest.first_response_missed) == (4, 1, 2)
+    assert digest.compliance_percent == 40.0  # 2 met of 5 met or missed, as before
+    assert digest.worst_units[0].compliance_percent == 33.3
 
 
 def test_a_ministry_admin_sees_every_department(day):

@@ -65,11 +65,12 @@ class UnitRow:
     name_en: str
     name_hi: str
     targets_due: int
+    targets_met: int
     targets_missed: int
 
     @property
     def compliance_percent(self) -> float:
-        return _percent(self.targets_due - self.targets_missed, self.targets_missed) or 0.0
+        return _percent(self.targets_met, self.targets_missed) or 0.0
 
     def name_in(self, language: str | None) -> str:
         return self.name_hi if self.name_hi and (language or "").startswith("hi") else self.name_en
@@ -101,8 +102,10 @@ class DailyDigest:
     received_urgent: int = 0
     resolved: int = 0
     first_response_due: int = 0
+    first_response_met: int = 0
     first_response_missed: int = 0
     resolution_due: int = 0
+    resolution_met: int = 0
     resolution_missed: int = 0
     breached: int = 0
     open_now: int = 0
@@ -123,8 +126,13 @@ class DailyDigest:
         return self.first_response_missed + self.resolution_missed
 
     @property
+    def targets_met(self) -> int:
+        return self.first_response_met + self.resolution_met
+
+    @property
     def compliance_percent(self) -> float | None:
-        return _percent(self.targets_due - self.targets_missed, self.targets_missed)
+        """Of the targets due that day that were met or missed (one paused before its due time is neither)."""
+        return _percent(self.targets_met, self.targets_missed)
 
 
 def _percent(met: int, missed: int) -> float | None:
@@ -194,8 +202,10 @@ _COUNTED = (
     "received_urgent",
     "resolved",
     "first_response_due",
+    "first_response_met",
     "first_response_missed",
     "resolution_due",
+    "resolution_met",
     "resolution_missed",
     "breached",
     "open_now",
@@ -222,8 +232,12 @@ def _day_counts(*, tickets: QuerySet[Ticket], starts_at: datetime, ends_at: date
             received_urgent=Count("id", filter=received & Q(priority=Priority.P1)),
             resolved=Count("id", filter=resolved),
             first_response_due=Count("id", filter=first_response_due),
+            first_response_met=Count(
+                "id", filter=first_response_due & Q(first_responded_at__lte=F("first_response_due_at"))
+            ),
             first_response_missed=Count("id", filter=first_response_missed),
             resolution_due=Count("id", filter=resolution_due),
+            resolution_met=Count("id", filter=resolution_due & Q(resolved_at__lte=F("resolution_due_at"))),
             resolution_missed=Count("id", filter=resolution_missed),
             breached=Count("id", filter=first_response_missed | resolution_missed),
             open_now=Count("id", filter=is_open),
@@ -272,12 +286,15 @@ def _worst_units(by_scope: list[dict]) -> list[UnitRow]:
         {
             "scope_id": row["scope_id"],
             "due": row["first_response_due"] + row["resolution_due"],
+            "met": row["first_response_met"] + row["resolution_met"],
             "missed": row["first_response_missed"] + row["resolution_missed"],
         }
         for row in by_scope
     ]
     rows = [row for row in rows if row["missed"]]
-    worst = sorted(rows, key=lambda row: (-row["missed"] / row["due"], -row["missed"], row["scope_id"]))
+    worst = sorted(
+        rows, key=lambda row: (-row["missed"] / (row["met"] + row["missed"]), -row["missed"], row["scope_id"])
+    )
     worst = worst[:WORST_UNITS_SHOWN]
     if not worst:
         return []
@@ -293,6 +310,7 @@ def _worst_units(by_scope: list[dict]) -> list[UnitRow]:
             name_en=names[row["scope_id"]]["name_en"],
             name_hi=names[row["scope_id"]]["name_hi"],
             targets_due=row["due"],
+            targets_met=row["met"],
             targets_missed=row["missed"],
         )
         for row in worst
