@@ -10,7 +10,7 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 # Playwright drives Debian's Chromium (scripts/browser.sh); it never downloads a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint format setup services browser fonts venv db clean check-deploy map
+.PHONY: run test lint format setup services browser fonts venv db clean check-deploy map screenshots
 
 # The virtual environment is rebuilt whenever the requirements change.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -58,6 +58,11 @@ test: venv services browser fonts
 	@DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/seva} $(BIN)/python scripts/createdb.py
 	@$(MAKE) --no-print-directory check-deploy
 	DJANGO_SETTINGS_MODULE=seva.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+# The README's screenshots (docs/screenshots/), taken afresh by the browser tests over a demo-like day.
+screenshots: venv services browser
+	@DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/seva} $(BIN)/python scripts/createdb.py
+	SEVA_SCREENSHOTS=1 DJANGO_SETTINGS_MODULE=seva.settings.test $(BIN)/pytest tests/browser/test_screenshots.py
 
 # Django's deployment checklist against the production settings, with stand-in values for the
 # secrets they insist on (nothing is connected to; the key is made up for this run only).

@@ -217,3 +217,13 @@ def user_language_save(*, user, language: str) -> bool:
         user.preferred_language = language
         user.save(update_fields=["preferred_language"])
     return True
+
+
+def user_digest_preference_save(*, user, receives_daily_digest: bool) -> bool:
+    """Whether `user` gets the daily digest by mail: their own choice, made in the workspace's settings
+    (an admin sets it in the admin's user page). True when it changed."""
+    if user.receives_daily_digest == receives_daily_digest:
+        return False
+    user.receives_daily_digest = receives_daily_digest
+    user.save(update_fields=["receives_daily_digest"])
+    return True

@@ -333,7 +333,10 @@ class StaffUserAdmin(DepartmentScopedAdminMixin, UserAdmin):
 
     add_form = StaffUserCreationForm
     add_fieldsets = (*UserAdmin.add_fieldsets, (_("Seva Desk role"), {"fields": ("department", "role")}))
-    fieldsets = (*UserAdmin.fieldsets, ("Seva Desk", {"fields": ("display_name", "preferred_language")}))
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Seva Desk", {"fields": ("display_name", "preferred_language", "receives_daily_digest")}),
+    )
     list_display = ("username", "display_name", "email", "is_active", "is_superuser")
 
     def get_queryset(self, request):

@@ -229,6 +229,8 @@ def seed_demo(*, password: str, reset_passwords: bool = False) -> dict[str, int]
                 is_superuser=demo.superuser,
                 is_staff=demo.superuser,
                 display_name=demo.username.replace("_", " ").title(),
+                # Where the daily digest of the supervisor and the ministry's office goes (the console, locally).
+                email=f"{demo.username}@seva-desk.example",
             )
             user.set_password(password)
             user.save()

@@ -7,6 +7,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from seva.schedules import daily_digest_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -319,6 +321,20 @@ HEALTHZ_TOKEN = env("HEALTHZ_TOKEN", default="")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sevadesk@localhost")
+
+# The daily digest (tickets.digest): yesterday's figures by mail to supervisors and the ministry's office,
+# each morning at SEVA_DIGEST_TIME of India's clock (HH:MM; IST has no daylight saving, so it is a fixed
+# UTC time for beat, which keeps UTC). Retried runs and a second beat send nothing twice.
+SEVA_DIGEST_TIME = env("SEVA_DIGEST_TIME", default="08:00")
+SEVA_DIGEST_FROM_EMAIL = env("SEVA_DIGEST_FROM_EMAIL", default="") or DEFAULT_FROM_EMAIL
+CELERY_BEAT_SCHEDULE["daily-digest"] = {
+    "task": "tickets.tasks.daily_digest_task",
+    "schedule": daily_digest_schedule(SEVA_DIGEST_TIME, TIME_ZONE),
+    # A run waiting for a worker still goes within six hours; after that it would only arrive at night.
+    "options": {"expires": 6 * 3600.0},
+}
+# The workspace's address as staff reach it, for the links in mail (the digest's).
+SEVA_SITE_URL = env("SEVA_SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

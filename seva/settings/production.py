@@ -16,6 +16,8 @@ X_API_BEARER_TOKEN = env("X_API_BEARER_TOKEN")
 X_API_CONSUMER_KEY = env("X_API_CONSUMER_KEY")
 X_API_CONSUMER_SECRET = env("X_API_CONSUMER_SECRET")
 X_API_BASE_URL = env("X_API_BASE_URL", default="https://api.x.com")
+# Links in mail (the daily digest) point at the first host the site answers to, over HTTPS, unless told.
+SEVA_SITE_URL = env("SEVA_SITE_URL", default=f"https://{ALLOWED_HOSTS[0]}")
 
 # HTTPS only: plain HTTP is redirected (the proxy says which it got), and browsers are told to use
 # HTTPS for a year, subdomains included. Preloading is the operator's decision, so not asked for.

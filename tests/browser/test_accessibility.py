@@ -84,6 +84,8 @@ PAGES = {
     "resolved incidents": "/desk/incidents/?status=resolved",
     "incident": "/desk/incidents/{incident}/",
     "resolved incident": "/desk/incidents/{resolved}/",
+    # The daily digest's choice for a supervisor; for an officer, why it is not theirs.
+    "settings": "/desk/settings/",
 }
 
 # The dashboard is for supervisors, auditors and the ministry: an officer is refused it.

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts.views import StaffLoginView, StaffPasswordChangeDoneView, StaffPasswordChangeView
-from tickets.workspace import actions, dashboard, escalations, incidents, queue_actions, reports, views
+from tickets.workspace import actions, dashboard, escalations, incidents, preferences, queue_actions, reports, views
 from tickets.workspace.http import staff_login_required
 
 app_name = "workspace"
@@ -36,6 +36,8 @@ urlpatterns = [
         staff_login_required(StaffPasswordChangeDoneView.as_view(extra_context={"nav": "password"})),
         name="password-change-done",
     ),
+    # Their own settings: whether the daily digest comes to them.
+    path("settings/", preferences.preferences, name="settings"),
     path("", views.queue, name="queue"),
     path("queue/arrivals/", views.queue_arrivals_view, name="queue-arrivals"),
     path("queue/bulk/", queue_actions.bulk_action, name="queue-bulk"),
