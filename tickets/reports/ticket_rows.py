@@ -32,7 +32,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from tickets.lifecycle import OPEN_STATUSES, Status
-from tickets.models import Delivery, Direction, Escalation, EventKind, MessageKind
+from tickets.models import AuditEvent, Delivery, Direction, Escalation, EventKind, MessageKind
 from tickets.reports.scope import ReportScope
 
 ROWS_CHUNK = 2_000  # rows fetched per round trip from the server-side cursor
@@ -306,7 +306,7 @@ SELECT {select}
                  FILTER (WHERE s.kind = '{EventKind.TRANSFERRED}'))[1] AS first_from_unit
         FROM (SELECT e.ticket_id, e.id, e.kind, e.created_at, e.data,
                      lead(e.created_at) OVER (PARTITION BY e.ticket_id ORDER BY e.id) AS ended_at
-                FROM tickets_auditevent e
+                FROM {AuditEvent._meta.db_table} e
                WHERE e.ticket_id {in_range}
                  AND (e.kind IN ('{EventKind.ASSIGNED}', '{EventKind.TRANSFERRED}')
                       OR (e.kind = '{EventKind.STATUS_CHANGED}' AND e.data ->> 'to' = '{Status.NEW}'))
