@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from departments.models import (
+    AssignmentMode,
     BusinessCalendar,
     CannedResponse,
     Department,
@@ -39,6 +40,10 @@ DEPARTMENTS = [
     ),
     ("POSTS", "Department of Posts", "डाक विभाग", "MOC", "PostOfficeIndia", "1000005", "PostalSeva"),
 ]
+
+# Departments whose new tickets go to the least-loaded officer on duty (the rest are claimed by hand),
+# so the demo shows both desks: BSNL's officers claim, the Posts officer is handed tickets.
+AUTO_ASSIGNED = {"POSTS"}
 
 # Units: code, English name, Hindi name, parent, place names that route a tweet to the unit.
 # Each unit's places in Latin and Devanagari: a tweet in Hindi names पुणे, not Pune.
@@ -172,7 +177,13 @@ def seed_demo(*, password: str, reset_passwords: bool = False) -> dict[str, int]
     by_code: dict[str, Department] = {}
     for code, name_en, name_hi, parent_code, handle, x_user_id, tag in DEPARTMENTS:
         department, was_created = Department.objects.get_or_create(
-            code=code, defaults={"name_en": name_en, "name_hi": name_hi, "parent": by_code.get(parent_code)}
+            code=code,
+            defaults={
+                "name_en": name_en,
+                "name_hi": name_hi,
+                "parent": by_code.get(parent_code),
+                "assignment_mode": AssignmentMode.AUTO if code in AUTO_ASSIGNED else AssignmentMode.INHERIT,
+            },
         )
         created["departments"] += was_created
         by_code[code] = department

@@ -289,6 +289,8 @@ X_ACCOUNT_TOKENS = env.json("X_ACCOUNT_TOKENS", default={})
 # incident resolutions already waiting there.
 OUTBOX_ACK_RESERVE = env.int("OUTBOX_ACK_RESERVE", default=5)
 OUTBOX_APP_ACK_RESERVE = env.int("OUTBOX_APP_ACK_RESERVE", default=100)
+# Acknowledgements spend the app's 24-hour window at an even pace (an hour ahead at most).
+OUTBOX_APP_ACK_PACED = env.bool("OUTBOX_APP_ACK_PACED", default=True)
 # Recent search every minute: always with a real X token; against the fake X API only when asked, since
 # the demo's filtered stream carries the same tweets. A run not started before the next is due is dropped.
 X_SEARCH_POLL_ENABLED = env.bool("X_SEARCH_POLL_ENABLED", default=False)

@@ -81,3 +81,16 @@ def test_department_list_is_paginated_with_a_cursor(seeded, client_for):
         "is_unit": False,
         "ticket_prefix": "",
     }
+
+
+def test_the_demo_hands_posts_tickets_out_and_leaves_bsnl_to_claim(seeded):
+    from tests.factories.tickets import TicketFactory
+    from tickets.services.assignment import tickets_auto_assign
+
+    posts = TicketFactory(department=Department.objects.get(code="POSTS"))
+    bsnl = TicketFactory(department=Department.objects.get(code="BSNL"))
+    assert tickets_auto_assign() == 1
+    posts.refresh_from_db()
+    bsnl.refresh_from_db()
+    assert posts.assigned_to.username == "posts_officer"
+    assert bsnl.assigned_to is None

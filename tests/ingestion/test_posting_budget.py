@@ -279,3 +279,23 @@ def test_a_spent_app_window_pauses_every_account(settings, clock, complaint):
         assert sum(1 for request in fake.requests if request.path == "/2/tweets") == 2
         assert outbox_budget_gates().app_paused_until is not None
         assert ack_of(second).delivery == Delivery.QUEUED
+
+
+def test_acknowledgements_spend_the_apps_window_at_an_even_pace_and_replies_are_not_held(settings, complaint):
+    from tickets.posting_budget import posting_budget_record
+
+    settings.OUTBOX_APP_ACK_RESERVE = 0
+    now = timezone.now()
+    # Six hours into the app's window of 2,400 posts: an even pace allows 100 an hour, so 700 by now
+    # (an hour ahead); 1,700 must be left.
+    posting_budget_record(account_id=None, limit=2400, remaining=1700, reset_at=now + timedelta(hours=18))
+    gates = outbox_budget_gates(now=now)
+    assert MessageKind.ACKNOWLEDGEMENT in gates.held_everywhere
+    assert MessageKind.REPLY not in gates.held_everywhere
+
+    posting_budget_record(account_id=None, limit=2400, remaining=1701, reset_at=now + timedelta(hours=18))
+    assert MessageKind.ACKNOWLEDGEMENT not in outbox_budget_gates(now=now).held_everywhere
+
+    settings.OUTBOX_APP_ACK_PACED = False
+    posting_budget_record(account_id=None, limit=2400, remaining=1700, reset_at=now + timedelta(hours=18))
+    assert MessageKind.ACKNOWLEDGEMENT not in outbox_budget_gates(now=now).held_everywhere

@@ -231,6 +231,8 @@ def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
             first_responded_at=None,
             resolved_at=None,
             closed_at=None,
+            first_response_business_seconds=None,
+            resolution_business_seconds=None,
             escalation_level=0,
             sla_paused_at=None,
             resolution_note="",

@@ -73,6 +73,8 @@ TICKETS = CopyTable(
         "first_responded_at",
         "resolved_at",
         "closed_at",
+        "first_response_business_seconds",
+        "resolution_business_seconds",
         "escalation_level",
         "sla_paused_at",
         "resolution_note",

@@ -5,11 +5,17 @@ A kind is held on an account while what is left there would not cover the messag
 ranked before it (SEND_RANK) that wait there, plus, for acknowledgements, OUTBOX_ACK_RESERVE posts
 kept for replies yet to come; the app's 24-hour window likewise, with OUTBOX_APP_ACK_RESERVE.
 Officers' replies are never held, only paused when nothing at all is left.
+
+Acknowledgements are also paced over the app's window (OUTBOX_APP_ACK_PACED): they may spend it
+no more than an hour ahead of an even pace, so a morning surge cannot leave the evening's citizens
+(and the officers' replies to come) nothing, and the acknowledgements the day cannot afford fall
+across it instead of on everyone who writes after the window runs dry.
 """
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -22,6 +28,16 @@ from tickets.services import outbox_sql as sql
 # The order in which the posting budget is spent: officers' replies (resolution notices too), then
 # incident resolutions, then acknowledgements (DESIGN "Posting budget").
 SEND_RANK = (MessageKind.REPLY, MessageKind.INCIDENT_RESOLUTION, MessageKind.ACKNOWLEDGEMENT)
+APP_WINDOW = timedelta(hours=24)
+# How far ahead of an even pace over the app's window acknowledgements may spend it.
+ACK_PACE_LEAD = timedelta(hours=1)
+
+
+def app_ack_pace_keep(*, limit: int, reset_at: datetime, now: datetime) -> int:
+    """Posts of the app's window that acknowledgements leave for the rest of it: the even share of
+    the time still to run, less ACK_PACE_LEAD's."""
+    still_to_run = min(max(reset_at - now, timedelta(0)), APP_WINDOW)
+    return max(0, math.ceil(limit * ((still_to_run - ACK_PACE_LEAD) / APP_WINDOW)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +100,10 @@ def outbox_budget_gates(*, now: datetime | None = None) -> BudgetGates:
             app_paused_until = app.reset_at
         else:
             total = sum(waiting.values(), Counter())
-            app_reserves = {MessageKind.ACKNOWLEDGEMENT: settings.OUTBOX_APP_ACK_RESERVE}
+            ack_reserve = settings.OUTBOX_APP_ACK_RESERVE
+            if settings.OUTBOX_APP_ACK_PACED:
+                ack_reserve += app_ack_pace_keep(limit=app.limit, reset_at=app.reset_at, now=now)
+            app_reserves = {MessageKind.ACKNOWLEDGEMENT: ack_reserve}
             held_everywhere = _held_kinds(remaining=app.remaining, waiting=total, reserves=app_reserves)
     return BudgetGates(
         paused=paused,

@@ -138,10 +138,10 @@ def test_the_beat_task_assigns_the_tickets_still_waiting(seeded):
     auto("BSNL_KL")
     officer = staff("BSNL_KL")
     waiting = [ticket_of("BSNL", unit="BSNL_KL") for _ in range(3)]
-    ticket_of("POSTS")  # manual: stays for the officers to claim
+    ticket_of("MTNL")  # manual: stays for the officers to claim
     assert auto_assign_task() == 3
     assert {row(t)["assigned_to_id"] for t in waiting} == {officer.pk}
-    assert Ticket.objects.filter(department__code="POSTS", assigned_to__isnull=True).count() == 1
+    assert Ticket.objects.filter(department__code="MTNL", assigned_to__isnull=True).count() == 1
     assert auto_assign_task() == 0
 
 
@@ -152,7 +152,7 @@ def test_intake_kicks_automatic_assignment_for_its_new_tickets_departments(
     officer = staff("BSNL_KL")
     kicked = []
     monkeypatch.setattr(assignment, "_auto_assign_enqueue", kicked.append)
-    kerala, posts = department("BSNL_KL"), department("POSTS")
+    kerala, mtnl = department("BSNL_KL"), department("MTNL")
     batch = IntakeBatch(
         new_tickets=[
             NewTicket(
@@ -164,20 +164,20 @@ def test_intake_kicks_automatic_assignment_for_its_new_tickets_departments(
                 reply_account_id=None,
             ),
             NewTicket(
-                department=posts,
+                department=mtnl,
                 unit_id=None,
                 conversation_id=1_900_000_000_000_000_002,
-                opening=InboundTweet(1_900_000_000_000_000_002, "parcel lost", 32, "ravi", timezone.now()),
-                route={"by": "hashtag", "value": "PostalSeva"},
+                opening=InboundTweet(1_900_000_000_000_000_002, "landline dead", 32, "ravi", timezone.now()),
+                route={"by": "hashtag", "value": "MTNLSeva"},
                 reply_account_id=None,
             ),
         ]
     )
     with django_capture_on_commit_callbacks(execute=True):
         intake_apply(batch=batch)
-    assert kicked == [sorted([kerala.pk, posts.pk])]
+    assert kicked == [sorted([kerala.pk, mtnl.pk])]
 
-    assert auto_assign_task(kicked[0]) == 1  # what the worker runs: POSTS is manual
+    assert auto_assign_task(kicked[0]) == 1  # what the worker runs: MTNL is manual
     assert Ticket.objects.get(unit=kerala).assigned_to == officer
 
 
