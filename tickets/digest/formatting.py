@@ -3,7 +3,7 @@
 
 from datetime import date
 
-from django.utils.translation import pgettext
+from django.utils.translation import gettext
 
 
 def indian_number(value: int) -> str:
@@ -20,20 +20,20 @@ def indian_number(value: int) -> str:
 
 
 def _month_names() -> list[str]:
-    # With a context of their own: the project's catalogue would otherwise replace Django's month names everywhere.
+    # The project's Hindi month names (नवंबर) also replace Django's own (नवमबर) in its date formats.
     return [
-        pgettext("month name", "January"),
-        pgettext("month name", "February"),
-        pgettext("month name", "March"),
-        pgettext("month name", "April"),
-        pgettext("month name", "May"),
-        pgettext("month name", "June"),
-        pgettext("month name", "July"),
-        pgettext("month name", "August"),
-        pgettext("month name", "September"),
-        pgettext("month name", "October"),
-        pgettext("month name", "November"),
-        pgettext("month name", "December"),
+        gettext("January"),
+        gettext("February"),
+        gettext("March"),
+        gettext("April"),
+        gettext("May"),
+        gettext("June"),
+        gettext("July"),
+        gettext("August"),
+        gettext("September"),
+        gettext("October"),
+        gettext("November"),
+        gettext("December"),
     ]
 
 
