@@ -3,6 +3,7 @@ changes nothing (404 on object routes, 403 or nothing listed on collections); au
 nothing (403); nobody signed out gets anything (401). Each check asserts the database unchanged."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -11,6 +12,8 @@ from accounts.models import User
 from departments.models import CannedResponse, Role
 from tests.factories.tickets import department, staff, ticket_of
 from tickets.api import urls as ticket_urls
+from tickets.exports.models import ExportJob
+from tickets.exports.services import export_request
 from tickets.lifecycle import Status
 from tickets.models import AuditEvent, Escalation, Feedback, Incident, InternalNote, Ticket, TicketMessage
 
@@ -25,6 +28,7 @@ class World:
     canned: CannedResponse
     incident: Incident
     incident2: Incident
+    export: ExportJob
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,16 @@ TICKET_ROUTES = [
         body={"department": "BSNL", "start": "2026-11-01", "end": "2026-11-30", "format": "csv"},
         writes=False,
     ),
+    # An export of BSNL's report (a read too), and a BSNL auditor's export: only its owner and the
+    # ministry's admins reach it; anyone else gets 404.
+    Route(
+        "report-export-list",
+        "post",
+        body={"department": "BSNL", "start": "2026-11-01", "end": "2026-11-30", "format": "csv"},
+        writes=False,
+    ),
+    Route("report-export-detail", "get", lambda world: [world.export.pk], writes=False),
+    Route("report-export-file", "get", lambda world: [world.export.pk], writes=False),
 ]
 COLLECTION_ROUTES = [
     Route("ticket-list", "get", writes=False),
@@ -76,6 +90,7 @@ COLLECTION_ROUTES = [
     Route("department-list", "get", writes=False),
     Route("canned-response-create", "post", body={"department": "BSNL", "title": "New", "text_en": "Text"}),
     Route("incident-list", "get", writes=False),
+    Route("report-export-list", "get", writes=False),
     Route("incident-open", "post", body={"department": "BSNL", "title": "New"}),
     Route("ticket-take-next", "post"),
 ]
@@ -84,7 +99,8 @@ WRITES = [route for route in ROUTES if route.writes]
 
 
 @pytest.fixture
-def world(seeded) -> World:
+def world(seeded, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path / "media"
     ticket = ticket_of("BSNL", unit="BSNL_KL")
     Feedback.objects.create(ticket=ticket_of("BSNL", status=Status.RESOLVED), rating=4)
     return World(
@@ -97,6 +113,13 @@ def world(seeded) -> World:
         ),
         incident2=Incident.objects.create(
             title="Kochi again", department=department("BSNL"), unit=department("BSNL_KL")
+        ),
+        export=export_request(
+            user=staff("BSNL", Role.AUDITOR),
+            department_code="BSNL",
+            start=date(2026, 11, 1),
+            end=date(2026, 11, 30),
+            fmt="csv",
         ),
     )
 
