@@ -52,7 +52,6 @@ NOT_ORM_RECEIVERS = {
     "summary.outcomes",  # a Counter (ingestion/files.py)
     "workbook",  # openpyxl (tickets/reports/render_xlsx.py)
     "self.digest",  # a hashlib SHA-256 (tickets/reports/writer.py)
-    "self._sha256",  # a hashlib digest (tickets/exports/files.py's HashingWriter)
 }
 WRITING_SQL = re.compile(
     r"\b(INSERT\s+INTO|UPDATE\s+[\w.\"]+\s+(AS\s+\w+\s+)?SET|DELETE\s+FROM|COPY\s+[\w.\"]+|TRUNCATE\s)", re.IGNORECASE

@@ -2,8 +2,6 @@
 written first to a `.part` beside it and renamed into place once complete, so a name that the
 database calls ready is always a whole file. Nothing in a path comes from what a user typed."""
 
-import hashlib
-import io
 import os
 import secrets
 from pathlib import Path
@@ -45,41 +43,6 @@ def export_files_remove(file_name: str) -> None:
     """The file and its part, where they are; missing ones are no error."""
     for path in (export_path(file_name), export_part_path(file_name)):
         path.unlink(missing_ok=True)
-
-
-class HashingWriter(io.RawIOBase):
-    """A write-only, forward-only stream over a file that counts and hashes every byte it passes
-    on, so the file's SHA-256 and size are known when the last byte is written, without reading it
-    back. It refuses to seek: a writer that went back to patch bytes would make the hash a lie."""
-
-    def __init__(self, raw) -> None:
-        super().__init__()
-        self._raw = raw
-        self._sha256 = hashlib.sha256()
-        self.size = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def tell(self) -> int:
-        return self.size
-
-    def write(self, data) -> int:
-        view = memoryview(data).cast("B")
-        self._sha256.update(view)
-        self._raw.write(view)
-        self.size += len(view)
-        return len(view)
-
-    def flush(self) -> None:
-        self._raw.flush()
-
-    @property
-    def hexdigest(self) -> str:
-        return self._sha256.hexdigest()
 
 
 def export_file_finish(raw, *, file_name: str) -> None:

@@ -27,7 +27,6 @@ from seva.errors import AppError
 from tickets.audit import audit_event_append
 from tickets.events.report import report_export_built_event
 from tickets.exports.files import (
-    HashingWriter,
     export_file_finish,
     export_file_name_new,
     export_files_remove,
@@ -206,14 +205,13 @@ def export_build(*, job_id: int, report_progress: bool = True) -> ExportJob | No
     exports_dir()
     try:
         with export_part_path(name).open("xb") as raw:
-            out = HashingWriter(raw)
             written = report_file_write(
                 user=job.requested_by,
                 department_code=job.department.code if job.department else None,
                 start=job.start,
                 end=job.end,
                 fmt=job.format,
-                out=out,
+                out=raw,  # report_file_write writes forward only and hashes what it writes
                 on_progress=progress,
                 language=job.language,
             )
@@ -229,7 +227,7 @@ def export_build(*, job_id: int, report_progress: bool = True) -> ExportJob | No
         if progress is not None:
             progress.close()
     try:
-        return _finish(job=job, written=written, size_bytes=out.size, sha256=out.hexdigest)
+        return _finish(job=job, written=written, size_bytes=written.size_bytes, sha256=written.sha256)
     except Exception:
         export_files_remove(name)
         raise

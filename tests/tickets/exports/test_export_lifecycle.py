@@ -2,7 +2,6 @@
 redelivered task changes nothing, a dead build is taken over, progress is written where the page
 can read it, and files are deleted after SEVA_EXPORT_RETENTION_DAYS."""
 
-import io
 import os
 from datetime import date, timedelta
 
@@ -14,7 +13,7 @@ from django.utils import timezone
 from departments.models import Membership
 from tests.factories.exports import NOVEMBER, bsnl_tickets
 from tickets.exports import services
-from tickets.exports.files import HashingWriter, export_part_path, export_path, exports_dir
+from tickets.exports.files import export_part_path, export_path, exports_dir
 from tickets.exports.models import ExportJob, ExportState
 from tickets.exports.services import ExportExpired, export_build, export_file_check, export_request, exports_expire
 from tickets.models import AuditEvent, EventKind
@@ -115,15 +114,6 @@ def test_the_file_is_renamed_into_place_only_when_complete(queued, monkeypatch):
     assert seen == [(ExportState.BUILDING, False, True)]
     assert export_path(job.file_name).exists()
     assert not export_part_path(job.file_name).exists()
-
-
-def test_the_hashing_writer_refuses_to_seek():
-    writer = HashingWriter(io.BytesIO())
-    writer.write(b"abc")
-
-    assert (writer.seekable(), writer.tell(), writer.size) == (False, 3, 3)
-    with pytest.raises(io.UnsupportedOperation):
-        writer.seek(0)
 
 
 # Expiry.
