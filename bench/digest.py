@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdb import bench_database_url  # noqa: E402 - after the path is set
+from benchdb import bench_env, child_run, fill_state_matches, progress  # noqa: E402 - after the path is set
 
 RECIPIENTS = ("bsnl_supervisor", "auditor", "admin")
 
@@ -57,14 +56,14 @@ def run_one(count: int, runs: int) -> dict:
     from tickets.digest.selectors import daily_digest, digest_yesterday
     from tickets.digest.services import daily_digest_message
 
-    pages._progress("migrating and seeding ...")
+    progress("migrating and seeding ...")
     call_command("migrate", verbosity=0)
     seed_demo(password="bench-password-1")
     fill_seconds = 0.0
-    if pages._filled(count):
-        pages._progress(f"reusing the {count:,} tickets already built")
+    if fill_state_matches("bench_pages_state", count=count, version=pages.FILL_VERSION):
+        progress(f"reusing the {count:,} tickets already built")
     else:
-        pages._progress(f"building {count:,} tickets ...")
+        progress(f"building {count:,} tickets ...")
         fill_seconds = pages._fill(count)
 
     now = timezone.now()
@@ -113,16 +112,8 @@ def main() -> None:
     if args.run:
         print(json.dumps(run_one(args.tickets, args.runs)))
         return
-    env = {**os.environ, "DATABASE_URL": bench_database_url(args.database), "LOG_LEVEL": "WARNING", "DEBUG": "false"}
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "createdb.py")], env=env, check=True)
-    out = subprocess.run(
-        [sys.executable, __file__, "--run", "--tickets", str(args.tickets), "--runs", str(args.runs)],
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    r = json.loads(out.stdout.strip().splitlines()[-1])
+    env = bench_env(args.database)
+    r = child_run(__file__, ["--run", "--tickets", str(args.tickets), "--runs", str(args.runs)], env)
     built = f"built in {r['fill_seconds']} s" if r["fill_seconds"] else "reused"
     print(
         f"database {args.database}: {r['tickets']:,} tickets ({built}); the digest of {r['day']}; {args.runs} runs\n"

@@ -40,15 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchdb import bench_database_url  # noqa: E402 - after the path is set
+from benchdb import bench_env, child_run, fill_state_matches, progress  # noqa: E402 - after the path is set
 
 GOAL_CSV_ROWS_PER_SECOND = 50_000
 GOAL_PEAK_MB = 200
 FORMATS = ("csv", "xlsx", "pdf", "json")
-
-
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 def _setup() -> None:
@@ -85,10 +81,10 @@ def prepare(count: int) -> dict:
 
     call_command("migrate", verbosity=0)
     seed_demo(password="bench-password-1")
-    if report_rows._filled(count):
-        _progress(f"reusing the {count:,} tickets already built")
+    if fill_state_matches("bench_report_rows_state", count=count, version=report_rows.FILL_VERSION):
+        progress(f"reusing the {count:,} tickets already built")
         return {"fill_seconds": 0.0}
-    _progress(f"building {count:,} tickets with bench/report_rows.py's generator ...")
+    progress(f"building {count:,} tickets with bench/report_rows.py's generator ...")
     return {"fill_seconds": round(report_rows._fill(count), 1)}
 
 
@@ -161,12 +157,9 @@ def copy_baseline(path: str) -> dict:
 
 def _child(args: list[str], env: dict, timeout: float) -> dict:
     try:
-        out = subprocess.run(
-            [sys.executable, __file__, *args], env=env, check=True, stdout=subprocess.PIPE, text=True, timeout=timeout
-        )
+        return child_run(__file__, args, env, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"timed_out": timeout}
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -198,9 +191,7 @@ def main() -> None:
     unknown = set(formats) - set(FORMATS)
     if unknown:
         parser.error(f"unknown formats: {', '.join(sorted(unknown))}")
-    # DEBUG off: Django's debug cursor would keep every statement of the run.
-    env = {**os.environ, "DATABASE_URL": bench_database_url(args.database), "LOG_LEVEL": "WARNING", "DEBUG": "false"}
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "createdb.py")], env=env, check=True)
+    env = bench_env(args.database)
     shape = _child(["--prepare", "--tickets", str(args.tickets)], env, timeout=None)
     built = f"built in {shape['fill_seconds']} s" if shape["fill_seconds"] else "reused"
     print(f"database {args.database}: {args.tickets:,} tickets ({built}); period: the whole of 2025")
@@ -210,11 +201,11 @@ def main() -> None:
     )
 
     with tempfile.TemporaryDirectory(prefix="seva-bench-export-") as media:
-        _progress("baseline: COPY of the tickets to CSV ...")
+        progress("baseline: COPY of the tickets to CSV ...")
         baseline = _child(["--copy", str(Path(media) / "copy.csv")], env, timeout=args.timeout)
         results = {}
         for fmt in formats:
-            _progress(f"{fmt} ...")
+            progress(f"{fmt} ...")
             results[fmt] = _child(["--build", fmt, "--media", media], env, timeout=args.timeout)
 
     copy_rate = baseline["ticket_rows"] / baseline["seconds"] if baseline["seconds"] else 0

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdb import bench_database_url  # noqa: E402 - after the path is set
+from benchdb import bench_env, child_run, fill_state_matches, progress  # noqa: E402 - after the path is set
 
 GOAL_P99_MS = 150.0
 FILL_VERSION = 1  # bump when the fill's shape changes, so a reused database is rebuilt
@@ -297,7 +296,7 @@ def _fill(count: int) -> float:
             cursor.execute(_TICKETS_SQL, {**params, "lo": lo, "hi": hi})
             cursor.execute(_MESSAGES_SQL, {"lo": lo, "hi": hi})
             cursor.execute(_EVENTS_SQL, {"lo": lo, "hi": hi})
-        _progress(f"  tickets {hi:>9,} / {count:,}  ({time.perf_counter() - started:.0f} s)")
+        progress(f"  tickets {hi:>9,} / {count:,}  ({time.perf_counter() - started:.0f} s)")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_INCIDENTS_SQL, params)
         # Identity columns: the next ticket, message or event the app writes gets a fresh id.
@@ -308,7 +307,7 @@ def _fill(count: int) -> float:
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_pages_state (tickets bigint, version int)")
         cursor.execute("DELETE FROM bench_pages_state")
         cursor.execute("INSERT INTO bench_pages_state VALUES (%s, %s)", [count, FILL_VERSION])
-    _progress(f"  incidents and sequences ({time.perf_counter() - started:.0f} s); VACUUM ANALYZE ...")
+    progress(f"  incidents and sequences ({time.perf_counter() - started:.0f} s); VACUUM ANALYZE ...")
     connection.connection.autocommit = True  # VACUUM cannot run in a transaction
     with connection.cursor() as cursor:
         for table in ("tickets_ticket", "tickets_ticketmessage", "tickets_auditevent", "tickets_incident"):
@@ -341,7 +340,7 @@ def _business_times_fill() -> None:
         cursor.execute("SELECT EXISTS (SELECT FROM tickets_dashboardduration)")
         filled = cursor.fetchone()[0]
     if not filled:
-        _progress("business seconds and the dashboard's histograms ...")
+        progress("business seconds and the dashboard's histograms ...")
         for lo in range(1, top + 1, CHUNK):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(_BUSINESS_TIMES_SQL, {"lo": lo, "hi": lo + CHUNK - 1})
@@ -355,21 +354,6 @@ def _business_times_fill() -> None:
             "tickets_dashboardopen",
         ):
             cursor.execute(f"VACUUM ANALYZE {table}")  # nosec B608 - our own table names
-
-
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-def _filled(count: int) -> bool:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('bench_pages_state') IS NOT NULL")
-        if not cursor.fetchone()[0]:
-            return False
-        cursor.execute("SELECT tickets, version FROM bench_pages_state")
-        return cursor.fetchone() == (count, FILL_VERSION)
 
 
 def _timed(fn, requests: int) -> list[float]:
@@ -455,14 +439,14 @@ def run_one(count: int, requests: int) -> dict:
     from tickets.models import Incident, Ticket
 
     settings.ALLOWED_HOSTS = ["*"]
-    _progress("migrating and seeding ...")
+    progress("migrating and seeding ...")
     call_command("migrate", verbosity=0)
     seed_demo(password="bench-password-1")
     fill_seconds = 0.0
-    if _filled(count):
-        _progress(f"reusing the {count:,} tickets already built")
+    if fill_state_matches("bench_pages_state", count=count, version=FILL_VERSION):
+        progress(f"reusing the {count:,} tickets already built")
     else:
-        _progress(f"building {count:,} tickets in chunks of {CHUNK:,} ...")
+        progress(f"building {count:,} tickets in chunks of {CHUNK:,} ...")
         fill_seconds = _fill(count)
 
     _business_times_fill()
@@ -480,7 +464,7 @@ def run_one(count: int, requests: int) -> dict:
     }
 
     # Baselines, same run: a statement round trip, and a page that reads no ticket.
-    _progress("baselines ...")
+    progress("baselines ...")
 
     def select_one():
         with connection.cursor() as cursor:
@@ -530,21 +514,21 @@ def run_one(count: int, requests: int) -> dict:
                 "dashboard poll, this month (unchanged: 204)": ("/desk/dashboard/live/", {"period": "month"}),
             }
         for name, (url, asked) in pages.items():
-            _progress(f"  {username}: {name}")
+            progress(f"  {username}: {name}")
             params = {**asked, "v": _dashboard_version(client, asked)} if url.endswith("/live/") else asked
             response = client.get(url, params)
             assert response.status_code in (200, 204), (name, response.status_code)
             timings = _timed(lambda url=url, params=params, client=client: client.get(url, params), requests)
             cases[f"{username}: {name}"] = {**_figures(timings), **_profile(client, url, params)}
 
-        _progress(f"  {username}: ticket page")
+        progress(f"  {username}: ticket page")
         cycle = iter(numbers * (requests // len(numbers) + 20))
         assert client.get(f"/desk/t/{numbers[0]}/").status_code == 200
         timings = _timed(lambda client=client, cycle=cycle: client.get(f"/desk/t/{next(cycle)}/"), requests)
         cases[f"{username}: ticket page"] = {**_figures(timings), **_profile(client, f"/desk/t/{numbers[1]}/", {})}
 
         if incidents_url:
-            _progress(f"  {username}: incidents page")
+            progress(f"  {username}: incidents page")
             response = client.get(incidents_url)
             if response.status_code == 200:
                 timings = _timed(lambda client=client: client.get(incidents_url), requests)
@@ -577,17 +561,8 @@ def main() -> None:
     if args.run:
         print(json.dumps(run_one(args.tickets, args.requests)))
         return
-    # DEBUG off: Django's debug cursor would keep every statement of the run.
-    env = {**os.environ, "DATABASE_URL": bench_database_url(args.database), "LOG_LEVEL": "WARNING", "DEBUG": "false"}
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "createdb.py")], env=env, check=True)
-    out = subprocess.run(
-        [sys.executable, __file__, "--run", "--tickets", str(args.tickets), "--requests", str(args.requests)],
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    r = json.loads(out.stdout.strip().splitlines()[-1])
+    env = bench_env(args.database)
+    r = child_run(__file__, ["--run", "--tickets", str(args.tickets), "--requests", str(args.requests)], env)
     s = r["shape"]
     built = f"; built in {s['fill_seconds']} s" if s["fill_seconds"] else "; reused"
     print(

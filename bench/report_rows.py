@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdb import bench_database_url  # noqa: E402 - after the path is set
+from benchdb import bench_env, child_run, fill_state_matches, progress  # noqa: E402 - after the path is set
 
 GOAL_CSV_ROWS_PER_SECOND = 50_000
 GOAL_PEAK_MB = 200
@@ -125,21 +124,6 @@ SELECT t.id, 1 + t.id %% 5, '', 50000000000 + t.id, t.resolved_at + interval '1 
 """
 
 
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-def _filled(count: int) -> bool:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('bench_report_rows_state') IS NOT NULL")
-        if not cursor.fetchone()[0]:
-            return False
-        cursor.execute("SELECT tickets, version FROM bench_report_rows_state")
-        return cursor.fetchone() == (count, FILL_VERSION)
-
-
 def _fill(count: int) -> float:
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
@@ -171,7 +155,7 @@ def _fill(count: int) -> float:
             cursor.execute("SET LOCAL session_replication_role = replica")
             for sql in (_TICKETS_SQL, _EVENTS_SQL, _ESCALATIONS_SQL, _MESSAGES_SQL, _FEEDBACK_SQL):
                 cursor.execute(sql, {**params, "lo": lo, "hi": hi})
-        _progress(f"  tickets {hi:>9,} / {count:,}  ({time.perf_counter() - started:.0f} s)")
+        progress(f"  tickets {hi:>9,} / {count:,}  ({time.perf_counter() - started:.0f} s)")
     with transaction.atomic(), connection.cursor() as cursor:
         for table in ("tickets_ticket", "tickets_ticketmessage", "tickets_auditevent", "tickets_escalation"):
             cursor.execute(
@@ -204,10 +188,10 @@ def prepare(count: int) -> dict:
     call_command("migrate", verbosity=0)
     seed_demo(password="bench-password-1")
     fill_seconds = 0.0
-    if _filled(count):
-        _progress(f"reusing the {count:,} tickets already built")
+    if fill_state_matches("bench_report_rows_state", count=count, version=FILL_VERSION):
+        progress(f"reusing the {count:,} tickets already built")
     else:
-        _progress(f"building {count:,} tickets in chunks of {CHUNK:,} ...")
+        progress(f"building {count:,} tickets in chunks of {CHUNK:,} ...")
         fill_seconds = _fill(count)
     sizes = {}
     with connection.cursor() as cursor:
@@ -280,14 +264,10 @@ def main() -> None:
         print(json.dumps(result[kind]()))
         return
 
-    env = {**os.environ, "DATABASE_URL": bench_database_url(args.database), "LOG_LEVEL": "WARNING", "DEBUG": "false"}
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "createdb.py")], env=env, check=True)
+    env = bench_env(args.database)
 
     def step(value: str) -> dict | list:
-        out = subprocess.run(
-            [sys.executable, __file__, "--step", value], env=env, check=True, stdout=subprocess.PIPE, text=True
-        )
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        return child_run(__file__, ["--step", value], env)
 
     shape = step(f"prepare:{args.tickets}")
     built = f"built in {shape['fill_seconds']} s" if shape["fill_seconds"] else "reused"

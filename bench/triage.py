@@ -55,7 +55,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdb import bench_database_url  # noqa: E402 - after the path is set
+from benchdb import bench_database_url, progress  # noqa: E402 - after the path is set
 
 INDIA = ZoneInfo("Asia/Kolkata")
 OFFICERS_PER_ROUTE = 3
@@ -99,10 +99,6 @@ SURGE_MINUTES = 20
 # --hindi-places: the surges' cities in Devanagari as place rules of their units. The seed names its
 # units' places in Latin letters only, so a Hindi tweet naming पुणे routes to BSNL itself, not BSNL_MH.
 HINDI_PLACES = [("पुणे", "BSNL_MH"), ("लखनऊ", "BSNL_UP")]
-
-
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 def _day_start() -> datetime:
@@ -464,10 +460,10 @@ def run_one(args: argparse.Namespace) -> dict:
     from tickets.services.outbox import SENDER_KICK_KEY, outbox_sender_register
 
     day_start = _day_start()
-    _progress(f"generating {tweets:,} tweets for {day_start.astimezone(INDIA):%a %d %b %Y} (India) ...")
+    progress(f"generating {tweets:,} tweets for {day_start.astimezone(INDIA):%a %d %b %Y} (India) ...")
     pages, surge_ids = day_pages(tweets=tweets, surge=surge, day_start=day_start)
 
-    _progress("resetting and seeding the database ...")
+    progress("resetting and seeding the database ...")
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -563,7 +559,7 @@ def run_one(args: argparse.Namespace) -> dict:
             }
         )
         if minute % 60 == 0:
-            _progress(
+            progress(
                 f"  {clock.moment.astimezone(INDIA):%H:%M} India: {position:>6,} tweets in, "
                 f"{Ticket.objects.count():>6,} tickets, {len(fake.posted):>6,} posts on X, "
                 f"{sends['deferred']:>6,} deferrals  ({time.perf_counter() - started:.0f} s)"

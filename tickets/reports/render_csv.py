@@ -9,6 +9,7 @@ import io
 
 from django.utils.translation import gettext as _
 
+from tickets.reports.csv_parts import TicketRowsCsvParts
 from tickets.reports.figures import AccountabilityReport
 from tickets.reports.progress import Progress
 from tickets.reports.scope import ReportScope
@@ -34,11 +35,21 @@ def summary_csv(report: AccountabilityReport) -> str:
     return buffer.getvalue()
 
 
-def write_csv(*, scope: ReportScope, report: AccountabilityReport, out, progress: Progress) -> int:
-    """Write the file to `out`; how many ticket rows it holds."""
+def write_csv(
+    *,
+    scope: ReportScope,
+    report: AccountabilityReport,
+    out,
+    progress: Progress,
+    parts: TicketRowsCsvParts | None = None,
+) -> int:
+    """Write the file to `out`; how many ticket rows it holds. `parts`: the rows, already being
+    copied in parallel (tickets/reports/csv_parts.py)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([_("Tickets")])
     writer.writerow([spreadsheet_text(header) for header in ticket_headers()])
     out.write(codecs.BOM_UTF8 + (summary_csv(report) + buffer.getvalue()).encode())
+    if parts is not None:
+        return parts.write_to(out.write, on_rows=progress.rows)
     return ticket_rows_copy_csv(scope, write=out.write, on_rows=progress.rows, every=progress.every)

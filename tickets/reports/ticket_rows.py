@@ -183,11 +183,13 @@ def _defused(expression: str) -> str:
     )
 
 
-def ticket_rows_sql(scope: ReportScope, *, for_csv: bool) -> tuple[str, dict]:
+def ticket_rows_sql(scope: ReportScope, *, for_csv: bool, ids: tuple[int, int] | None = None) -> tuple[str, dict]:
     """The statement giving one row per ticket received in the scope's period, TICKET_COLUMNS in
     order, labels in the active language. `for_csv`: every value text as the file shows it, text
-    defused against spreadsheet formulas; else typed (timestamps, numbers) for XLSX, PDF and JSON."""
-    tickets_sql, tickets_params = scope.received.values(
+    defused against spreadsheet formulas; else typed (timestamps, numbers) for XLSX, PDF and JSON.
+    `ids` (first, last): only the tickets with an id in that range (one part of a parallel copy)."""
+    received = scope.received if ids is None else scope.received.filter(id__range=ids)
+    tickets_sql, tickets_params = received.values(
         "id",
         "number",
         "department_id",
@@ -359,12 +361,15 @@ SELECT {select}
     return sql, p.values
 
 
+# For the rest of a transaction: no JIT (compiling this long statement took longer than running it),
+# and ISO dates, which the times' text is cut from (cheaper than to_char).
+ROWS_SETTINGS = ("SET LOCAL jit = off", "SET LOCAL DateStyle = 'ISO, YMD'")
+
+
 def _settings_for_rows() -> None:
-    """For the rest of the caller's transaction: no JIT (compiling this long statement took longer
-    than running it), and ISO dates, which the times' text is cut from (cheaper than to_char)."""
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+        for statement in ROWS_SETTINGS:
+            cursor.execute(statement)
 
 
 def ticket_rows_iter(scope: ReportScope, *, chunk_size: int = ROWS_CHUNK) -> Iterator[tuple]:
@@ -385,9 +390,17 @@ def ticket_rows_copy_csv(
     """Inside a transaction: copy the rows as CSV lines (UTF-8, "\\n" line ends) to `write`, in
     blocks of about a megabyte; `on_rows(rows so far)` after every `every` rows. How many rows."""
     sql, params = ticket_rows_sql(scope, for_csv=True)
-    rows, block = 0, bytearray()
     _settings_for_rows()
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+    with connection.cursor() as cursor:
+        return ticket_rows_csv_copy_out(cursor.cursor, sql, params, write=write, on_rows=on_rows, every=every)
+
+
+def ticket_rows_csv_copy_out(
+    cursor, sql: str, params: dict, *, write: Callable[[bytes], object], on_rows: Callable[[int], None], every: int
+) -> int:
+    """COPY the rows statement's CSV out through a psycopg `cursor` to `write` (see ticket_rows_copy_csv)."""
+    rows, block = 0, bytearray()
+    with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
         for line in copy:  # the server sends one message per row
             block += line
             rows += 1

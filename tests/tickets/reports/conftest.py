@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
 
 from accounts.models import User
 from departments.models import BusinessCalendar, Holiday
@@ -48,7 +49,8 @@ class Month:
 
 
 def _events(*drafts: EventDraft) -> None:
-    audit_events_append(list(drafts))
+    with transaction.atomic():  # its own, where a test commits what it builds (django_db(transaction=True))
+        audit_events_append(list(drafts))
 
 
 def _at(draft: EventDraft, when: datetime) -> EventDraft:

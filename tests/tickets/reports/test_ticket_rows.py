@@ -1,6 +1,7 @@
 """One row per ticket, with every hop, in every format; only the tickets the reader may report on."""
 
 import csv
+import hashlib
 import io
 
 import openpyxl
@@ -14,6 +15,7 @@ from tests.factories.tickets import staff, ticket_of
 from tests.tickets.reports.conftest import NOVEMBER, NOW, ist, user
 from tickets.lifecycle import Status
 from tickets.models import Escalation
+from tickets.reports import csv_parts
 from tickets.reports.ticket_rows import TICKET_KEYS
 from tickets.reports.writer import report_file_write
 
@@ -230,3 +232,73 @@ def test_a_file_costs_the_same_queries_however_many_tickets(month, fmt):
             ticket=ticket, level=1, notify_department=ticket.department, raised_at=ist(11, 20 + index, 12)
         )
     assert queries() == before
+
+
+# A big CSV's rows copied in parallel (tickets/reports/csv_parts.py). These tests commit their
+# tickets: the parts' connections read the report's snapshot, which never holds another
+# transaction's uncommitted rows.
+
+
+@pytest.fixture
+def parts_started(monkeypatch):
+    """The parts each report started (None where it copied in one piece)."""
+    from tickets.reports import writer
+
+    started = []
+
+    def start(scope):
+        parts = csv_parts.ticket_rows_csv_parts_start(scope)
+        started.append(parts)
+        return parts
+
+    monkeypatch.setattr(writer, "ticket_rows_csv_parts_start", start)
+    return started
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_csv_copied_in_parts_is_the_file_one_copy_gives(month, settings, parts_started):
+    settings.SEVA_EXPORT_PARALLEL_MIN_ROWS = 3
+    settings.SEVA_EXPORT_PARALLEL_PARTS = 1
+    one_piece, whole = written("csv", department_code=None)
+    settings.SEVA_EXPORT_PARALLEL_PARTS = 3
+    in_parts, parted = written("csv", department_code=None)
+
+    assert parts_started[0] is None
+    assert parts_started[1] is not None
+    assert len(parts_started[1]._parts) == 3
+    assert parted == whole
+    assert in_parts.ticket_rows == one_piece.ticket_rows == len(csv_tickets(whole)) >= 3
+    assert in_parts.sha256 == hashlib.sha256(parted).hexdigest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_small_csv_is_copied_in_one_piece(month, settings, parts_started):
+    settings.SEVA_EXPORT_PARALLEL_PARTS = 3
+    settings.SEVA_EXPORT_PARALLEL_MIN_ROWS = 1_000
+
+    result, content = written("csv", department_code=None)
+
+    assert parts_started == [None]
+    assert result.ticket_rows == len(csv_tickets(content))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_part_that_fails_fails_the_report(month, settings, monkeypatch):
+    settings.SEVA_EXPORT_PARALLEL_MIN_ROWS = 3
+    settings.SEVA_EXPORT_PARALLEL_PARTS = 3
+    copy_out = csv_parts.ticket_rows_csv_copy_out
+    calls = []
+
+    def failing_second(cursor, sql, params, **kwargs):
+        calls.append(sql)
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return copy_out(cursor, sql, params, **kwargs)
+
+    monkeypatch.setattr(csv_parts, "ticket_rows_csv_copy_out", failing_second)
+
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        written("csv", department_code=None)
+    with connection.cursor() as cursor:  # no part's connection is left behind
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY (WITH tickets%%'")
+        assert cursor.fetchone()[0] == 0
