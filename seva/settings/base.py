@@ -290,8 +290,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 SEVA_EXPORT_INLINE_MAX_ROWS = env.int("SEVA_EXPORT_INLINE_MAX_ROWS", default=2000)
 SEVA_EXPORT_RETENTION_DAYS = env.int("SEVA_EXPORT_RETENTION_DAYS", default=7)
 SEVA_EXPORT_TIME_LIMIT_MINUTES = env.int("SEVA_EXPORT_TIME_LIMIT_MINUTES", default=120)
-# A CSV report of at least SEVA_EXPORT_PARALLEL_MIN_ROWS tickets has its rows copied by
-# SEVA_EXPORT_PARALLEL_PARTS connections at once (tickets/reports/csv_parts.py); 1 copies in one piece.
+# A CSV or XLSX report of at least SEVA_EXPORT_PARALLEL_MIN_ROWS tickets has its rows read by
+# SEVA_EXPORT_PARALLEL_PARTS connections at once (tickets/reports/row_parts.py); 1 reads in one piece.
 # The parts run on the database server: set it to the cores that server can give one report.
 SEVA_EXPORT_PARALLEL_PARTS = env.int("SEVA_EXPORT_PARALLEL_PARTS", default=min(4, os.cpu_count() or 1))
 SEVA_EXPORT_PARALLEL_MIN_ROWS = env.int("SEVA_EXPORT_PARALLEL_MIN_ROWS", default=50_000)

@@ -9,9 +9,9 @@ import io
 
 from django.utils.translation import gettext as _
 
-from tickets.reports.csv_parts import TicketRowsCsvParts
 from tickets.reports.figures import AccountabilityReport
 from tickets.reports.progress import Progress
+from tickets.reports.row_parts import TicketRowsParts
 from tickets.reports.scope import ReportScope
 from tickets.reports.tables import report_tables
 from tickets.reports.ticket_rows import FORMULA_TRIGGERS, ticket_headers, ticket_rows_copy_csv
@@ -41,10 +41,10 @@ def write_csv(
     report: AccountabilityReport,
     out,
     progress: Progress,
-    parts: TicketRowsCsvParts | None = None,
+    parts: TicketRowsParts | None = None,
 ) -> int:
     """Write the file to `out`; how many ticket rows it holds. `parts`: the rows, already being
-    copied in parallel (tickets/reports/csv_parts.py)."""
+    copied in parallel (tickets/reports/row_parts.py)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([_("Tickets")])

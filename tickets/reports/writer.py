@@ -28,13 +28,13 @@ from typing import BinaryIO
 from django.db import connection, transaction
 from django.utils import translation
 
-from tickets.reports.csv_parts import ticket_rows_csv_parts_start
 from tickets.reports.figures import AccountabilityReport, report_figures
 from tickets.reports.progress import PROGRESS_EVERY, Progress, ProgressCallback
 from tickets.reports.render_csv import write_csv
 from tickets.reports.render_json import write_json
 from tickets.reports.render_pdf import write_pdf
 from tickets.reports.render_xlsx import write_xlsx
+from tickets.reports.row_parts import ticket_rows_parts_start
 from tickets.reports.scope import report_scope
 from tickets.sla.business_times import ticket_business_times_fill
 
@@ -85,8 +85,8 @@ def report_file_write(
     buffered = io.BufferedWriter(sink, buffer_size=_BUFFER_BYTES)
     own_snapshot = not connection.in_atomic_block
     with translation.override(language or getattr(user, "preferred_language", None) or "en"), _one_snapshot():
-        # A big CSV's rows are copied in parallel while the figures are computed (csv_parts.py).
-        parts = ticket_rows_csv_parts_start(scope) if fmt == "csv" and own_snapshot else None
+        # A big CSV's or XLSX's rows are read in parallel while the figures are computed (row_parts.py).
+        parts = ticket_rows_parts_start(scope, fmt=fmt) if own_snapshot else None
         try:
             report = report_figures(scope)
             progress = Progress(on_progress, total=report.total.received, every=PROGRESS_EVERY)

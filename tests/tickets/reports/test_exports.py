@@ -418,6 +418,19 @@ def test_xlsx_writes_formula_like_names_as_string_cells(formula_names):
     assert b"<f>" not in sheets  # no formula anywhere in the workbook
 
 
+def test_xlsx_keeps_markup_breaks_and_backslashes_as_text(november):
+    """A title with XML's own characters, a backslash, a tab and a control character XML cannot
+    hold: the cell reads as typed, less the control character; the workbook still opens."""
+    title = 'Fibre <cut> & "down"\\ at\tA&amp;B\x01 now\nsecond line'
+    incident = Incident.objects.create(title=title, department=department("BSNL"))
+    Ticket.objects.filter(pk=november["on_time"].pk).update(incident=incident)
+
+    workbook = openpyxl.load_workbook(io.BytesIO(export("xlsx").read()))
+
+    cells = {cell.value for row in workbook["Tickets"].iter_rows(min_row=2) for cell in row}
+    assert title.replace("\x01", "") in cells
+
+
 def pdf_pages(content: bytes) -> int:
     return content.count(b"/Type /Page") - content.count(b"/Type /Pages")
 

@@ -3,6 +3,7 @@
 import csv
 import hashlib
 import io
+import zipfile
 
 import openpyxl
 import orjson
@@ -15,7 +16,7 @@ from tests.factories.tickets import staff, ticket_of
 from tests.tickets.reports.conftest import NOVEMBER, NOW, ist, user
 from tickets.lifecycle import Status
 from tickets.models import Escalation
-from tickets.reports import csv_parts
+from tickets.reports import row_parts
 from tickets.reports.ticket_rows import TICKET_KEYS
 from tickets.reports.writer import report_file_write
 
@@ -234,7 +235,7 @@ def test_a_file_costs_the_same_queries_however_many_tickets(month, fmt):
     assert queries() == before
 
 
-# A big CSV's rows copied in parallel (tickets/reports/csv_parts.py). These tests commit their
+# A big CSV's or XLSX's rows read in parallel (tickets/reports/row_parts.py). These tests commit their
 # tickets: the parts' connections read the report's snapshot, which never holds another
 # transaction's uncommitted rows.
 
@@ -246,12 +247,12 @@ def parts_started(monkeypatch):
 
     started = []
 
-    def start(scope):
-        parts = csv_parts.ticket_rows_csv_parts_start(scope)
+    def start(scope, *, fmt):
+        parts = row_parts.ticket_rows_parts_start(scope, fmt=fmt)
         started.append(parts)
         return parts
 
-    monkeypatch.setattr(writer, "ticket_rows_csv_parts_start", start)
+    monkeypatch.setattr(writer, "ticket_rows_parts_start", start)
     return started
 
 
@@ -271,6 +272,29 @@ def test_a_big_csv_copied_in_parts_is_the_file_one_copy_gives(month, settings, p
     assert in_parts.sha256 == hashlib.sha256(parted).hexdigest()
 
 
+def tickets_sheet_xml(content: bytes) -> bytes:
+    """The Tickets sheet's part of a workbook (the zip's entries carry the time they were written)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        index = workbook.sheetnames.index("Tickets") + 1
+        return archive.read(f"xl/worksheets/sheet{index}.xml")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_xlsx_read_in_parts_has_the_sheet_one_read_gives(month, settings, parts_started):
+    settings.SEVA_EXPORT_PARALLEL_MIN_ROWS = 3
+    settings.SEVA_EXPORT_PARALLEL_PARTS = 1
+    one_piece, whole = written("xlsx", department_code=None)
+    settings.SEVA_EXPORT_PARALLEL_PARTS = 3
+    in_parts, parted = written("xlsx", department_code=None)
+
+    assert parts_started[0] is None
+    assert len(parts_started[1]._parts) == 3
+    assert tickets_sheet_xml(parted) == tickets_sheet_xml(whole)
+    rows = list(openpyxl.load_workbook(io.BytesIO(parted))["Tickets"].iter_rows(min_row=2, values_only=True))
+    assert in_parts.ticket_rows == one_piece.ticket_rows == len(rows) >= 3
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_small_csv_is_copied_in_one_piece(month, settings, parts_started):
     settings.SEVA_EXPORT_PARALLEL_PARTS = 3
@@ -286,7 +310,7 @@ def test_a_small_csv_is_copied_in_one_piece(month, settings, parts_started):
 def test_a_part_that_fails_fails_the_report(month, settings, monkeypatch):
     settings.SEVA_EXPORT_PARALLEL_MIN_ROWS = 3
     settings.SEVA_EXPORT_PARALLEL_PARTS = 3
-    copy_out = csv_parts.ticket_rows_csv_copy_out
+    copy_out = row_parts.ticket_rows_copy_out
     calls = []
 
     def failing_second(cursor, sql, params, **kwargs):
@@ -295,7 +319,7 @@ def test_a_part_that_fails_fails_the_report(month, settings, monkeypatch):
             raise RuntimeError("the disk is full")
         return copy_out(cursor, sql, params, **kwargs)
 
-    monkeypatch.setattr(csv_parts, "ticket_rows_csv_copy_out", failing_second)
+    monkeypatch.setattr(row_parts, "ticket_rows_copy_out", failing_second)
 
     with pytest.raises(RuntimeError, match="the disk is full"):
         written("csv", department_code=None)
