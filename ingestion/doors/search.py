@@ -167,7 +167,7 @@ def search_schedule(
         cursor = cursors.get(query.key)
         return cursor.polled_at if cursor is not None and cursor.polled_at is not None else _NEVER
 
-    fair_order = sorted(queries, key=lambda query: (polled_at(query), query.key))
+    fair_order = sorted(queries, key=polled_at)  # stable: ties keep the queries' own order
     if len(fair_order) <= budget:
         return fair_order
     fair = max(1, math.ceil(budget * settings.X_SEARCH_FAIR_SHARE))
@@ -217,17 +217,18 @@ def search_poll(
     budget = search_budget(now)
     summary = PollSummary(pause=search_pause(), tracked=len(tracked), budget=budget)
     summary.cycle = search_cycle(len(tracked), budget)
-    chosen = search_schedule(tracked, cursors, budget=budget, backlogged=backlogged, now=now)
+    # Paused, every query is listed as waiting; otherwise those whose turn it is.
+    chosen = search_schedule(tracked, cursors, budget=max(budget, 1), backlogged=backlogged, now=now)
     owned_client = client is None
     client = client or XClient()
     try:
         for query in chosen:
-            left = budget - summary.requests
-            if left <= 0:
-                break
             if summary.pause is not None:
                 summary.queries.append(QueryPoll(query.tag, query.query, status=QueryStatus.PAUSED))
                 continue
+            left = budget - summary.requests
+            if left <= 0:
+                break
             poll = _poll_query(
                 client,
                 query,
@@ -246,7 +247,7 @@ def search_poll(
     polled = {poll.query for poll in summary.queries if poll.status is not QueryStatus.PAUSED}
     waiting = sorted(
         (query for query in tracked if query.query not in polled),
-        key=lambda query: (getattr(cursors.get(query.key), "polled_at", None) or _NEVER, query.key),
+        key=lambda query: getattr(cursors.get(query.key), "polled_at", None) or _NEVER,
     )
     for query in waiting[:LAGGING_SHOWN]:
         cursor = cursors.get(query.key)
