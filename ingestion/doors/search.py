@@ -312,10 +312,11 @@ def _poll_query(
     return poll
 
 
-def _tweets_per_hour(cursor: PollCursor, new: int, now: datetime) -> float | None:
-    """The query's smoothed rate after this poll; None on its first (its backlog is days long)."""
+def _tweets_per_hour(cursor: PollCursor, new: int, now: datetime) -> float:
+    """The query's smoothed rate after this poll. The first poll reads a backlog of unknown length
+    (up to 7 days): its tweets count as an hour's, a guess the next poll corrects either way."""
     if cursor.polled_at is None:
-        return None
+        return float(new)
     hours = max((now - cursor.polled_at).total_seconds() / 3600, 1 / 3600)
     return (1 - RATE_WEIGHT) * cursor.tweets_per_hour + RATE_WEIGHT * new / hours
 
