@@ -26,7 +26,7 @@ _OR = " OR "
 # pack_stable's boundaries assume terms of about this many characters, so where they fall depends on no
 # term but the one at the boundary; a constant, never measured from the data.
 _STABLE_TERM_CHARS = 16
-_STABLE_FILL = 0.8  # a boundary about every 0.8 of a full query's terms: ~70 % full, few forced splits
+_STABLE_SPREAD = 0.3  # past half full, a boundary about every 0.3 of a full query's terms: ~75 % full
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,16 +122,19 @@ def pack_dense(terms: Iterable[str], max_length: int) -> list[list[str]]:
 
 
 def pack_stable(terms: Iterable[str], max_length: int) -> list[list[str]]:
-    """Queries of at most `max_length` characters whose boundaries fall before terms whose hash picks
-    them (about every `_STABLE_FILL` of a full query), or where the next term would not fit."""
+    """Queries of at most `max_length` characters. Once a query is half full, a term whose hash picks it
+    (about one in `every`) starts the next; so does a term that would not fit. A change moves only the
+    boundaries up to the next picked term: the queries after it keep their texts (and cursors)."""
     full = max(1, (max_length - len(NOT_RETWEETS) - 2) // (_STABLE_TERM_CHARS + len(_OR)))
-    every = max(1, round(full * _STABLE_FILL))
+    every = max(1, round(full * _STABLE_SPREAD))
+    half = max_length // 2
     groups: list[list[str]] = []
     group: list[str] = []
     characters = 0
     for term in terms:
-        boundary = int.from_bytes(hashlib.blake2b(term.lower().encode(), digest_size=8).digest()) % every == 0
-        if group and (boundary or _length_of(characters + len(term), len(group) + 1) > max_length):
+        picked = int.from_bytes(hashlib.blake2b(term.lower().encode(), digest_size=8).digest()) % every == 0
+        grown = _length_of(characters + len(term), len(group) + 1)
+        if group and (grown > max_length or (picked and _length_of(characters, len(group)) >= half)):
             groups.append(group)
             group, characters = [], 0
         group.append(term)
