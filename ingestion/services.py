@@ -8,9 +8,9 @@ from django.db.models.functions import Coalesce, Greatest
 from ingestion.models import PollCursor, StreamRuleRefusal
 
 
-def poll_cursor_open(*, query_key: str, query: str) -> PollCursor:
-    """The query's cursor, made on its first poll."""
-    cursor, _ = PollCursor.objects.get_or_create(query_key=query_key, defaults={"query": query})
+def poll_cursor_open(*, query_key: str, query: str, since_id: int | None = None) -> PollCursor:
+    """The query's cursor, made on its first poll (from `since_id`, when earlier queries saw its terms)."""
+    cursor, _ = PollCursor.objects.get_or_create(query_key=query_key, defaults={"query": query, "since_id": since_id})
     return cursor
 
 

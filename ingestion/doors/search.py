@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from ingestion.doors.x_queries import TrackedQuery, tracked_queries
+from ingestion.doors.x_queries import TrackedQuery, query_terms, tracked_queries
 from ingestion.inbox import inbox_store
 from ingestion.models import Door, PollCursor
 from ingestion.parsing import parse_document
@@ -219,6 +219,7 @@ def search_poll(
     summary.cycle = search_cycle(len(tracked), budget)
     # Paused, every query is listed as waiting; otherwise those whose turn it is.
     chosen = search_schedule(tracked, cursors, budget=max(budget, 1), backlogged=backlogged, now=now)
+    inherited = _inherited_since_ids([query for query in chosen if query.key not in cursors], now)
     owned_client = client is None
     client = client or XClient()
     try:
@@ -232,7 +233,8 @@ def search_poll(
             poll = _poll_query(
                 client,
                 query,
-                cursors.get(query.key),
+                cursors.get(query.key)
+                or poll_cursor_open(query_key=query.key, query=query.query, since_id=inherited.get(query.key)),
                 resumes.get(RESUME_KEY_PREFIX + query.key),
                 max_results=max_results,
                 max_pages=min(max_pages, left),
@@ -265,14 +267,13 @@ def search_poll(
 def _poll_query(
     client: XClient,
     tracked: TrackedQuery,
-    cursor: PollCursor | None,
+    cursor: PollCursor,
     resume: dict | None,
     *,
     max_results: int,
     max_pages: int,
     now: datetime,
 ) -> QueryPoll:
-    cursor = cursor or poll_cursor_open(query_key=tracked.key, query=tracked.query)
     poll = QueryPoll(tracked.tag, tracked.query, since_id=cursor.since_id, previously_polled_at=cursor.polled_at)
     resume_key = RESUME_KEY_PREFIX + tracked.key
     next_token, newest_id = _resumed(resume, cursor.since_id)
@@ -310,6 +311,29 @@ def _poll_query(
     poll_cursor_record(cursor_id=cursor.pk, polled_at=now, newest_id=newest, tweets_per_hour=rate)
     poll.since_id = max(cursor.since_id or 0, newest)
     return poll
+
+
+def _inherited_since_ids(new: Sequence[TrackedQuery], now: datetime) -> dict[str, int]:
+    """Where new queries (texts the packing changed after an admin's edit) start: for a query whose every
+    term an earlier query tracked, the oldest of its terms' newest tweets seen, so it asks only for what
+    they missed instead of 7 days of duplicates. A query with a term no cursor knew starts from nothing."""
+    wanted = {key: query_terms(query.query) or [] for key, query in ((query.key, query) for query in new)}
+    needed = {term for terms in wanted.values() for term in terms}
+    if not needed:
+        return {}
+    newest_by_term: dict[str, int] = {}
+    earlier = PollCursor.objects.filter(
+        since_id__isnull=False, polled_at__gte=now - timedelta(seconds=RESUME_TIMEOUT)
+    ).values_list("query", "since_id")
+    for text, since_id in earlier:
+        for term in query_terms(text) or []:
+            if term in needed:
+                newest_by_term[term] = max(newest_by_term.get(term, since_id), since_id)
+    return {
+        key: min(newest_by_term[term] for term in terms)
+        for key, terms in wanted.items()
+        if terms and all(term in newest_by_term for term in terms)
+    }
 
 
 def _tweets_per_hour(cursor: PollCursor, new: int, now: datetime) -> float:

@@ -128,6 +128,27 @@ def test_a_new_hashtag_changes_only_the_search_queries_around_it(seeded):
     assert len(before & after) >= len(before) - 3
 
 
+def test_a_query_whose_text_changed_asks_since_its_terms_last_cursor_and_a_new_term_from_the_start(
+    seeded, fake_x, x_client
+):
+    page = bsnl_page()
+    put_on_x(fake_x, page)
+    search_poll(client=x_client)
+
+    Hashtag.objects.filter(tag="DOTSeva").delete()  # the seed's one query loses a term: a new text
+    search_poll(client=x_client)
+    [without_dot] = tracked_queries()
+    Hashtag.objects.create(tag="BSNLHimachal", department=Department.objects.get(code="BSNL"))
+    search_poll(client=x_client)
+    [with_himachal] = tracked_queries()
+
+    # Every term of the first was polled up to the BSNL tweet: nothing older is asked for again.
+    assert [params.get("since_id") for params in search_requests(fake_x, without_dot.query)] == [tweet_id_of(page)]
+    # #BSNLHimachal's last 7 days are wanted: that query starts with no since_id.
+    assert [params.get("since_id") for params in search_requests(fake_x, with_himachal.query)] == [None]
+    assert InboxTweet.objects.count() == 1
+
+
 # --- recent search ---------------------------------------------------------------------------
 
 
