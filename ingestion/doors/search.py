@@ -134,17 +134,21 @@ def tweet_time(tweet_id: int | None) -> datetime | None:
     return datetime.fromtimestamp(((tweet_id >> 22) + _SNOWFLAKE_EPOCH_MS) / 1000, tz=UTC)
 
 
+def search_plan_share() -> int:
+    """Requests a run may spend on the plan: X_SEARCH_REQUESTS_PER_WINDOW spread over the window's runs."""
+    per_window, window = settings.X_SEARCH_REQUESTS_PER_WINDOW, settings.X_SEARCH_WINDOW_SECONDS
+    return max(1, per_window * settings.X_SEARCH_POLL_INTERVAL_SECONDS // window)
+
+
 def search_budget(now: datetime | None = None) -> int:
     """Requests this run may spend: what is left of the window (X's headers, within the plan's
     X_SEARCH_REQUESTS_PER_WINDOW) spread over the runs until its reset; the plan's share per run when X
     has not told us yet or the window has reset since."""
     now = now or timezone.now()
-    per_window, window = settings.X_SEARCH_REQUESTS_PER_WINDOW, settings.X_SEARCH_WINDOW_SECONDS
-    interval = settings.X_SEARCH_POLL_INTERVAL_SECONDS
-    share = max(1, per_window * interval // window)
     seen = cache.get(BUDGET_KEY)
     if seen is None or seen[2] <= now.timestamp():
-        return share
+        return search_plan_share()
+    per_window, interval = settings.X_SEARCH_REQUESTS_PER_WINDOW, settings.X_SEARCH_POLL_INTERVAL_SECONDS
     limit, remaining, reset = seen
     left = max(0, min(per_window, limit) - (limit - remaining))  # another client of the app may spend too
     runs_left = max(1, math.ceil((reset - now.timestamp()) / interval))
@@ -188,9 +192,10 @@ def search_schedule(
     return chosen
 
 
-def search_cycle(queries: int, budget: int) -> timedelta:
-    """The longest a query waits for its turn at this budget, one page a query: the fair share alone
-    goes round every query in this many runs."""
+def search_cycle(queries: int, budget: int | None = None) -> timedelta:
+    """The longest a query waits for its turn at `budget` requests a run (the plan's share by default),
+    one page a query: the fair share alone goes round every query in this many runs."""
+    budget = search_plan_share() if budget is None else budget
     interval = settings.X_SEARCH_POLL_INTERVAL_SECONDS
     if queries <= budget:
         return timedelta(seconds=interval)
@@ -216,8 +221,8 @@ def search_poll(
     backlogged = frozenset(key.removeprefix(RESUME_KEY_PREFIX) for key in resumes)
     budget = search_budget(now)
     summary = PollSummary(pause=search_pause(), tracked=len(tracked), budget=budget)
-    summary.cycle = search_cycle(len(tracked), budget)
-    # Paused, every query is listed as waiting; otherwise those whose turn it is.
+    summary.cycle = search_cycle(len(tracked))
+    # Paused, the queries whose turn it would be are listed as such.
     chosen = search_schedule(tracked, cursors, budget=max(budget, 1), backlogged=backlogged, now=now)
     inherited = _inherited_since_ids([query for query in chosen if query.key not in cursors], now)
     owned_client = client is None

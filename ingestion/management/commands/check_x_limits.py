@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from ingestion.doors.search import search_budget, search_cycle
+from ingestion.doors.search import search_cycle, search_plan_share
 from ingestion.doors.stream_rules import stream_rules_needed, stream_rules_plan, stream_rules_shortfall
 from ingestion.doors.x_queries import pack_dense, query_text, tracked_queries, tracked_terms
 from ingestion.models import StreamRuleRefusal
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             f"characters each (longest {max(lengths, default=0)}, mean {sum(lengths) // max(len(lengths), 1)})"
         )
         queries = tracked_queries()
-        budget = search_budget()
+        budget = search_plan_share()
         cycle = search_cycle(len(queries), budget)
         self.stdout.write(
             f"recent search: {len(queries)} queries; {budget} requests a run of "
