@@ -15,12 +15,12 @@ from django.db import connection
 
 from accounts.models import User
 from departments import services
-from departments.models import Department, Hashtag
+from departments.models import Department, Hashtag, OfficialAccount
 from devtools.fake_x import FakeXApi
 from ingestion.doors.search import QueryStatus, search_poll
 from ingestion.doors.stream import stream_consume
-from ingestion.doors.stream_rules import stream_rules_plan
-from ingestion.doors.x_queries import TrackedQuery, query_terms, query_text
+from ingestion.doors.stream_rules import stream_rules_apply, stream_rules_plan
+from ingestion.doors.x_queries import TrackedQuery, query_terms, query_text, tracked_terms
 from ingestion.models import InboxTweet, PollCursor, StreamRuleRefusal
 from ingestion.x_client import XClient
 from tests.ingestion.factories import v2_tweet
@@ -52,6 +52,27 @@ def test_rules_for_3000_handles_fit_the_plan_and_hold_every_handle_exactly_once(
     assert sorted(terms_of(rules)) == sorted(wanted)  # each handle in exactly one rule
     # Packed, not one rule per department: 3,000 handles of 16 characters in ~53 or ~107 rules.
     assert len(rules) <= 3000 * len(" OR @SevaHandle0000") // (max_length - 20) + 1
+
+
+def test_3000_official_accounts_of_many_departments_reach_x_as_rules_within_the_plan(seeded, fake_x):
+    ministry = Department.objects.create(code="RAIL", name_en="Ministry of Railways")
+    zones = Department.objects.bulk_create(
+        Department(code=f"RAIL_Z{n:03d}", name_en=f"Zone {n}", parent=ministry) for n in range(300)
+    )
+    OfficialAccount.objects.bulk_create(
+        OfficialAccount(handle=handle.removeprefix("@"), x_user_id=str(7_000_000 + n), department=zones[n % 300])
+        for n, handle in enumerate(handles(3000))
+    )
+
+    with XClient(base_url=fake_x.base_url, bearer_token="", timeout=10.0, account_tokens={}) as client:
+        sync = stream_rules_apply(client, tracked_terms())
+
+    values = [rule["value"] for rule in fake_x.rules]
+    assert sync.errors == []
+    assert len(values) <= 1000
+    assert all(len(value) <= 1024 for value in values)
+    assert sorted(terms_of(values)) == sorted(tracked_terms())  # the seed's and the 3,000, each once
+    assert len(values) < 300  # far fewer than one rule per department
 
 
 def test_one_new_or_removed_handle_changes_one_rule_not_all(settings):
