@@ -4,7 +4,9 @@ API endpoints (real v2 paths and shapes):
     GET  /2/tweets/search/recent          app or user token
     GET  /2/tweets/search/stream          app token; chunked JSON lines, \\r\\n keep-alives
     GET  /2/tweets/search/stream/rules    app token
-    POST /2/tweets/search/stream/rules    app token; add / delete (ids or values), ?dry_run=true (or True)
+    POST /2/tweets/search/stream/rules    app token; add / delete (ids or values), ?dry_run=true (or True);
+                                          a rule past `max_rule_length` is invalid (400), one past `max_rules`
+                                          is refused in errors[] (RulesCapExceeded)
     POST /2/tweets                        user token ("fake-user-token-<handle>" or one of `user_tokens`);
                                           x-rate-limit-* is the account's 15-minute window, x-app-limit-24hour-*
                                           the app's; 429 with the spent window's reset when either is spent
