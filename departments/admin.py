@@ -20,6 +20,7 @@ from departments import services
 from departments.admin_scope import DepartmentScopedAdminMixin, DepartmentScopedInlineMixin, admin_scope_ids
 from departments.models import Department, Hashtag, Membership, OfficialAccount, Role, RoutingRule
 from departments.selectors import user_is_ministry_admin, user_list_manageable
+from ingestion.doors.stream_rules import stream_rules_change_check
 
 
 class CheckedForm(forms.ModelForm):
@@ -90,6 +91,9 @@ class HashtagForm(CheckedForm):
 
     def run_check(self, **values):
         services.hashtag_check(actor=self.actor, hashtag_id=self.instance.pk, **values)
+        # The X stream's plan allows so many rules (ingestion.doors.stream_rules).
+        stored = f"#{self.instance.tag}" if self.instance.pk else None
+        stream_rules_change_check(adding=f"#{values['tag']}", removing=stored, field="tag")
 
 
 class OfficialAccountForm(CheckedForm):
@@ -104,6 +108,8 @@ class OfficialAccountForm(CheckedForm):
 
     def run_check(self, **values):
         services.official_account_check(actor=self.actor, official_account_id=self.instance.pk, **values)
+        stored = f"@{self.instance.handle}" if self.instance.pk else None
+        stream_rules_change_check(adding=f"@{values['handle']}", removing=stored, field="handle")
 
 
 class RoutingRuleForm(CheckedForm):

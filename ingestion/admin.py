@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from departments.selectors import user_is_department_admin
-from ingestion.models import DeadLetter, InboxTweet, PollCursor
+from ingestion.doors.search import tweet_time
+from ingestion.models import DeadLetter, InboxTweet, PollCursor, StreamRuleRefusal
 from ingestion.selectors import dead_letters_visible
 from seva.admin_access import MinistryOnlyReadOnlyAdmin
 
@@ -41,4 +43,20 @@ class InboxTweetAdmin(MinistryOnlyAdmin):
 
 @admin.register(PollCursor)
 class PollCursorAdmin(MinistryOnlyAdmin):
-    list_display = ("query_key", "since_id", "polled_at", "last_error")
+    """How far behind each recent-search query is: longest unpolled first."""
+
+    list_display = ("query", "polled_at", "newest_tweet_at", "tweets_per_hour", "since_id", "last_error")
+    search_fields = ("query",)
+    ordering = ("polled_at",)
+
+    @admin.display(description=_("newest tweet seen"))
+    def newest_tweet_at(self, cursor: PollCursor):
+        return tweet_time(cursor.since_id)
+
+
+@admin.register(StreamRuleRefusal)
+class StreamRuleRefusalAdmin(MinistryOnlyAdmin):
+    """The stream rules X would not create, with its reasons (also counted by `check_x_limits`)."""
+
+    list_display = ("refused_at", "title", "detail", "value")
+    list_filter = ("title",)

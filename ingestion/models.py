@@ -93,8 +93,35 @@ class PollCursor(models.Model):
     query_key = models.CharField(max_length=64, unique=True)
     query = models.TextField()
     since_id = models.BigIntegerField(null=True, blank=True)
-    polled_at = models.DateTimeField(null=True, blank=True)
+    polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # How busy the query is: new tweets per hour between its polls, smoothed over the last few polls.
+    # The search scheduler polls the busiest more often (ingestion.doors.search).
+    tweets_per_hour = models.FloatField(_("tweets per hour"), default=0.0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(tweets_per_hour__gte=0), name="poll_cursor_rate_not_negative"),
+        ]
 
     def __str__(self) -> str:
         return self.query_key
+
+
+class StreamRuleRefusal(models.Model):
+    """A stream rule X refused to create (invalid, a duplicate, over the plan's cap), with X's reason."""
+
+    refused_at = models.DateTimeField(_("refused at"), default=timezone.now)
+    value = models.TextField(_("rule"), blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    problem_type = models.CharField(_("problem type"), max_length=200, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("stream rule refusal")
+        verbose_name_plural = _("stream rule refusals")
+        indexes = [models.Index(fields=["refused_at"], name="stream_rule_refused_at")]
+
+    def __str__(self) -> str:
+        return f"{self.refused_at:%Y-%m-%d %H:%M} {self.title}"

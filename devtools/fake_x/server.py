@@ -4,7 +4,9 @@ API endpoints (real v2 paths and shapes):
     GET  /2/tweets/search/recent          app or user token
     GET  /2/tweets/search/stream          app token; chunked JSON lines, \\r\\n keep-alives
     GET  /2/tweets/search/stream/rules    app token
-    POST /2/tweets/search/stream/rules    app token; add / delete (ids or values), ?dry_run=true (or True)
+    POST /2/tweets/search/stream/rules    app token; add / delete (ids or values), ?dry_run=true (or True);
+                                          a rule past `max_rule_length` is invalid (400), one past `max_rules`
+                                          is refused in errors[] (RulesCapExceeded)
     POST /2/tweets                        user token ("fake-user-token-<handle>" or one of `user_tokens`);
                                           x-rate-limit-* is the account's 15-minute window, x-app-limit-24hour-*
                                           the app's; 429 with the spent window's reset when either is spent
@@ -106,12 +108,14 @@ class FakeXApi:
         window_seconds: int = RATE_WINDOW_SECONDS,
         app_window_seconds: int = APP_WINDOW_SECONDS,
         clock: Callable[[], float] = time.time,
+        max_rules: int = 1000,
+        max_rule_length: int = 1024,
     ) -> None:
         self.host, self.port = host, port
         self.keepalive_interval = keepalive_interval
         self.app_token = app_token
         self.user_tokens = dict(user_tokens or {})  # token -> handle
-        self.state = FakeXState()
+        self.state = FakeXState(max_rules=max_rules, max_rule_length=max_rule_length)
         # rate_limits[Endpoint.POST] is each account's posts per window_seconds; app_post_limit the app's
         # posts per app_window_seconds (X: 100 per 15 minutes, 10,000 per 24 hours); `clock` lets tests move time.
         self._faults = FaultQueues(
@@ -193,6 +197,12 @@ class FakeXApi:
     def requests(self) -> list[RecordedRequest]:
         with self.state.lock:
             return list(self._requests)
+
+    @property
+    def stream_connections_opened(self) -> int:
+        """Stream connections accepted so far: a test proves with it that a change did not reconnect."""
+        with self.state.lock:
+            return self.state.stream_connections_opened
 
     @property
     def rules(self) -> list[dict]:

@@ -75,8 +75,11 @@ class _Rule:
 
 
 class FakeXState:
-    def __init__(self) -> None:
+    def __init__(self, *, max_rules: int = 1000, max_rule_length: int = 1024) -> None:
         self.lock = threading.RLock()
+        # The plan's limits (pay-per-use: 1,000 rules of 1,024 characters, X_API.md 4.1).
+        self.max_rules, self.max_rule_length = max_rules, max_rule_length
+        self.stream_connections_opened = 0  # every stream connection ever accepted
         self.tweets: dict[str, dict] = {}
         self.users: dict[str, dict] = {}
         self._users_by_username: dict[str, dict] = {}
@@ -209,6 +212,13 @@ class FakeXState:
             return Answer(400, invalid_request(["`add` must be a list of {value, tag} objects"]))
         invalid = []
         for item in additions:
+            if len(item["value"]) > self.max_rule_length:
+                invalid.append({
+                    "value": item["value"], "title": "UnprocessableEntity",
+                    "details": [f"Rule length exceeds the maximum of {self.max_rule_length} characters"],
+                    "type": "https://api.twitter.com/2/problems/invalid-rules",
+                })  # fmt: skip
+                continue
             try:
                 parse_query(item["value"])
             except QuerySyntaxError as error:
@@ -229,6 +239,14 @@ class FakeXState:
                 duplicates.append({
                     "value": item["value"], "id": existing[item["value"]], "title": "DuplicateRule",
                     "type": "https://api.twitter.com/2/problems/duplicate-rules",
+                })  # fmt: skip
+                continue
+            if len(self._rules) + len(created) >= self.max_rules:
+                # The exact wire body of X's cap refusal is not documented (X_API.md 10): a per-rule error.
+                duplicates.append({
+                    "value": item["value"], "title": "RulesCapExceeded",
+                    "detail": f"Rule cap of {self.max_rules} rules exceeded",
+                    "type": "https://api.twitter.com/2/problems/rule-cap",
                 })  # fmt: skip
                 continue
             rule = _Rule(self._next_id(), item["value"], item.get("tag"), parse_query(item["value"]))
@@ -273,6 +291,7 @@ class FakeXState:
                 return Answer(409, documents.NO_STREAM_RULES)
             connection = StreamConnection(FieldSelection.from_params(params))
             self._connections.append(connection)
+            self.stream_connections_opened += 1
             return connection
 
     def close_stream(self, connection: StreamConnection) -> None:

@@ -1,10 +1,15 @@
-"""The filtered-stream door: one rule per tracked query, one long-lived connection, reconnects as X asks.
+"""The filtered-stream door: the tracked terms packed into rules, one long-lived connection, reconnects as X asks.
 
 Two threads, as X advises ("read fast and hand lines to a FIFO queue", X_API.md 4.3): a reader holds the
 connection, reconnects on X's schedule (`StreamBackoff`) and hands raw lines to a queue; the calling
 thread parses them and stores them in small batches. So a slow database never makes X drop a slow
 reader, and a tweet waits at most `flush_interval` before it is in the inbox. Only the calling thread
 touches the database.
+
+The rules are set before the first connection and changed while it stays open: every
+X_STREAM_RULES_RECHECK_SECONDS the calling thread reads a fingerprint of the tracked terms (one query)
+and, when an admin changed a handle or a hashtag, applies the difference over the rules endpoint.
+Rules X refuses are logged, counted and stored (`StreamRuleRefusal`).
 """
 
 import logging
@@ -15,14 +20,26 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
+from django.utils import timezone
 
-from ingestion.doors.x_queries import tracked_queries
+from ingestion.doors.stream_rules import stream_rules_apply
+from ingestion.doors.x_queries import tracked_terms, tracked_terms_fingerprint
 from ingestion.inbox import inbox_store
 from ingestion.models import Door
 from ingestion.normalized import DeadLetterDraft, NormalizedTweet
 from ingestion.parsing import parse_document
-from ingestion.x_client import ReconnectKind, StreamBackoff, UsageCapped, XApiError, XClient, reconnect_kind_for
+from ingestion.services import stream_rule_refusals_record
+from ingestion.x_client import (
+    ReconnectKind,
+    RulesSync,
+    StreamBackoff,
+    UsageCapped,
+    XApiError,
+    XClient,
+    reconnect_kind_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +61,10 @@ class StreamSummary:
     duplicates: int = 0
     dead_letters: int = 0
     api_errors: int = 0  # errors X reported inside lines (operational disconnects, partial errors)
+    rule_syncs: int = 0  # times the rules were set: at the start, then after each configuration change
+    rules_added: int = 0
+    rules_deleted: int = 0
+    rules_refused: int = 0  # rules X would not create (stored as StreamRuleRefusal)
     stop_reason: str = ""
     fatal: bool = False  # stopped by something only an operator can fix (a usage cap, no rules)
 
@@ -56,11 +77,6 @@ class _Ended:
     fatal: bool = False
 
 
-def stream_rules_desired() -> dict[str, str]:
-    """The stream rules the departments call for: tag -> the same query text the poller uses."""
-    return {tracked.tag: tracked.query for tracked in tracked_queries()}
-
-
 def stream_consume(
     *,
     client: XClient | None = None,
@@ -71,24 +87,33 @@ def stream_consume(
     read_timeout: float = READ_TIMEOUT,
     flush_size: int = FLUSH_SIZE,
     flush_interval: float = FLUSH_INTERVAL,
+    rules_recheck: float | None = None,
 ) -> StreamSummary:
     """Synchronise the stream rules, then read the stream into the inbox until stopped.
 
     It stops when `stop` is set, after `max_seconds`, when a connection ends with `max_reconnects`
     reconnects made, or on a usage cap. `sleep` waits between reconnects (by default it wakes on `stop`).
+    `rules_recheck` is how often to look for a changed configuration (X_STREAM_RULES_RECHECK_SECONDS).
     """
-    rules = stream_rules_desired()
-    if not rules:
+    fingerprint = tracked_terms_fingerprint()
+    terms = tracked_terms()
+    if not terms:
         return StreamSummary(stop_reason="no department has a handle or hashtag to track (run seed_demo)", fatal=True)
     stop = stop or threading.Event()
     owned_client = client is None
     client = client or XClient()
     summary = StreamSummary()
     batch = _Batch(summary, size=flush_size, interval=flush_interval)
-    lines: queue.Queue[bytes | _Ended] = queue.Queue()
+    lines: queue.Queue[bytes | RulesSync | _Ended] = queue.Queue()
+    watch = _RulesWatch(
+        client,
+        summary,
+        fingerprint=fingerprint,
+        interval=settings.X_STREAM_RULES_RECHECK_SECONDS if rules_recheck is None else rules_recheck,
+    )
     reader = _StreamReader(
         client=client,
-        rules=rules,
+        terms=terms,
         lines=lines,
         stop=stop,
         sleep=sleep or stop.wait,
@@ -98,7 +123,7 @@ def stream_consume(
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
     reader.start()
     try:
-        ended = _consume(lines, batch, stop=stop, deadline=deadline)
+        ended = _consume(lines, batch, watch, stop=stop, deadline=deadline)
     finally:
         stop.set()
         reader.join(timeout=READER_JOIN_TIMEOUT)
@@ -111,6 +136,8 @@ def stream_consume(
         if isinstance(item, bytes):
             batch.add(item, time.monotonic())
             batch.flush_if_due(time.monotonic())
+        elif isinstance(item, RulesSync):
+            watch.record(item)
         elif item.fatal:
             ended = item
     batch.flush(time.monotonic())
@@ -122,13 +149,19 @@ def stream_consume(
 
 
 def _consume(
-    lines: "queue.Queue[bytes | _Ended]", batch: "_Batch", *, stop: threading.Event, deadline: float | None
+    lines: "queue.Queue[bytes | RulesSync | _Ended]",
+    batch: "_Batch",
+    watch: "_RulesWatch",
+    *,
+    stop: threading.Event,
+    deadline: float | None,
 ) -> _Ended:
     while not stop.is_set():
         now = time.monotonic()
         if deadline is not None and now >= deadline:
             return _Ended("the time limit was reached")
-        wait = batch.seconds_until_due(now)
+        watch.check_if_due(now)
+        wait = min(batch.seconds_until_due(now), watch.seconds_until_due(now))
         if deadline is not None:
             wait = min(wait, deadline - now)
         try:
@@ -137,11 +170,61 @@ def _consume(
             item = None
         if isinstance(item, _Ended):
             return item
+        if isinstance(item, RulesSync):
+            watch.record(item)
+            item = None
         now = time.monotonic()
         if item is not None:
             batch.add(item, now)
         batch.flush_if_due(now)
     return _Ended("stopped")
+
+
+class _RulesWatch:
+    """On the calling thread: notices a changed configuration and changes X's rules to match, without
+    touching the connection; records what each rules change did, the reader's first one included."""
+
+    def __init__(self, client: XClient, summary: StreamSummary, *, fingerprint: str, interval: float) -> None:
+        self.client, self.summary = client, summary
+        self.fingerprint, self.interval = fingerprint, interval
+        self.ready = False  # the reader has set the first rules; until then it owns them
+        self.next_check = time.monotonic() + interval
+
+    def seconds_until_due(self, now: float) -> float:
+        return max(self.next_check - now, 0.0) if self.ready else self.interval
+
+    def check_if_due(self, now: float) -> None:
+        if not self.ready or now < self.next_check:
+            return
+        self.next_check = now + self.interval
+        try:
+            fingerprint = tracked_terms_fingerprint()
+            if fingerprint == self.fingerprint:
+                return
+            terms = tracked_terms()
+        except (OperationalError, InterfaceError):
+            logger.exception("could not read the tracked terms; trying again in %.0f s", self.interval)
+            connection.close()
+            return
+        try:
+            sync = stream_rules_apply(self.client, terms)
+        except XApiError as error:
+            logger.warning("could not change the stream rules (trying again in %.0f s): %s", self.interval, error)
+            return
+        self.fingerprint = fingerprint  # only once X has the rules, so a failed change is tried again
+        logger.info("the tracked handles or hashtags changed; stream rules changed while connected")
+        self.record(sync)
+
+    def record(self, sync: RulesSync) -> None:
+        self.ready = True
+        self.summary.rule_syncs += 1
+        self.summary.rules_added += len(sync.added)
+        self.summary.rules_deleted += len(sync.deleted)
+        logger.info(
+            "stream rules: %d added, %d deleted, %d unchanged", len(sync.added), len(sync.deleted), len(sync.unchanged)
+        )
+        if sync.errors:
+            self.summary.rules_refused += stream_rule_refusals_record(errors=sync.errors, refused_at=timezone.now())
 
 
 class _Batch:
@@ -214,15 +297,15 @@ class _StreamReader(threading.Thread):
         self,
         *,
         client: XClient,
-        rules: dict[str, str],
-        lines: "queue.Queue[bytes | _Ended]",
+        terms: list[str],
+        lines: "queue.Queue[bytes | RulesSync | _Ended]",
         stop: threading.Event,
         sleep: Callable[[float], object],
         read_timeout: float,
         max_reconnects: int | None,
     ) -> None:
         super().__init__(name="x-stream-reader", daemon=True)
-        self.client, self.rules, self.lines, self.stop = client, rules, lines, stop
+        self.client, self.terms, self.lines, self.stop = client, terms, lines, stop
         self.sleep, self.read_timeout, self.max_reconnects = sleep, read_timeout, max_reconnects
         self.connections = 0
         self.reconnects = 0
@@ -263,12 +346,8 @@ class _StreamReader(threading.Thread):
         return _Ended("stopped")
 
     def _sync_rules(self) -> None:
-        sync = self.client.sync_stream_rules(self.rules)
-        logger.info(
-            "stream rules: %d added, %d deleted, %d unchanged", len(sync.added), len(sync.deleted), len(sync.unchanged)
-        )
-        for error in sync.errors:
-            logger.warning("X refused a stream rule change: %s", _describe(error))
+        # The calling thread records the outcome (it alone touches the database).
+        self.lines.put(stream_rules_apply(self.client, self.terms))
 
     def _read_connection(self, backoff: StreamBackoff) -> None:
         with closing(self.client.stream_lines(read_timeout=self.read_timeout)) as lines:

@@ -314,12 +314,27 @@ OUTBOX_APP_ACK_PACED = env.bool("OUTBOX_APP_ACK_PACED", default=True)
 # Recent search every minute: always with a real X token; against the fake X API only when asked, since
 # the demo's filtered stream carries the same tweets. A run not started before the next is due is dropped.
 X_SEARCH_POLL_ENABLED = env.bool("X_SEARCH_POLL_ENABLED", default=False)
+X_SEARCH_POLL_INTERVAL_SECONDS = env.int("X_SEARCH_POLL_INTERVAL_SECONDS", default=60)
 if X_API_BEARER_TOKEN or X_SEARCH_POLL_ENABLED:
     CELERY_BEAT_SCHEDULE["search-poll"] = {
         "task": "ingestion.tasks.search_poll_task",
-        "schedule": 60.0,
-        "options": {"expires": 60.0},
+        "schedule": float(X_SEARCH_POLL_INTERVAL_SECONDS),
+        "options": {"expires": float(X_SEARCH_POLL_INTERVAL_SECONDS)},
     }
+# The app's recent-search budget (X_API.md 5): requests per window for the plan; the poller also reads
+# X's x-rate-limit-* headers and spends the smaller. Each run gets its share of what is left until the
+# reset; X_SEARCH_FAIR_SHARE of a run's requests go to the queries polled longest ago (so every query
+# is polled once per cycle), the rest to the queries with the most tweets expected since their last poll.
+X_SEARCH_REQUESTS_PER_WINDOW = env.int("X_SEARCH_REQUESTS_PER_WINDOW", default=450)
+X_SEARCH_WINDOW_SECONDS = env.int("X_SEARCH_WINDOW_SECONDS", default=900)
+X_SEARCH_FAIR_SHARE = env.float("X_SEARCH_FAIR_SHARE", default=0.5)
+# The filtered stream's plan (X_API.md 4.1; DESIGN "Organisations"): pay-per-use allows 1,000 rules of
+# 1,024 characters (enterprise 25,000 of 2,048). The admin refuses a handle or hashtag that would need more.
+X_STREAM_MAX_RULES = env.int("X_STREAM_MAX_RULES", default=1000)
+X_STREAM_RULE_MAX_LENGTH = env.int("X_STREAM_RULE_MAX_LENGTH", default=1024)
+# How often the stream consumer checks whether an admin changed a handle or a hashtag (one cheap query),
+# and then changes X's rules while the stream stays connected: within a minute of the admin's save.
+X_STREAM_RULES_RECHECK_SECONDS = env.float("X_STREAM_RULES_RECHECK_SECONDS", default=20.0)
 
 # /healthz tells which component is down to signed-in staff, and to callers sending this as the
 # X-Healthz-Token header (monitoring); empty: to staff only. Anyone else gets only ok / degraded.

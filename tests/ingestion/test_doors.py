@@ -23,9 +23,17 @@ from departments.models import Department, Hashtag
 from devtools.fake_x import Endpoint, FakeXApi, Fault
 from devtools.simulator import account_activity_payloads, webhook_signature
 from ingestion.doors import stream as stream_door
-from ingestion.doors.search import PAUSE_KEY, PollSummary, QueryPoll, QueryStatus, search_poll
+from ingestion.doors.search import BUDGET_KEY, PAUSE_KEY, PollSummary, QueryPoll, QueryStatus, search_poll
 from ingestion.doors.stream import stream_consume
-from ingestion.doors.x_queries import QUERY_MAX_LENGTH, tracked_queries
+from ingestion.doors.x_queries import (
+    SEARCH_QUERY_MAX_LENGTH,
+    TrackedQuery,
+    pack_dense,
+    query_terms,
+    query_text,
+    tracked_queries,
+    tracked_terms,
+)
 from ingestion.inbox import inbox_process_pending, inbox_store
 from ingestion.models import DeadLetter, Door, InboxTweet, PollCursor
 from ingestion.parsing import parse_document
@@ -35,6 +43,16 @@ from tests.ingestion.factories import BSNL, MINISTER, POSTS, tweet_id_of, v2_twe
 from tickets.models import Ticket, TicketMessage
 
 BSNL_QUERY = "(@BSNLCorporate OR #BSNLSeva) -is:retweet"
+SEED_QUERY = (
+    "(#BSNLSeva OR #DOTSeva OR #MTNLSeva OR #PostalSeva OR @BSNLCorporate OR @DoT_India OR @manojsinhabjp "
+    "OR @MTNLOfficial OR @PostOfficeIndia) -is:retweet"
+)
+# Queries of one department each, for the tests of the poller's paging and pauses (the app's own queries
+# pack every department's terms together: the seed's fit in one).
+DEPARTMENT_QUERIES = [
+    TrackedQuery("BSNL", BSNL_QUERY),
+    TrackedQuery("POSTS", "(@PostOfficeIndia OR #PostalSeva) -is:retweet"),
+]
 SETTINGS_BASE = Path(__file__).resolve().parents[2] / "seva" / "settings" / "base.py"
 
 
@@ -77,27 +95,58 @@ def poll(query_tag: str, summary: PollSummary) -> QueryPoll:
 # --- the queries -----------------------------------------------------------------------------
 
 
-def test_one_query_per_department_from_its_handles_and_hashtags(seeded):
-    assert [(tracked.tag, tracked.query) for tracked in tracked_queries()] == [
-        ("BSNL", BSNL_QUERY),
-        ("DOT", "(@DoT_India OR #DOTSeva) -is:retweet"),
-        ("MOC", "@manojsinhabjp -is:retweet"),
-        ("MTNL", "(@MTNLOfficial OR #MTNLSeva) -is:retweet"),
-        ("POSTS", "(@PostOfficeIndia OR #PostalSeva) -is:retweet"),
-    ]
+def test_the_seeds_handles_and_hashtags_of_every_department_share_one_query(seeded):
+    assert [(tracked.tag, tracked.query) for tracked in tracked_queries()] == [("#BSNLSeva", SEED_QUERY)]
 
 
-def test_a_department_with_many_terms_gets_several_queries_each_within_512_characters(seeded):
+def test_many_terms_get_several_queries_each_within_512_characters_each_term_in_one(seeded):
     bsnl = Department.objects.get(code="BSNL")
     Hashtag.objects.bulk_create(Hashtag(tag=f"BSNLSevaCircle{n:02d}", department=bsnl) for n in range(60))
 
-    bsnl_queries = [tracked for tracked in tracked_queries() if tracked.tag.startswith("BSNL")]
+    queries = tracked_queries()
 
-    assert [tracked.tag for tracked in bsnl_queries] == ["BSNL", "BSNL-2", "BSNL-3"]
-    assert all(len(tracked.query) <= QUERY_MAX_LENGTH for tracked in bsnl_queries)
-    terms = " ".join(tracked.query for tracked in bsnl_queries)
-    assert all(f"#BSNLSevaCircle{n:02d} " in terms or f"#BSNLSevaCircle{n:02d})" in terms for n in range(60))
-    assert len({tracked.key for tracked in bsnl_queries}) == 3
+    assert len(queries) > 2
+    assert all(len(tracked.query) <= SEARCH_QUERY_MAX_LENGTH for tracked in queries)
+    terms = [term for tracked in queries for term in query_terms(tracked.query)]
+    assert sorted(terms) == sorted(tracked_terms())
+    assert len(terms) == len(set(terms)) == 69
+    assert len({tracked.key for tracked in queries}) == len(queries)
+
+
+def test_a_new_hashtag_changes_only_the_search_queries_around_it(seeded):
+    bsnl = Department.objects.get(code="BSNL")
+    Hashtag.objects.bulk_create(Hashtag(tag=f"BSNLSevaCircle{n:03d}", department=bsnl) for n in range(300))
+    before = {tracked.query for tracked in tracked_queries()}
+
+    Hashtag.objects.create(tag="BSNLSevaCircle150b", department=bsnl)
+    after = {tracked.query for tracked in tracked_queries()}
+
+    # The queries' texts name their cursors: the others keep their since_id.
+    assert len(before) > 10
+    assert 1 <= len(after - before) <= 3
+    assert len(before - after) <= 3
+    assert len(before & after) >= len(before) - 3
+
+
+def test_a_query_whose_text_changed_asks_since_its_terms_last_cursor_and_a_new_term_from_the_start(
+    seeded, fake_x, x_client
+):
+    page = bsnl_page()
+    put_on_x(fake_x, page)
+    search_poll(client=x_client)
+
+    Hashtag.objects.filter(tag="DOTSeva").delete()  # the seed's one query loses a term: a new text
+    search_poll(client=x_client)
+    [without_dot] = tracked_queries()
+    Hashtag.objects.create(tag="BSNLHimachal", department=Department.objects.get(code="BSNL"))
+    search_poll(client=x_client)
+    [with_himachal] = tracked_queries()
+
+    # Every term of the first was polled up to the BSNL tweet: nothing older is asked for again.
+    assert [params.get("since_id") for params in search_requests(fake_x, without_dot.query)] == [tweet_id_of(page)]
+    # #BSNLHimachal's last 7 days are wanted: that query starts with no since_id.
+    assert [params.get("since_id") for params in search_requests(fake_x, with_himachal.query)] == [None]
+    assert InboxTweet.objects.count() == 1
 
 
 # --- recent search ---------------------------------------------------------------------------
@@ -121,9 +170,9 @@ def test_polled_tweets_are_stored_by_the_search_door_and_become_tickets(seeded, 
 def test_a_second_poll_asks_since_the_cursor_and_stores_nothing_new(seeded, fake_x, x_client):
     page = bsnl_page()
     put_on_x(fake_x, page)
-    search_poll(client=x_client)
+    search_poll(client=x_client, queries=DEPARTMENT_QUERIES)
 
-    again = search_poll(client=x_client)
+    again = search_poll(client=x_client, queries=DEPARTMENT_QUERIES)
 
     assert again.received == 0
     assert search_requests(fake_x, BSNL_QUERY)[-1]["since_id"] == tweet_id_of(page)
@@ -136,7 +185,7 @@ def test_a_poll_follows_next_token_and_keeps_the_first_pages_newest_id(seeded, f
     pages = [bsnl_page(f"@BSNLCorporate outage {n} #BSNLSeva") for n in range(25)]
     put_on_x(fake_x, *pages)
 
-    summary = search_poll(client=x_client, max_results=10)
+    summary = search_poll(client=x_client, max_results=10, queries=DEPARTMENT_QUERIES)
 
     assert (poll("BSNL", summary).pages, poll("BSNL", summary).new) == (3, 25)
     requests = search_requests(fake_x, BSNL_QUERY)
@@ -162,7 +211,7 @@ def test_a_429_stops_the_run_keeps_the_pages_stored_and_does_not_move_the_cursor
     put_on_x(fake_x, *pages)
 
     with RateLimitedAfterEachPage(fake_x) as limited:
-        summary = search_poll(client=limited, max_results=10)
+        summary = search_poll(client=limited, max_results=10, queries=DEPARTMENT_QUERIES)
 
     assert poll("BSNL", summary).status == QueryStatus.RATE_LIMITED
     assert {query.status for query in summary.queries[1:]} == {QueryStatus.PAUSED}
@@ -177,15 +226,16 @@ def test_a_paused_poller_asks_nothing_and_then_goes_on_from_where_it_stopped(see
     pages = [bsnl_page(f"@BSNLCorporate outage {n} #BSNLSeva") for n in range(25)]
     put_on_x(fake_x, *pages)
     with RateLimitedAfterEachPage(fake_x) as limited:
-        search_poll(client=limited, max_results=10)
+        search_poll(client=limited, max_results=10, queries=DEPARTMENT_QUERIES)
     asked = len(search_requests(fake_x))
 
-    while_paused = search_poll(client=x_client, max_results=10)
+    while_paused = search_poll(client=x_client, max_results=10, queries=DEPARTMENT_QUERIES)
     assert {query.status for query in while_paused.queries} == {QueryStatus.PAUSED}
     assert len(search_requests(fake_x)) == asked
 
-    cache.delete(PAUSE_KEY)  # what the pause's expiry at X's reset time does
-    resumed = search_poll(client=x_client, max_results=10)
+    # What X's reset time does: the pause expires, and the window X said was spent is full again.
+    cache.delete_many([PAUSE_KEY, BUDGET_KEY])
+    resumed = search_poll(client=x_client, max_results=10, queries=DEPARTMENT_QUERIES)
 
     assert (poll("BSNL", resumed).pages, poll("BSNL", resumed).new) == (2, 15)
     # Run one asked for pages 1 and 2 (answered 429); this run starts at page 2.
@@ -198,8 +248,8 @@ def test_a_usage_cap_is_reported_logged_as_an_error_and_not_retried(seeded, fake
     put_on_x(fake_x, bsnl_page())
     fake_x.inject(Endpoint.SEARCH, Fault.USAGE_CAPPED)
 
-    summary = search_poll(client=x_client)
-    again = search_poll(client=x_client)
+    summary = search_poll(client=x_client, queries=DEPARTMENT_QUERIES)
+    again = search_poll(client=x_client, queries=DEPARTMENT_QUERIES)
 
     assert poll("BSNL", summary).status == QueryStatus.USAGE_CAPPED
     assert "Usage cap exceeded" in PollCursor.objects.get(query=BSNL_QUERY).last_error
@@ -216,8 +266,9 @@ def test_poll_search_prints_a_line_per_query(seeded, fake_x):
     call_command("poll_search", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert any(line.startswith("BSNL") and "done" in line and "new     1" in line for line in lines)
-    assert sum(line.startswith(("BSNL", "DOT", "MOC", "MTNL", "POSTS")) for line in lines) == 5
+    assert any(line.startswith("#BSNLSeva") and "done" in line and "new     1" in line for line in lines)
+    assert sum(line.startswith("#BSNLSeva") for line in lines) == 1
+    assert any(line.startswith("1 queries; this run polled 1 with 1 of its 30 requests") for line in lines)
 
 
 @pytest.mark.parametrize(
@@ -280,7 +331,9 @@ def test_the_stream_gets_one_rule_per_department_and_its_tweets_become_tickets(s
 
     summary, sleeps = consume(fake_x, on_connect=[lambda: stream_out(fake_x, bsnl, posts)], stop_after=2)
 
-    assert {rule["tag"]: rule["value"] for rule in fake_x.rules} == {t.tag: t.query for t in tracked_queries()}
+    assert [rule["value"] for rule in fake_x.rules] == [
+        query_text(group) for group in pack_dense(tracked_terms(), 1024)
+    ]
     assert (summary.received, summary.new, summary.connections, sleeps) == (2, 2, 1, [])
     assert set(InboxTweet.objects.values_list("door", flat=True)) == {Door.STREAM}
     inbox_process_pending()

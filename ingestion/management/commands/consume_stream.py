@@ -32,7 +32,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"connections {summary.connections}, reconnects {summary.reconnects}, keep-alives {summary.keep_alives}, "
             f"tweets {summary.received} ({summary.new} new, {summary.duplicates} duplicates), "
-            f"dead letters {summary.dead_letters}, errors from X {summary.api_errors}"
+            f"dead letters {summary.dead_letters}, errors from X {summary.api_errors}; "
+            f"rules set {summary.rule_syncs} times ({summary.rules_added} added, {summary.rules_deleted} deleted, "
+            f"{summary.rules_refused} refused by X)"
         )
         if summary.fatal:
             raise CommandError(f"The stream stopped: {summary.stop_reason}")
