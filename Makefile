@@ -71,7 +71,8 @@ check-deploy: venv
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	ALLOWED_HOSTS=seva.example.invalid DATABASE_URL=postgres://check@127.0.0.1:5432/check \
 	REDIS_URL=redis://127.0.0.1:6379/0 X_API_BEARER_TOKEN=check X_API_CONSUMER_KEY=check \
-	X_API_CONSUMER_SECRET=check $(BIN)/python manage.py check --deploy --fail-level WARNING
+	X_API_CONSUMER_SECRET=check SEVA_TOKEN_KEYS="$$($(BIN)/python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 lint: venv
 	$(BIN)/ruff check .

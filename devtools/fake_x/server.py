@@ -10,6 +10,9 @@ API endpoints (real v2 paths and shapes):
                                           the app's; 429 with the spent window's reset when either is spent
     GET  /2/users/me                      user token: the posting account
     GET  /2/users/:id/tweets              the account's posts, newest first: the outbox's reconciliation lookup
+    GET  /i/oauth2/authorize              OAuth 2.0 PKCE: approves as `oauth.signed_in_as`, or asks for a username
+    POST /2/oauth2/token                  authorization_code (PKCE S256) and refresh_token grants (oauth.py);
+                                          the access tokens it issues post as their user until they expire
 Control endpoints (no auth), for a simulator in another process:
     POST /_fake/tweets   a v2 page {"data": [...], "includes": {"users": [...], "tweets": [...]}}: `data` is
                          stored and pushed to open streams, includes are stored only
@@ -17,6 +20,7 @@ Control endpoints (no auth), for a simulator in another process:
     POST /_fake/faults   {"endpoint", "fault", "times"?, plus the fault's parameters}
 """
 
+import html
 import logging
 import queue
 import re
@@ -43,6 +47,7 @@ from devtools.fake_x.faults import (
     FaultQueues,
     InjectedFault,
 )
+from devtools.fake_x.oauth import SIGN_IN_FORM, FakeOAuth
 from devtools.fake_x.state import Answer, FakeXState, PostAttempt, RecordedPost, StreamConnection
 from ingestion.x_client import FAKE_APP_TOKEN, FAKE_USER_TOKEN_PREFIX
 
@@ -106,12 +111,14 @@ class FakeXApi:
         window_seconds: int = RATE_WINDOW_SECONDS,
         app_window_seconds: int = APP_WINDOW_SECONDS,
         clock: Callable[[], float] = time.time,
+        oauth_token_lifetime: int | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.keepalive_interval = keepalive_interval
         self.app_token = app_token
         self.user_tokens = dict(user_tokens or {})  # token -> handle
         self.state = FakeXState()
+        self.oauth = FakeOAuth(clock) if oauth_token_lifetime is None else FakeOAuth(clock, oauth_token_lifetime)
         # rate_limits[Endpoint.POST] is each account's posts per window_seconds; app_post_limit the app's
         # posts per app_window_seconds (X: 100 per 15 minutes, 10,000 per 24 hours); `clock` lets tests move time.
         self._faults = FaultQueues(
@@ -211,6 +218,9 @@ class FakeXApi:
             return None
         if token in self.user_tokens:
             return _USER, self.user_tokens[token]
+        oauth_account = self.oauth.account_for(token)
+        if oauth_account is not None:
+            return _USER, oauth_account
         if token.startswith(FAKE_USER_TOKEN_PREFIX) and len(token) > len(FAKE_USER_TOKEN_PREFIX):
             return _USER, token.removeprefix(FAKE_USER_TOKEN_PREFIX)
         if token == self.app_token:
@@ -286,6 +296,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._serve(Endpoint.USERS, {_USER}, lambda admission: Answer(200, {
                     "data": fake.state.account_user(admission.account)
                 }))  # fmt: skip
+            elif (method, path) == ("GET", "/i/oauth2/authorize"):
+                self._authorize(params)
+            elif (method, path) == ("POST", "/2/oauth2/token"):
+                answer = fake.oauth.token(raw_body, self.headers.get("Authorization"))
+                self._send(Answer(answer.status, answer.body, {"Cache-Control": "no-store"}))
             elif method == "GET" and user_tweets:
                 user_id = user_tweets.group(1)
                 self._serve(Endpoint.USERS, {_APP, _USER}, lambda _: fake.state.user_tweets(user_id, params))
@@ -353,6 +368,31 @@ class _Handler(BaseHTTPRequestHandler):
         """Close the socket without a response or the last chunk: what a crash or a network cut looks like."""
         self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
+
+    # --- OAuth 2.0 ---
+
+    def _authorize(self, params: dict[str, str]) -> None:
+        location, error = self.server.fake.oauth.authorize(params)
+        if location is not None:
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if error is not None:
+            self._send(Answer(400, documents.invalid_request([error])))
+            return
+        hidden = "".join(
+            f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
+            for name, value in params.items()
+            if name != "username"
+        )
+        page = SIGN_IN_FORM.format(hidden=hidden).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
 
     # --- POST /2/tweets ---
 

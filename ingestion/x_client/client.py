@@ -86,10 +86,9 @@ class XClient:
     ) -> None:
         self.base_url = (base_url or settings.X_API_BASE_URL).rstrip("/")
         self._bearer_token = settings.X_API_BEARER_TOKEN if bearer_token is None else bearer_token
-        tokens = settings.X_ACCOUNT_TOKENS if account_tokens is None else account_tokens
-        if not isinstance(tokens, Mapping):
-            raise XConfigurationError('X_ACCOUNT_TOKENS must be a JSON object: {"<handle>": "<user access token>"}')
-        self._account_tokens = {_handle_key(handle): token for handle, token in tokens.items()}
+        # Posting tokens come from the database (ingestion.credentials), handed to each call by the
+        # sender; `account_tokens` is for benchmarks and tools that post without one.
+        self._account_tokens = {_handle_key(handle): token for handle, token in (account_tokens or {}).items()}
         self._timeout = timeout
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, headers={"User-Agent": USER_AGENT})
         self._user_ids: dict[str, str] = {}
@@ -114,15 +113,15 @@ class XClient:
             return FAKE_APP_TOKEN
         raise XConfigurationError(f"X_API_BEARER_TOKEN is not set, and {self.base_url} is not a local fake X API")
 
-    def _account_token(self, handle: str) -> str:
-        token = self._account_tokens.get(_handle_key(handle))
+    def _account_token(self, handle: str, token: str | None = None) -> str:
+        token = token or self._account_tokens.get(_handle_key(handle))
         if token:
             return token
         if is_loopback(self.base_url):
             return f"{FAKE_USER_TOKEN_PREFIX}{handle.removeprefix('@')}"
         raise XConfigurationError(
-            f"X_ACCOUNT_TOKENS has no token for @{handle.removeprefix('@')}, so nothing can be posted as it "
-            f"to {self.base_url}"
+            f"@{handle.removeprefix('@')} is not connected on X (no stored credentials), so nothing can be "
+            f"posted as it to {self.base_url}"
         )
 
     # --- plumbing ---
@@ -247,12 +246,14 @@ class XClient:
 
     # --- posting ---
 
-    def create_tweet(self, text: str, in_reply_to_tweet_id: str | int | None, as_handle: str) -> PostedTweet:
-        """Post as the official account `as_handle` (OAuth 2.0 user-context bearer token)."""
+    def create_tweet(
+        self, text: str, in_reply_to_tweet_id: str | int | None, as_handle: str, *, token: str | None = None
+    ) -> PostedTweet:
+        """Post as the official account `as_handle` with its OAuth 2.0 user-context `token`."""
         body: dict = {"text": text}
         if in_reply_to_tweet_id is not None:
             body["reply"] = {"in_reply_to_tweet_id": str(in_reply_to_tweet_id)}
-        response = self._request("POST", POST_PATH, token=self._account_token(as_handle), json=body)
+        response = self._request("POST", POST_PATH, token=self._account_token(as_handle, token), json=body)
         data = self._document(response).get("data") or {}
         if "id" not in data:
             # X said yes but not what it posted: treat as unknown, so the outbox reconciles.
@@ -266,11 +267,13 @@ class XClient:
             app_rate_limit=RateLimit.app_from_headers(response.headers),
         )
 
-    def find_posted_reply(self, text: str, in_reply_to_tweet_id: str | int, as_handle: str) -> PostedTweet | None:
+    def find_posted_reply(
+        self, text: str, in_reply_to_tweet_id: str | int, as_handle: str, *, token: str | None = None
+    ) -> PostedTweet | None:
         """The account's reply with this text to this post, if X has it: how the outbox settles a send whose
         outcome it did not see. Reads the account's own timeline (GET /2/users/:id/tweets, an owned read)
         newer than the post replied to, since a reply is always newer than its parent."""
-        token = self._account_token(as_handle)
+        token = self._account_token(as_handle, token)
         user_id = self._own_user_id(as_handle, token)
         wanted = _comparable(text)
         params = {"since_id": str(in_reply_to_tweet_id), "max_results": "100", "tweet.fields": "referenced_tweets"}
