@@ -47,6 +47,8 @@ setup: db fonts
 run: setup
 	@test -s .demo-password || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(9))' > .demo-password
 	@SEVA_DEMO_PASSWORD=$${SEVA_DEMO_PASSWORD:-$$(cat .demo-password)} $(BIN)/python manage.py seed_demo
+	@# Replies are posted with tokens from the database: X_ACCOUNT_TOKENS if set, else the fake X API's.
+	@$(BIN)/python manage.py load_account_tokens --demo
 	@echo
 	@echo "Seva Desk: http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/, health /healthz)"
 	@echo "Ctrl-C stops the web server, the worker and beat together."
