@@ -150,6 +150,20 @@ def test_the_beat_refreshes_only_tokens_expiring_within_the_margin(oauth_x, bsnl
     assert (summary.refreshed, summary.failed, oauth_x.oauth.refreshes) == (1, 0, 1)
 
 
+def test_the_beat_task_renews_an_expiring_token_every_minute(oauth_x, bsnl_account, settings):
+    from ingestion.tasks import account_tokens_refresh
+
+    connect(oauth_x, bsnl_account)
+    expire(bsnl_account, oauth_x)
+
+    account_tokens_refresh.apply()
+
+    assert AccountCredential.objects.get(account=bsnl_account).expires_at > timezone.now()
+    assert oauth_x.oauth.refreshes == 1
+    scheduled = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled["ingestion.tasks.account_tokens_refresh"] == 60.0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_refreshing_at_once_spend_the_single_use_refresh_token_once(oauth_x, bsnl_account):
     connect(oauth_x, bsnl_account)
