@@ -45,6 +45,7 @@ from ingestion.credentials.services import (
 )
 from ingestion.x_client import (
     DuplicateContent,
+    OAuth1Pair,
     PostedTweet,
     RateLimit,
     RateLimited,
@@ -179,7 +180,7 @@ def _load(message_id: int) -> TicketMessage:
     return TicketMessage.objects.select_related("from_account").get(pk=message_id)
 
 
-def _find_posted(client: XClient, message: TicketMessage, token: str | None) -> PostedTweet | None:
+def _find_posted(client: XClient, message: TicketMessage, token: str | OAuth1Pair | None) -> PostedTweet | None:
     return client.find_posted_reply(
         message.text, message.in_reply_to_tweet_id, message.from_account.handle, token=token
     )
@@ -234,7 +235,7 @@ class _Sender:
             return
         self.post(message, token)
 
-    def post(self, message: TicketMessage, token: str | None) -> None:
+    def post(self, message: TicketMessage, token: str | OAuth1Pair | None) -> None:
         try:
             posted = self.client.create_tweet(
                 message.text, message.in_reply_to_tweet_id, message.from_account.handle, token=token
@@ -287,7 +288,7 @@ class _Sender:
                 self.pause(message, limit.reset)
 
     def settle_uncertain(
-        self, message: TicketMessage, error: XApiError, token: str | None, *, on_not_found: str
+        self, message: TicketMessage, error: XApiError, token: str | OAuth1Pair | None, *, on_not_found: str
     ) -> None:
         try:
             found = _find_posted(self.client, message, token)

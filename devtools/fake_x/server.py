@@ -5,7 +5,9 @@ API endpoints (real v2 paths and shapes):
     GET  /2/tweets/search/stream          app token; chunked JSON lines, \\r\\n keep-alives
     GET  /2/tweets/search/stream/rules    app token
     POST /2/tweets/search/stream/rules    app token; add / delete (ids or values), ?dry_run=true (or True)
-    POST /2/tweets                        user token ("fake-user-token-<handle>" or one of `user_tokens`);
+    POST /2/tweets                        user token ("fake-user-token-<handle>", one of `user_tokens`, one
+                                          the OAuth server issued, or an OAuth 1.0a signature with one of
+                                          `oauth1_tokens`);
                                           x-rate-limit-* is the account's 15-minute window, x-app-limit-24hour-*
                                           the app's; 429 with the spent window's reset when either is spent
     GET  /2/users/me                      user token: the posting account
@@ -20,6 +22,7 @@ Control endpoints (no auth), for a simulator in another process:
     POST /_fake/faults   {"endpoint", "fault", "times"?, plus the fault's parameters}
 """
 
+import hmac
 import html
 import logging
 import queue
@@ -49,7 +52,7 @@ from devtools.fake_x.faults import (
 )
 from devtools.fake_x.oauth import SIGN_IN_FORM, FakeOAuth
 from devtools.fake_x.state import Answer, FakeXState, PostAttempt, RecordedPost, StreamConnection
-from ingestion.x_client import FAKE_APP_TOKEN, FAKE_USER_TOKEN_PREFIX
+from ingestion.x_client import FAKE_APP_TOKEN, FAKE_USER_TOKEN_PREFIX, oauth1_parse_header, oauth1_signature
 
 logger = logging.getLogger(__name__)
 
@@ -112,11 +115,18 @@ class FakeXApi:
         app_window_seconds: int = APP_WINDOW_SECONDS,
         clock: Callable[[], float] = time.time,
         oauth_token_lifetime: int | None = None,
+        consumer_key: str = "fake-consumer-key",
+        consumer_secret: str = "fake-consumer-secret",  # noqa: S107 (the fake's own, not a secret)
+        oauth1_tokens: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.keepalive_interval = keepalive_interval
         self.app_token = app_token
         self.user_tokens = dict(user_tokens or {})  # token -> handle
+        # OAuth 1.0a: requests signed with the app's consumer key and secret and one of these
+        # tokens (token -> (its secret, handle)) post as that handle.
+        self.consumer_key, self.consumer_secret = consumer_key, consumer_secret
+        self.oauth1_tokens = dict(oauth1_tokens or {})
         self.state = FakeXState()
         self.oauth = FakeOAuth(clock) if oauth_token_lifetime is None else FakeOAuth(clock, oauth_token_lifetime)
         # rate_limits[Endpoint.POST] is each account's posts per window_seconds; app_post_limit the app's
@@ -211,8 +221,14 @@ class FakeXApi:
         with self.state.lock:
             self._requests.append(request)
 
-    def identify(self, authorization: str | None) -> tuple[str, str | None] | None:
-        """("user", handle) or ("app", None) for a known bearer token; None for a missing or unknown one."""
+    def identify(
+        self, authorization: str | None, method: str = "GET", path: str = "/", query: dict[str, str] | None = None
+    ) -> tuple[str, str | None] | None:
+        """("user", handle) or ("app", None) for a known bearer token or a valid OAuth 1.0a signature;
+        None for a missing, unknown or badly signed one."""
+        oauth1 = oauth1_parse_header(authorization or "")
+        if oauth1 is not None:
+            return self._identify_oauth1(oauth1, method, path, query or {})
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None
@@ -226,6 +242,25 @@ class FakeXApi:
         if token == self.app_token:
             return _APP, None
         return None
+
+    def _identify_oauth1(
+        self, oauth: dict[str, str], method: str, path: str, query: dict[str, str]
+    ) -> tuple[str, str | None] | None:
+        held = self.oauth1_tokens.get(oauth.get("oauth_token", ""))
+        if held is None or oauth.get("oauth_consumer_key") != self.consumer_key:
+            return None
+        secret, handle = held
+        signed = {name: value for name, value in oauth.items() if name != "oauth_signature"}
+        expected = oauth1_signature(
+            method=method,
+            url=f"{self.base_url}{path}",
+            params={**query, **signed},
+            consumer_secret=self.consumer_secret,
+            token_secret=secret,
+        )
+        if not hmac.compare_digest(expected, oauth.get("oauth_signature", "")):
+            return None
+        return _USER, handle
 
     def take_fault(self, endpoint: Endpoint) -> tuple[InjectedFault | None, Answer | None]:
         """The next queued fault, and the answer it gives when it is one that answers instead of serving."""
@@ -318,7 +353,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _admit(self, endpoint: Endpoint, allowed: set[str]) -> _Admission | None:
         """Authenticate, then apply a queued fault or the rate limit. None when that already answered."""
         fake = self.server.fake
-        identity = fake.identify(self.headers.get("Authorization"))
+        url = urlsplit(self.path)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        identity = fake.identify(self.headers.get("Authorization"), self.command, url.path, query)
         if identity is None:
             self._send(Answer(401, documents.UNAUTHORIZED))
             return None

@@ -22,7 +22,7 @@ from ingestion.credentials.crypto import TokenKeyError, token_decrypt, token_enc
 from ingestion.credentials.oauth import TokenEndpointError, TokenGrant, token_refresh
 from ingestion.credentials.selectors import account_connect_allowed, credentials_refresh_due
 from ingestion.models import AccountCredential, CredentialSource, CredentialStatus
-from ingestion.x_client import XConfigurationError
+from ingestion.x_client import OAuth1Pair, XConfigurationError
 from tickets.audit import audit_event_append
 from tickets.events.configuration import (
     account_connected_event,
@@ -279,10 +279,11 @@ def account_credentials_refresh_due(*, margin: timedelta | None = None) -> Refre
     return summary
 
 
-def posting_token_get(*, account_id: int) -> str | None:
-    """The OAuth 2.0 access token to post as the account, renewed first if it expires within
-    POST_REFRESH_MARGIN. None: the account has no credentials at all. CredentialUnavailable: it has,
-    but none that can post now (see the credential's status and last error)."""
+def posting_token_get(*, account_id: int) -> str | OAuth1Pair | None:
+    """What to post as the account with: its OAuth 2.0 access token (renewed first if it expires
+    within POST_REFRESH_MARGIN), else its OAuth 1.0a pair. None: the account has no credentials at
+    all. CredentialUnavailable: it has, but none that can post now (see the credential's status and
+    last error)."""
     credential = AccountCredential.objects.select_related("account").filter(account_id=account_id).first()
     if credential is None:
         return None
@@ -293,11 +294,13 @@ def posting_token_get(*, account_id: int) -> str | None:
     handle = credential.account.handle
     if credential.status != CredentialStatus.ACTIVE:
         raise CredentialUnavailable(f"@{handle}'s token cannot be used: {credential.last_error}")
-    if not credential.access_token_encrypted:
-        raise CredentialUnavailable(f"@{handle} has only an OAuth 1.0a pair, and replies are posted with OAuth 2.0")
-    if credential.expires_at is not None and credential.expires_at <= timezone.now():
-        raise CredentialUnavailable(f"@{handle}'s token expired and there is no refresh token: connect it again")
     try:
+        if not credential.access_token_encrypted:
+            return OAuth1Pair(
+                token_decrypt(credential.oauth1_token_encrypted), token_decrypt(credential.oauth1_secret_encrypted)
+            )
+        if credential.expires_at is not None and credential.expires_at <= timezone.now():
+            raise CredentialUnavailable(f"@{handle}'s token expired and there is no refresh token: connect it again")
         return token_decrypt(credential.access_token_encrypted)
     except TokenKeyError as error:
         raise CredentialUnavailable(f"@{handle}: {error}") from error

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from ingestion.x_client.oauth1 import OAuth1Pair, oauth1_header
 from ingestion.x_client.responses import (
     PostedTweet,
     RateLimit,
@@ -113,7 +114,7 @@ class XClient:
             return FAKE_APP_TOKEN
         raise XConfigurationError(f"X_API_BEARER_TOKEN is not set, and {self.base_url} is not a local fake X API")
 
-    def _account_token(self, handle: str, token: str | None = None) -> str:
+    def _account_token(self, handle: str, token: "str | OAuth1Pair | None" = None) -> "str | OAuth1Pair":
         token = token or self._account_tokens.get(_handle_key(handle))
         if token:
             return token
@@ -126,11 +127,37 @@ class XClient:
 
     # --- plumbing ---
 
+    def _authorization(
+        self, method: str, path: str, params: dict[str, str] | None, token: "str | OAuth1Pair"
+    ) -> dict[str, str]:
+        if not isinstance(token, OAuth1Pair):
+            return _bearer(token)
+        if not (settings.X_API_CONSUMER_KEY and settings.X_API_CONSUMER_SECRET):
+            raise XConfigurationError(
+                "posting with an OAuth 1.0a pair needs X_API_CONSUMER_KEY and X_API_CONSUMER_SECRET"
+            )
+        header = oauth1_header(
+            method=method,
+            url=f"{self.base_url}{path}",
+            query=params or {},
+            consumer_key=settings.X_API_CONSUMER_KEY,
+            consumer_secret=settings.X_API_CONSUMER_SECRET,
+            pair=token,
+        )
+        return {"Authorization": header}
+
     def _request(
-        self, method: str, path: str, *, token: str, params: dict[str, str] | None = None, json: dict | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        token: "str | OAuth1Pair",
+        params: dict[str, str] | None = None,
+        json: dict | None = None,
     ) -> httpx.Response:
+        headers = self._authorization(method, path, params, token)
         try:
-            response = self._http.request(method, path, params=params, json=json, headers=_bearer(token))
+            response = self._http.request(method, path, params=params, json=json, headers=headers)
         except httpx.TransportError as error:
             raise _transient(error) from error
         if response.status_code >= 400:
@@ -247,9 +274,15 @@ class XClient:
     # --- posting ---
 
     def create_tweet(
-        self, text: str, in_reply_to_tweet_id: str | int | None, as_handle: str, *, token: str | None = None
+        self,
+        text: str,
+        in_reply_to_tweet_id: str | int | None,
+        as_handle: str,
+        *,
+        token: "str | OAuth1Pair | None" = None,
     ) -> PostedTweet:
-        """Post as the official account `as_handle` with its OAuth 2.0 user-context `token`."""
+        """Post as the official account `as_handle` with its user-context `token`: an OAuth 2.0 access
+        token, or an OAuth 1.0a pair (signed with the app's consumer key and secret)."""
         body: dict = {"text": text}
         if in_reply_to_tweet_id is not None:
             body["reply"] = {"in_reply_to_tweet_id": str(in_reply_to_tweet_id)}
@@ -268,7 +301,7 @@ class XClient:
         )
 
     def find_posted_reply(
-        self, text: str, in_reply_to_tweet_id: str | int, as_handle: str, *, token: str | None = None
+        self, text: str, in_reply_to_tweet_id: str | int, as_handle: str, *, token: "str | OAuth1Pair | None" = None
     ) -> PostedTweet | None:
         """The account's reply with this text to this post, if X has it: how the outbox settles a send whose
         outcome it did not see. Reads the account's own timeline (GET /2/users/:id/tweets, an owned read)
@@ -291,7 +324,7 @@ class XClient:
                 return None
             params["pagination_token"] = next_token
 
-    def _own_user_id(self, handle: str, token: str) -> str:
+    def _own_user_id(self, handle: str, token: "str | OAuth1Pair") -> str:
         key = _handle_key(handle)
         if key not in self._user_ids:
             response = self._request("GET", "/2/users/me", token=token)

@@ -29,6 +29,7 @@ from ingestion.credentials.services import (
 )
 from ingestion.delivery import replies_send_due
 from ingestion.models import AccountCredential, CredentialSource, CredentialStatus
+from ingestion.x_client import OAuth1Pair, oauth1_signature
 from tests.factories import member
 from tests.ingestion.factories import BSNL, tweet_id_of, v2_tweet
 from tickets.models import AuditEvent, Delivery, EventKind, MessageKind, TicketMessage
@@ -430,3 +431,45 @@ def test_the_demo_posts_through_the_fake_x_with_tokens_from_the_database(oauth_x
     assert replies_send_due().sent == 1
     ack.refresh_from_db()
     assert ack.delivery == Delivery.SENT
+
+
+# --- OAuth 1.0a pairs ------------------------------------------------------------------------
+
+
+def test_the_oauth1_signature_is_the_one_xs_documentation_computes():
+    # X's worked example, docs "Creating a signature" (fundamentals/authentication/oauth-1-0a).
+    params = {
+        "include_entities": "true",
+        "status": "Hello Ladies + Gentlemen, a signed OAuth request!",
+        "oauth_consumer_key": "xvz1evFS4wEEPTGEFPHBog",
+        "oauth_nonce": "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
+        "oauth_signature_method": "HMAC-SHA1",
+        "oauth_timestamp": "1318622958",
+        "oauth_token": "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+        "oauth_version": "1.0",
+    }
+    signature = oauth1_signature(
+        method="POST",
+        url="https://api.twitter.com/1.1/statuses/update.json",
+        params=params,
+        consumer_secret="kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+        token_secret="LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
+    )
+    assert signature == "hCtSmYh+iHYCEqBWrE7C7hYmtUk="
+
+
+@pytest.mark.parametrize(("secret", "posted"), [("pair-secret", True), ("not-the-secret", False)])
+def test_an_account_with_only_an_oauth1_pair_posts_with_a_signed_request(
+    oauth_x, bsnl_account, complaint, settings, secret, posted
+):
+    settings.X_API_CONSUMER_KEY, settings.X_API_CONSUMER_SECRET = oauth_x.consumer_key, oauth_x.consumer_secret
+    oauth_x.oauth1_tokens = {"pair-token": ("pair-secret", HANDLE)}
+    account_credential_import(account_id=bsnl_account.pk, oauth1_token="pair-token", oauth1_secret=secret)
+    ack = complaint()
+
+    summary = replies_send_due()
+
+    ack.refresh_from_db()
+    assert (summary.sent, len(oauth_x.posted)) == ((1, 1) if posted else (0, 0))
+    assert ack.delivery == (Delivery.SENT if posted else Delivery.QUEUED)
+    assert isinstance(posting_token_get(account_id=bsnl_account.pk), OAuth1Pair)
