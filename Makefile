@@ -47,6 +47,8 @@ setup: db fonts
 run: setup
 	@test -s .demo-password || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(9))' > .demo-password
 	@SEVA_DEMO_PASSWORD=$${SEVA_DEMO_PASSWORD:-$$(cat .demo-password)} $(BIN)/python manage.py seed_demo
+	@# Replies are posted with tokens from the database: X_ACCOUNT_TOKENS if set, else the fake X API's.
+	@$(BIN)/python manage.py load_account_tokens --demo
 	@echo
 	@echo "Seva Desk: http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/, health /healthz)"
 	@echo "Ctrl-C stops the web server, the worker and beat together."
@@ -71,7 +73,8 @@ check-deploy: venv
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	ALLOWED_HOSTS=seva.example.invalid DATABASE_URL=postgres://check@127.0.0.1:5432/check \
 	REDIS_URL=redis://127.0.0.1:6379/0 X_API_BEARER_TOKEN=check X_API_CONSUMER_KEY=check \
-	X_API_CONSUMER_SECRET=check $(BIN)/python manage.py check --deploy --fail-level WARNING
+	X_API_CONSUMER_SECRET=check SEVA_TOKEN_KEYS="$$($(BIN)/python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 lint: venv
 	$(BIN)/ruff check .

@@ -20,6 +20,7 @@ from departments import services
 from departments.admin_scope import DepartmentScopedAdminMixin, DepartmentScopedInlineMixin, admin_scope_ids
 from departments.models import Department, Hashtag, Membership, OfficialAccount, Role, RoutingRule
 from departments.selectors import user_is_ministry_admin, user_list_manageable
+from ingestion.credentials.admin_links import credential_summary
 from ingestion.doors.stream_rules import stream_rules_change_check
 
 
@@ -263,13 +264,17 @@ class MembershipAdmin(ActorFormAdminMixin, DepartmentScopedAdminMixin, admin.Mod
 @admin.register(OfficialAccount)
 class OfficialAccountAdmin(ActorFormAdminMixin, DepartmentScopedAdminMixin, admin.ModelAdmin):
     form = OfficialAccountForm
-    list_display = ("handle", "x_user_id", "department", "is_minister")
+    list_display = ("handle", "x_user_id", "department", "is_minister", "posting_on_x")
     search_fields = ("handle", "x_user_id")
-    list_select_related = ("department",)
+    list_select_related = ("department", "credential")
 
     def get_readonly_fields(self, request, obj=None):
         # The minister's account names no department when mentioned: the ministry's to mark.
-        return () if user_is_ministry_admin(user=request.user) else ("is_minister",)
+        return ("posting_on_x",) if user_is_ministry_admin(user=request.user) else ("is_minister", "posting_on_x")
+
+    @admin.display(description=_("posting on X"))
+    def posting_on_x(self, obj):
+        return credential_summary(account=obj) if obj.pk else "-"
 
     def service_save(self, *, actor, obj):
         services.official_account_save(actor=actor, official_account=obj)

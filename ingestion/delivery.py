@@ -12,7 +12,11 @@ to), posts it from its official account in reply to its tweet, and records what 
 - usage cap: the message fails (shown on its ticket) and all sending stops for a while: the cap is
   the app's, so every other message would fail the same way.
 - duplicate content: fails, unless X already has this very reply (an earlier attempt of ours).
-- not summoned, bad request, unauthorized, forbidden: fails, not retried.
+- not summoned, bad request, forbidden: fails, not retried. Unauthorized with a stored token: the
+  token is treated as expired (renewed before the next try) and the message retried.
+- the account's credentials cannot post (a failed refresh, X refused the refresh token: see its
+  credential in the admin): not sent, back in the queue without spending an attempt, and the
+  account is skipped for the rest of the run; it is sent once the account is connected again.
 - an answer that never came (timeout, dropped connection, 5xx): the post may exist, so it is looked
   up before anything else; found, it is recorded as sent; not found, it is retried after a backoff;
   if the lookup fails too, the message stays "sending" for `replies_reconcile`.
@@ -34,12 +38,19 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
+from ingestion.credentials.services import (
+    CredentialUnavailable,
+    account_credential_expire,
+    posting_token_get,
+)
 from ingestion.x_client import (
     DuplicateContent,
+    OAuth1Pair,
     PostedTweet,
     RateLimit,
     RateLimited,
     TransientError,
+    Unauthorized,
     UsageCapped,
     XApiError,
     XClient,
@@ -69,6 +80,9 @@ DEFAULT_RATE_LIMIT_PAUSE = timedelta(seconds=60)
 USAGE_CAP_PAUSE = timedelta(hours=1)
 # A message "sending" for longer than this lost its sender (posts time out after 10 s).
 STALE_AFTER = timedelta(minutes=2)
+# A reply whose account cannot post (its credentials need a refresh that failed, or connecting
+# again) is tried again after this.
+CREDENTIAL_RETRY = timedelta(minutes=1)
 
 _USAGE_CAP_KEY = "outbox:usage-capped"
 
@@ -80,6 +94,7 @@ class SendSummary:
     reconciled: int = 0  # posted by an attempt whose answer was lost, found on X and recorded
     retrying: int = 0  # back in the queue after a transient error
     deferred: int = 0  # back in the queue because the account is rate-limited
+    waiting_for_credentials: int = 0  # back in the queue: the account's credentials cannot post now
     failed: int = 0
     uncertain: int = 0  # left "sending": whether X posted it could not be told yet
     dropped: int = 0  # acknowledgements no longer useful: never sent
@@ -94,6 +109,8 @@ class SendSummary:
             f"deferred {self.deferred}, failed {self.failed}, uncertain {self.uncertain}, "
             f"acknowledgements dropped {self.dropped}"
         )
+        if self.waiting_for_credentials:
+            text += f"; waiting for the account's credentials {self.waiting_for_credentials}"
         if self.paused_accounts:
             text += f"; rate-limited: {', '.join('@' + handle for handle in self.paused_accounts)}"
         if self.app_paused_until is not None:
@@ -163,8 +180,10 @@ def _load(message_id: int) -> TicketMessage:
     return TicketMessage.objects.select_related("from_account").get(pk=message_id)
 
 
-def _find_posted(client: XClient, message: TicketMessage) -> PostedTweet | None:
-    return client.find_posted_reply(message.text, message.in_reply_to_tweet_id, message.from_account.handle)
+def _find_posted(client: XClient, message: TicketMessage, token: str | OAuth1Pair | None) -> PostedTweet | None:
+    return client.find_posted_reply(
+        message.text, message.in_reply_to_tweet_id, message.from_account.handle, token=token
+    )
 
 
 class _Sender:
@@ -172,6 +191,8 @@ class _Sender:
         self.client = client
         self.summary = SendSummary()
         self.stop = False
+        # Accounts whose credentials cannot post in this run: their messages are not claimed again.
+        self.accounts_without_credentials: set[int] = set()
 
     def pause(self, message: TicketMessage, until: datetime) -> None:
         until = max(until, timezone.now() + timedelta(seconds=1))
@@ -204,7 +225,21 @@ class _Sender:
             self.failed(message, XApiError("There is no tweet to reply to."), permanent=True)
             return
         try:
-            posted = self.client.create_tweet(message.text, message.in_reply_to_tweet_id, message.from_account.handle)
+            token = posting_token_get(account_id=message.from_account_id)
+        except CredentialUnavailable as error:
+            # Not the message's fault: it waits, without spending an attempt, until the account can post.
+            self.accounts_without_credentials.add(message.from_account_id)
+            outbox_release(message_ids=[message.pk], retry_at=timezone.now() + CREDENTIAL_RETRY, reason=str(error))
+            self.summary.waiting_for_credentials += 1
+            logger.warning("outbox: message %s waits: %s", message.pk, error)
+            return
+        self.post(message, token)
+
+    def post(self, message: TicketMessage, token: str | OAuth1Pair | None) -> None:
+        try:
+            posted = self.client.create_tweet(
+                message.text, message.in_reply_to_tweet_id, message.from_account.handle, token=token
+            )
         except RateLimited as error:
             until = max(error.reset_at or timezone.now() + DEFAULT_RATE_LIMIT_PAUSE, timezone.now())
             if error.app_wide:
@@ -224,11 +259,18 @@ class _Sender:
             self.failed(message, error, permanent=True)
         except DuplicateContent as error:
             # X refuses the same text twice: maybe an earlier attempt of ours was posted after all.
-            self.settle_uncertain(message, error, on_not_found="fail")
+            self.settle_uncertain(message, error, token, on_not_found="fail")
         except TransientError as error:
             if error.may_have_taken_effect:
-                self.settle_uncertain(message, error, on_not_found="retry")
+                self.settle_uncertain(message, error, token, on_not_found="retry")
             else:
+                self.failed(message, error, permanent=False)
+        except Unauthorized as error:
+            if token is None:
+                self.failed(message, error, permanent=True)
+            else:
+                # A stored token refused before its expiry (revoked, or X ended it early): renew it first.
+                account_credential_expire(account_id=message.from_account_id)
                 self.failed(message, error, permanent=False)
         except XApiError as error:
             self.failed(message, error, permanent=error.permanent)
@@ -245,9 +287,11 @@ class _Sender:
             if limit is not None and limit.remaining <= 0:
                 self.pause(message, limit.reset)
 
-    def settle_uncertain(self, message: TicketMessage, error: XApiError, *, on_not_found: str) -> None:
+    def settle_uncertain(
+        self, message: TicketMessage, error: XApiError, token: str | OAuth1Pair | None, *, on_not_found: str
+    ) -> None:
         try:
-            found = _find_posted(self.client, message)
+            found = _find_posted(self.client, message, token)
         except XApiError as lookup_error:
             # Neither answer is known: leave it "sending" for replies_reconcile to look up later.
             logger.warning(
@@ -276,7 +320,7 @@ def replies_send_due(*, client: XClient | None = None, limit: int = 50) -> SendS
             if gates.app_paused_until is not None:
                 sender.summary.app_paused_until = gates.app_paused_until
                 break
-            claimed = outbox_claim_due(limit=1, gates=gates)
+            claimed = outbox_claim_due(limit=1, exclude_account_ids=sender.accounts_without_credentials, gates=gates)
             if not claimed:
                 break
             sender.summary.claimed += 1
@@ -308,7 +352,11 @@ def replies_reconcile(
             summary.checked += 1
             message = _load(claimed[0])
             try:
-                found = _find_posted(client, message) if message.in_reply_to_tweet_id is not None else None
+                found = (
+                    _find_posted(client, message, posting_token_get(account_id=message.from_account_id))
+                    if message.in_reply_to_tweet_id is not None
+                    else None
+                )
             except (XApiError, XConfigurationError) as error:
                 if getattr(error, "permanent", False):
                     error_text = f"Could not check on X whether this reply was posted: {error}"

@@ -125,3 +125,83 @@ class StreamRuleRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refused_at:%Y-%m-%d %H:%M} {self.title}"
+class CredentialStatus(models.TextChoices):
+    # The tokens work as far as we know; posting uses them.
+    ACTIVE = "active", _("Connected")
+    # The last refresh did not go through (X down, a timeout): retried by the beat and before each post.
+    REFRESH_FAILED = "refresh_failed", _("Refresh failed, retrying")
+    # X refused the refresh token (revoked, already spent): a ministry admin must connect the account again.
+    RECONNECT = "reconnect", _("Connect again")
+
+
+class CredentialSource(models.TextChoices):
+    OAUTH2_PKCE = "pkce", _("Connected on X by an admin")
+    IMPORTED = "imported", _("Loaded from X_ACCOUNT_TOKENS")
+
+
+class AccountCredential(models.Model):
+    """An official account's posting credentials. Every token is stored encrypted (Fernet, keys in
+    SEVA_TOKEN_KEYS: ingestion.credentials.crypto) and never leaves the server: no admin field, form
+    or API shows it. Written only by ingestion.credentials.services."""
+
+    account = models.OneToOneField(
+        "departments.OfficialAccount",
+        on_delete=models.CASCADE,
+        related_name="credential",
+        verbose_name=_("official account"),
+    )
+    # OAuth 2.0 user context (PKCE): the access token, and the single-use refresh token that renews it.
+    access_token_encrypted = models.TextField(blank=True)
+    refresh_token_encrypted = models.TextField(blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True, help_text=_("Empty: not known"))
+    scopes = models.CharField(_("scopes"), max_length=500, blank=True)
+    # OAuth 1.0a user context: a token and its secret, which do not expire (X_API.md 1).
+    oauth1_token_encrypted = models.TextField(blank=True)
+    oauth1_secret_encrypted = models.TextField(blank=True)
+    # The X user the tokens were issued to, as X said when they were saved.
+    x_user_id = models.CharField(_("X user id"), max_length=32, blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=CredentialSource.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CredentialStatus.choices, default=CredentialStatus.ACTIVE
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    connected_at = models.DateTimeField(_("connected"), default=timezone.now)
+    connected_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("connected by"),
+    )
+    refreshed_at = models.DateTimeField(_("last refreshed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account credential")
+        verbose_name_plural = _("account credentials")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(access_token_encrypted="") | ~Q(oauth1_token_encrypted=""),
+                name="credential_has_a_token",
+            ),
+            models.CheckConstraint(
+                condition=Q(refresh_token_encrypted="") | ~Q(access_token_encrypted=""),
+                name="credential_refresh_needs_access",
+            ),
+            models.CheckConstraint(
+                condition=Q(oauth1_token_encrypted="", oauth1_secret_encrypted="")
+                | (~Q(oauth1_token_encrypted="") & ~Q(oauth1_secret_encrypted="")),
+                name="credential_oauth1_pair",
+            ),
+        ]
+        indexes = [
+            # The beat's question: which refreshable tokens expire soon.
+            models.Index(
+                fields=["expires_at"],
+                name="credential_refreshable",
+                condition=~Q(refresh_token_encrypted="") & ~Q(status="reconnect"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.account.handle}"

@@ -64,3 +64,14 @@ def replies_reconcile() -> None:
 def search_poll_task() -> None:
     """Poll recent search once (beat, every minute, when enabled). Run twice, the second finds nothing new."""
     search_poll()
+
+
+@shared_task(ignore_result=True)
+def account_tokens_refresh() -> None:
+    """Renew the accounts' posting tokens that expire soon (beat, every minute). Run twice or at once,
+    each refresh token is spent once (the credential's row lock)."""
+    from ingestion.credentials.services import account_credentials_refresh_due
+
+    summary = account_credentials_refresh_due()
+    if summary.refreshed or summary.failed:
+        logger.info("account tokens: %s", summary)

@@ -435,6 +435,10 @@ class EventKind(models.TextChoices):
     INCIDENT_RESOLVED = "incident_resolved", _("Incident resolved")
     DUTY_CHANGED = "duty_changed", _("On or off duty")
     ACK_DROPPED = "ack_dropped", _("Acknowledgement dropped")
+    ACCOUNT_CONNECTED = "account_connected", _("Official account connected on X")
+    ACCOUNT_REFRESHED = "account_refreshed", _("Official account's token refreshed")
+    ACCOUNT_REFRESH_FAILED = "refresh_failed", _("Official account's token refresh failed")
+    ACCOUNT_DISCONNECTED = "account_disconnected", _("Official account disconnected from X")
 
 
 class AuditEvent(models.Model):

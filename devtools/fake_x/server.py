@@ -7,11 +7,16 @@ API endpoints (real v2 paths and shapes):
     POST /2/tweets/search/stream/rules    app token; add / delete (ids or values), ?dry_run=true (or True);
                                           a rule past `max_rule_length` is invalid (400), one past `max_rules`
                                           is refused in errors[] (RulesCapExceeded)
-    POST /2/tweets                        user token ("fake-user-token-<handle>" or one of `user_tokens`);
+    POST /2/tweets                        user token ("fake-user-token-<handle>", one of `user_tokens`, one
+                                          the OAuth server issued, or an OAuth 1.0a signature with one of
+                                          `oauth1_tokens`);
                                           x-rate-limit-* is the account's 15-minute window, x-app-limit-24hour-*
                                           the app's; 429 with the spent window's reset when either is spent
     GET  /2/users/me                      user token: the posting account
     GET  /2/users/:id/tweets              the account's posts, newest first: the outbox's reconciliation lookup
+    GET  /i/oauth2/authorize              OAuth 2.0 PKCE: approves as `oauth.signed_in_as`, or asks for a username
+    POST /2/oauth2/token                  authorization_code (PKCE S256) and refresh_token grants (oauth.py);
+                                          the access tokens it issues post as their user until they expire
 Control endpoints (no auth), for a simulator in another process:
     POST /_fake/tweets   a v2 page {"data": [...], "includes": {"users": [...], "tweets": [...]}}: `data` is
                          stored and pushed to open streams, includes are stored only
@@ -19,6 +24,8 @@ Control endpoints (no auth), for a simulator in another process:
     POST /_fake/faults   {"endpoint", "fault", "times"?, plus the fault's parameters}
 """
 
+import hmac
+import html
 import logging
 import queue
 import re
@@ -45,8 +52,9 @@ from devtools.fake_x.faults import (
     FaultQueues,
     InjectedFault,
 )
+from devtools.fake_x.oauth import SIGN_IN_FORM, FakeOAuth
 from devtools.fake_x.state import Answer, FakeXState, PostAttempt, RecordedPost, StreamConnection
-from ingestion.x_client import FAKE_APP_TOKEN, FAKE_USER_TOKEN_PREFIX
+from ingestion.x_client import FAKE_APP_TOKEN, FAKE_USER_TOKEN_PREFIX, oauth1_parse_header, oauth1_signature
 
 logger = logging.getLogger(__name__)
 
@@ -110,12 +118,21 @@ class FakeXApi:
         clock: Callable[[], float] = time.time,
         max_rules: int = 1000,
         max_rule_length: int = 1024,
+        oauth_token_lifetime: int | None = None,
+        consumer_key: str = "fake-consumer-key",
+        consumer_secret: str = "fake-consumer-secret",  # noqa: S107 (the fake's own, not a secret)
+        oauth1_tokens: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.keepalive_interval = keepalive_interval
         self.app_token = app_token
         self.user_tokens = dict(user_tokens or {})  # token -> handle
+        # OAuth 1.0a: requests signed with the app's consumer key and secret and one of these
+        # tokens (token -> (its secret, handle)) post as that handle.
+        self.consumer_key, self.consumer_secret = consumer_key, consumer_secret
+        self.oauth1_tokens = dict(oauth1_tokens or {})
         self.state = FakeXState(max_rules=max_rules, max_rule_length=max_rule_length)
+        self.oauth = FakeOAuth(clock) if oauth_token_lifetime is None else FakeOAuth(clock, oauth_token_lifetime)
         # rate_limits[Endpoint.POST] is each account's posts per window_seconds; app_post_limit the app's
         # posts per app_window_seconds (X: 100 per 15 minutes, 10,000 per 24 hours); `clock` lets tests move time.
         self._faults = FaultQueues(
@@ -214,18 +231,46 @@ class FakeXApi:
         with self.state.lock:
             self._requests.append(request)
 
-    def identify(self, authorization: str | None) -> tuple[str, str | None] | None:
-        """("user", handle) or ("app", None) for a known bearer token; None for a missing or unknown one."""
+    def identify(
+        self, authorization: str | None, method: str = "GET", path: str = "/", query: dict[str, str] | None = None
+    ) -> tuple[str, str | None] | None:
+        """("user", handle) or ("app", None) for a known bearer token or a valid OAuth 1.0a signature;
+        None for a missing, unknown or badly signed one."""
+        oauth1 = oauth1_parse_header(authorization or "")
+        if oauth1 is not None:
+            return self._identify_oauth1(oauth1, method, path, query or {})
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None
         if token in self.user_tokens:
             return _USER, self.user_tokens[token]
+        oauth_account = self.oauth.account_for(token)
+        if oauth_account is not None:
+            return _USER, oauth_account
         if token.startswith(FAKE_USER_TOKEN_PREFIX) and len(token) > len(FAKE_USER_TOKEN_PREFIX):
             return _USER, token.removeprefix(FAKE_USER_TOKEN_PREFIX)
         if token == self.app_token:
             return _APP, None
         return None
+
+    def _identify_oauth1(
+        self, oauth: dict[str, str], method: str, path: str, query: dict[str, str]
+    ) -> tuple[str, str | None] | None:
+        held = self.oauth1_tokens.get(oauth.get("oauth_token", ""))
+        if held is None or oauth.get("oauth_consumer_key") != self.consumer_key:
+            return None
+        secret, handle = held
+        signed = {name: value for name, value in oauth.items() if name != "oauth_signature"}
+        expected = oauth1_signature(
+            method=method,
+            url=f"{self.base_url}{path}",
+            params={**query, **signed},
+            consumer_secret=self.consumer_secret,
+            token_secret=secret,
+        )
+        if not hmac.compare_digest(expected, oauth.get("oauth_signature", "")):
+            return None
+        return _USER, handle
 
     def take_fault(self, endpoint: Endpoint) -> tuple[InjectedFault | None, Answer | None]:
         """The next queued fault, and the answer it gives when it is one that answers instead of serving."""
@@ -296,6 +341,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._serve(Endpoint.USERS, {_USER}, lambda admission: Answer(200, {
                     "data": fake.state.account_user(admission.account)
                 }))  # fmt: skip
+            elif (method, path) == ("GET", "/i/oauth2/authorize"):
+                self._authorize(params)
+            elif (method, path) == ("POST", "/2/oauth2/token"):
+                answer = fake.oauth.token(raw_body, self.headers.get("Authorization"))
+                self._send(Answer(answer.status, answer.body, {"Cache-Control": "no-store"}))
             elif method == "GET" and user_tweets:
                 user_id = user_tweets.group(1)
                 self._serve(Endpoint.USERS, {_APP, _USER}, lambda _: fake.state.user_tweets(user_id, params))
@@ -313,7 +363,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _admit(self, endpoint: Endpoint, allowed: set[str]) -> _Admission | None:
         """Authenticate, then apply a queued fault or the rate limit. None when that already answered."""
         fake = self.server.fake
-        identity = fake.identify(self.headers.get("Authorization"))
+        url = urlsplit(self.path)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        identity = fake.identify(self.headers.get("Authorization"), self.command, url.path, query)
         if identity is None:
             self._send(Answer(401, documents.UNAUTHORIZED))
             return None
@@ -363,6 +415,31 @@ class _Handler(BaseHTTPRequestHandler):
         """Close the socket without a response or the last chunk: what a crash or a network cut looks like."""
         self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
+
+    # --- OAuth 2.0 ---
+
+    def _authorize(self, params: dict[str, str]) -> None:
+        location, error = self.server.fake.oauth.authorize(params)
+        if location is not None:
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if error is not None:
+            self._send(Answer(400, documents.invalid_request([error])))
+            return
+        hidden = "".join(
+            f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
+            for name, value in params.items()
+            if name != "username"
+        )
+        page = SIGN_IN_FORM.format(hidden=hidden).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
 
     # --- POST /2/tweets ---
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ingestion', '0004_dead_letter_department'),
+        ('ingestion', '0005_account_credentials'),
     ]
 
     operations = [

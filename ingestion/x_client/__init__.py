@@ -17,6 +17,7 @@ from ingestion.x_client.client import (
     XClient,
     is_loopback,
 )
+from ingestion.x_client.oauth1 import OAuth1Pair, oauth1_header, oauth1_parse_header, oauth1_signature
 from ingestion.x_client.responses import (
     BadRequest,
     Conflict,
@@ -52,6 +53,7 @@ __all__ = [
     "Conflict",
     "DuplicateContent",
     "Forbidden",
+    "OAuth1Pair",
     "PostedTweet",
     "RateLimit",
     "RateLimited",
@@ -71,5 +73,8 @@ __all__ = [
     "XConfigurationError",
     "error_from_response",
     "is_loopback",
+    "oauth1_header",
+    "oauth1_parse_header",
+    "oauth1_signature",
     "reconnect_kind_for",
 ]

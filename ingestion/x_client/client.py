@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from ingestion.x_client.oauth1 import OAuth1Pair, oauth1_header
 from ingestion.x_client.responses import (
     PostedTweet,
     RateLimit,
@@ -86,10 +87,9 @@ class XClient:
     ) -> None:
         self.base_url = (base_url or settings.X_API_BASE_URL).rstrip("/")
         self._bearer_token = settings.X_API_BEARER_TOKEN if bearer_token is None else bearer_token
-        tokens = settings.X_ACCOUNT_TOKENS if account_tokens is None else account_tokens
-        if not isinstance(tokens, Mapping):
-            raise XConfigurationError('X_ACCOUNT_TOKENS must be a JSON object: {"<handle>": "<user access token>"}')
-        self._account_tokens = {_handle_key(handle): token for handle, token in tokens.items()}
+        # Posting tokens come from the database (ingestion.credentials), handed to each call by the
+        # sender; `account_tokens` is for benchmarks and tools that post without one.
+        self._account_tokens = {_handle_key(handle): token for handle, token in (account_tokens or {}).items()}
         self._timeout = timeout
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, headers={"User-Agent": USER_AGENT})
         self._user_ids: dict[str, str] = {}
@@ -114,24 +114,50 @@ class XClient:
             return FAKE_APP_TOKEN
         raise XConfigurationError(f"X_API_BEARER_TOKEN is not set, and {self.base_url} is not a local fake X API")
 
-    def _account_token(self, handle: str) -> str:
-        token = self._account_tokens.get(_handle_key(handle))
+    def _account_token(self, handle: str, token: "str | OAuth1Pair | None" = None) -> "str | OAuth1Pair":
+        token = token or self._account_tokens.get(_handle_key(handle))
         if token:
             return token
         if is_loopback(self.base_url):
             return f"{FAKE_USER_TOKEN_PREFIX}{handle.removeprefix('@')}"
         raise XConfigurationError(
-            f"X_ACCOUNT_TOKENS has no token for @{handle.removeprefix('@')}, so nothing can be posted as it "
-            f"to {self.base_url}"
+            f"@{handle.removeprefix('@')} is not connected on X (no stored credentials), so nothing can be "
+            f"posted as it to {self.base_url}"
         )
 
     # --- plumbing ---
 
+    def _authorization(
+        self, method: str, path: str, params: dict[str, str] | None, token: "str | OAuth1Pair"
+    ) -> dict[str, str]:
+        if not isinstance(token, OAuth1Pair):
+            return _bearer(token)
+        if not (settings.X_API_CONSUMER_KEY and settings.X_API_CONSUMER_SECRET):
+            raise XConfigurationError(
+                "posting with an OAuth 1.0a pair needs X_API_CONSUMER_KEY and X_API_CONSUMER_SECRET"
+            )
+        header = oauth1_header(
+            method=method,
+            url=f"{self.base_url}{path}",
+            query=params or {},
+            consumer_key=settings.X_API_CONSUMER_KEY,
+            consumer_secret=settings.X_API_CONSUMER_SECRET,
+            pair=token,
+        )
+        return {"Authorization": header}
+
     def _request(
-        self, method: str, path: str, *, token: str, params: dict[str, str] | None = None, json: dict | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        token: "str | OAuth1Pair",
+        params: dict[str, str] | None = None,
+        json: dict | None = None,
     ) -> httpx.Response:
+        headers = self._authorization(method, path, params, token)
         try:
-            response = self._http.request(method, path, params=params, json=json, headers=_bearer(token))
+            response = self._http.request(method, path, params=params, json=json, headers=headers)
         except httpx.TransportError as error:
             raise _transient(error) from error
         if response.status_code >= 400:
@@ -247,12 +273,20 @@ class XClient:
 
     # --- posting ---
 
-    def create_tweet(self, text: str, in_reply_to_tweet_id: str | int | None, as_handle: str) -> PostedTweet:
-        """Post as the official account `as_handle` (OAuth 2.0 user-context bearer token)."""
+    def create_tweet(
+        self,
+        text: str,
+        in_reply_to_tweet_id: str | int | None,
+        as_handle: str,
+        *,
+        token: "str | OAuth1Pair | None" = None,
+    ) -> PostedTweet:
+        """Post as the official account `as_handle` with its user-context `token`: an OAuth 2.0 access
+        token, or an OAuth 1.0a pair (signed with the app's consumer key and secret)."""
         body: dict = {"text": text}
         if in_reply_to_tweet_id is not None:
             body["reply"] = {"in_reply_to_tweet_id": str(in_reply_to_tweet_id)}
-        response = self._request("POST", POST_PATH, token=self._account_token(as_handle), json=body)
+        response = self._request("POST", POST_PATH, token=self._account_token(as_handle, token), json=body)
         data = self._document(response).get("data") or {}
         if "id" not in data:
             # X said yes but not what it posted: treat as unknown, so the outbox reconciles.
@@ -266,11 +300,13 @@ class XClient:
             app_rate_limit=RateLimit.app_from_headers(response.headers),
         )
 
-    def find_posted_reply(self, text: str, in_reply_to_tweet_id: str | int, as_handle: str) -> PostedTweet | None:
+    def find_posted_reply(
+        self, text: str, in_reply_to_tweet_id: str | int, as_handle: str, *, token: "str | OAuth1Pair | None" = None
+    ) -> PostedTweet | None:
         """The account's reply with this text to this post, if X has it: how the outbox settles a send whose
         outcome it did not see. Reads the account's own timeline (GET /2/users/:id/tweets, an owned read)
         newer than the post replied to, since a reply is always newer than its parent."""
-        token = self._account_token(as_handle)
+        token = self._account_token(as_handle, token)
         user_id = self._own_user_id(as_handle, token)
         wanted = _comparable(text)
         params = {"since_id": str(in_reply_to_tweet_id), "max_results": "100", "tweet.fields": "referenced_tweets"}
@@ -288,7 +324,7 @@ class XClient:
                 return None
             params["pagination_token"] = next_token
 
-    def _own_user_id(self, handle: str, token: str) -> str:
+    def _own_user_id(self, handle: str, token: "str | OAuth1Pair") -> str:
         key = _handle_key(handle)
         if key not in self._user_ids:
             response = self._request("GET", "/2/users/me", token=token)

@@ -273,6 +273,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Report exports older than SEVA_EXPORT_RETENTION_DAYS lose their files.
     "exports-expire": {"task": "tickets.tasks.exports_expire_task", "schedule": 3600.0, "options": {"expires": 600.0}},
     # The dashboard's rollup is written as deltas (no writer waits on another); folded every 5 minutes.
+    # Posting tokens expiring within X_TOKEN_REFRESH_MARGIN_SECONDS are refreshed ahead of need.
+    "account-tokens-refresh": {
+        "task": "ingestion.tasks.account_tokens_refresh",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "dashboard-rollup-compact": {
         "task": "tickets.tasks.dashboard_rollup_compact_task",
         "schedule": 300.0,
@@ -304,6 +310,22 @@ X_API_CONSUMER_SECRET = env("X_API_CONSUMER_SECRET", default="")
 # OAuth 2.0 user-context access tokens of the official accounts replies are posted from, as JSON
 # {"BSNLCorporate": "<token>", ...}. Against a loopback fake X API a missing handle gets a fake token.
 X_ACCOUNT_TOKENS = env.json("X_ACCOUNT_TOKENS", default={})
+# The official accounts' posting credentials live in the database (ingestion.AccountCredential),
+# encrypted with Fernet. SEVA_TOKEN_KEYS: comma-separated Fernet keys, the first encrypts, every one
+# decrypts (add a new key first, run `manage.py rotate_account_token_keys`, then drop the old one).
+# Empty here: the local and test settings set their own, production refuses to start without it.
+SEVA_TOKEN_KEYS = env.list("SEVA_TOKEN_KEYS", default=[])
+# OAuth 2.0 with PKCE, for a ministry admin to connect an account in the admin (X_API.md 1). The
+# client secret is sent (HTTP Basic) only when set: a confidential client.
+X_OAUTH_CLIENT_ID = env("X_OAUTH_CLIENT_ID", default="seva-desk")
+X_OAUTH_CLIENT_SECRET = env("X_OAUTH_CLIENT_SECRET", default="")
+X_OAUTH_AUTHORIZE_URL = env("X_OAUTH_AUTHORIZE_URL", default=f"{X_API_BASE_URL.rstrip('/')}/i/oauth2/authorize")
+X_OAUTH_TOKEN_URL = env("X_OAUTH_TOKEN_URL", default=f"{X_API_BASE_URL.rstrip('/')}/2/oauth2/token")
+# The callback X sends the admin back to, exactly as registered with X; empty: this site's own address.
+X_OAUTH_REDIRECT_URI = env("X_OAUTH_REDIRECT_URI", default="")
+X_OAUTH_SCOPES = env.list("X_OAUTH_SCOPES", default=["tweet.read", "tweet.write", "users.read", "offline.access"])
+# A token expiring within this many seconds is refreshed: by the beat, and by the sender before it posts.
+X_TOKEN_REFRESH_MARGIN_SECONDS = env.int("X_TOKEN_REFRESH_MARGIN_SECONDS", default=600)
 # The posting budget (DESIGN "Posting budget"): posts of an account's 15-minute window, and of the app's
 # 24-hour one, that acknowledgements leave for officers' replies yet to come, beyond the replies and
 # incident resolutions already waiting there.

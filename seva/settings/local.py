@@ -10,3 +10,5 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=".c
 X_API_CONSUMER_SECRET = X_API_CONSUMER_SECRET or "local-demo-consumer-secret"
 # The fake X API, the tweet generator and the simulator (`make run` starts them); never in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
+# A fixed, public development key, so tokens saved by one run of the demo can be read by the next.
+SEVA_TOKEN_KEYS = env.list("SEVA_TOKEN_KEYS", default=["ZGV2LW9ubHktc2V2YS10b2tlbi1rZXktbm90LXNlY3I="])

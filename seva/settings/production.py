@@ -16,6 +16,12 @@ X_API_BEARER_TOKEN = env("X_API_BEARER_TOKEN")
 X_API_CONSUMER_KEY = env("X_API_CONSUMER_KEY")
 X_API_CONSUMER_SECRET = env("X_API_CONSUMER_SECRET")
 X_API_BASE_URL = env("X_API_BASE_URL", default="https://api.x.com")
+X_OAUTH_AUTHORIZE_URL = env("X_OAUTH_AUTHORIZE_URL", default="https://x.com/i/oauth2/authorize")
+X_OAUTH_TOKEN_URL = env("X_OAUTH_TOKEN_URL", default="https://api.x.com/2/oauth2/token")
+# The accounts' posting tokens are encrypted with these; without them nothing could be read or written.
+SEVA_TOKEN_KEYS = env.list("SEVA_TOKEN_KEYS", default=[])
+if not SEVA_TOKEN_KEYS:
+    raise ImproperlyConfigured("Set SEVA_TOKEN_KEYS (comma-separated Fernet keys) to encrypt the accounts' tokens.")
 # Links in mail (the daily digest) point at the first host the site answers to, over HTTPS, unless told.
 SEVA_SITE_URL = env("SEVA_SITE_URL", default=f"https://{ALLOWED_HOSTS[0]}")
 

@@ -1,5 +1,7 @@
 """Test runs: the real PostgreSQL and Redis, fast password hashing."""
 
+from cryptography.fernet import Fernet
+
 from .base import *  # noqa: F403
 from .base import CACHES, INSTALLED_APPS, env
 
@@ -16,6 +18,8 @@ CACHES["default"]["KEY_PREFIX"] = "seva-test"
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"}}
 # Throttles count per address in Redis across tests; the tests of a throttle set their own rate.
+# A key made up for this test run alone.
+SEVA_TOKEN_KEYS = [Fernet.generate_key().decode()]
 SEVA_SIGN_IN_RATE = "100000/minute"
 # Tests sign staff in with force_login, which gives no one-time code: no role requires one unless a
 # test says so (tests/accounts name the roles they require; a confirmed device is always enforced).

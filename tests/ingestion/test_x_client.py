@@ -357,11 +357,6 @@ def test_a_missing_app_token_for_a_remote_server_is_a_configuration_error():
         client.search_recent(BSNL_QUERY)
 
 
-def test_account_tokens_that_are_not_a_mapping_are_a_configuration_error():
-    with pytest.raises(XConfigurationError, match="X_ACCOUNT_TOKENS"):
-        XClient(base_url="https://api.x.com", bearer_token="app", account_tokens=["BSNLCorporate"])
-
-
 def test_posting_the_same_text_twice_raises_duplicate_content(x_client):
     x_client.create_tweet(REPLY, None, "BSNLCorporate")
 

@@ -30,6 +30,7 @@ PRODUCTION_ENV = {
     "X_API_BEARER_TOKEN": "check",
     "X_API_CONSUMER_KEY": "check",
     "X_API_CONSUMER_SECRET": "check",
+    "SEVA_TOKEN_KEYS": "Y2hlY2stb25seS1zdGFuZC1pbi1mZXJuZXQta2V5LTE=",
 }
 
 
