@@ -159,7 +159,7 @@ def pack_incremental(
     rewritten: list[list[str]] = []
     for rule in existing:
         live = [term for term in dict.fromkeys(rule) if term in wanted_set and term not in claimed]
-        claimed.update(live)
+        claimed |= set(live)
         if not live:
             continue
         if len(live) == len(rule) and query_length(rule) <= max_length:
