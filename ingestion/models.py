@@ -125,6 +125,8 @@ class StreamRuleRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refused_at:%Y-%m-%d %H:%M} {self.title}"
+
+
 class CredentialStatus(models.TextChoices):
     # The tokens work as far as we know; posting uses them.
     ACTIVE = "active", _("Connected")

@@ -23,7 +23,13 @@ from tickets.reports.progress import Progress
 from tickets.reports.row_parts import TicketRowsParts
 from tickets.reports.scope import ReportScope
 from tickets.reports.tables import report_tables
-from tickets.reports.ticket_rows import TICKET_COLUMNS, XLSX_DATE_STYLE, ticket_headers, ticket_rows_xlsx_iter
+from tickets.reports.ticket_rows import (
+    TICKET_COLUMNS,
+    XLSX_DATE_STYLE,
+    ticket_headers,
+    ticket_rows_lines_iter,
+    ticket_rows_xlsx_sql,
+)
 
 # A worksheet holds 1,048,576 rows: the header and this many tickets; more go on to a next sheet.
 TICKETS_PER_SHEET = 1_048_575
@@ -63,7 +69,7 @@ def write_xlsx(
         workbook.save(frame)
         frame.seek(0)
         with zipfile.ZipFile(frame) as source:
-            lines = parts.lines() if parts is not None else ticket_rows_xlsx_iter(scope)
+            lines = parts.lines() if parts is not None else ticket_rows_lines_iter(*ticket_rows_xlsx_sql(scope))
             return _workbook_with_rows(source, out, ticket_parts=ticket_parts, lines=lines, progress=progress)
 
 

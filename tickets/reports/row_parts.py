@@ -1,5 +1,5 @@
 """A big report's ticket rows copied in parallel. One statement keeps one PostgreSQL process, so one
-core, busy while the writer waits; so for a CSV or XLSX report of at least
+core, busy while the writer waits; so for a CSV, XLSX or JSON report of at least
 SEVA_EXPORT_PARALLEL_MIN_ROWS tickets the rows are cut into SEVA_EXPORT_PARALLEL_PARTS ranges of
 ticket ids, about as many tickets each, and each range is copied by a connection of its own into a
 temporary file, while the report's own connection computes the summary. The file then takes the
@@ -23,9 +23,18 @@ from django.db import connection
 from psycopg import sql as pgsql
 
 from tickets.reports.scope import ReportScope
-from tickets.reports.ticket_rows import ROWS_SETTINGS, ticket_rows_copy_out, ticket_rows_sql, ticket_rows_xlsx_sql
+from tickets.reports.ticket_rows import (
+    ROWS_SETTINGS,
+    ticket_rows_copy_out,
+    ticket_rows_json_sql,
+    ticket_rows_sql,
+    ticket_rows_xlsx_sql,
+)
 
-PARALLEL_FORMATS = ("csv", "xlsx")
+PARALLEL_FORMATS = ("csv", "xlsx", "json")
+# One text column a line, as it is: its text holds no line break, and no byte is ever a quote or a
+# delimiter (XML and JSON write control characters as references or escapes).
+_LINES = "FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01'"
 _READ_BYTES = 1 << 20
 
 
@@ -40,15 +49,17 @@ class _Part:
 
 
 def _statement(scope: ReportScope, fmt: str, ids: tuple[int, int]) -> tuple[str, dict, str]:
-    """A part's statement and its COPY options: CSV lines, or one line of sheet cells per ticket."""
+    """A part's statement and its COPY options: CSV lines, or one line of sheet cells or JSON per ticket."""
     if fmt == "csv":
         return (*ticket_rows_sql(scope, for_csv=True, ids=ids), "FORMAT csv")
-    return (*ticket_rows_xlsx_sql(scope, ids=ids), "FORMAT text")
+    if fmt == "xlsx":
+        return (*ticket_rows_xlsx_sql(scope, ids=ids), _LINES)
+    return (*ticket_rows_json_sql(scope, ids=ids), _LINES)
 
 
 class TicketRowsParts:
     """The rows being copied, range by range, on connections of their own. Start it inside the
-    report's transaction, before its figures; `write_to` (CSV) or `lines` (XLSX) then reads the
+    report's transaction, before its figures; `write_to` (CSV) or `lines` (XLSX, JSON) then reads the
     parts in order; `close` always (it stops what still runs and removes the files)."""
 
     def __init__(self, scope: ReportScope, fmt: str, ranges: list[tuple[int, int]]) -> None:

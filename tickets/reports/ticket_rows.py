@@ -415,17 +415,33 @@ def ticket_rows_xlsx_sql(scope: ReportScope, *, ids: tuple[int, int] | None = No
     return f"SELECT {cells} FROM ({rows_sql}) AS r", {**params, "xml_forbidden": _XML_FORBIDDEN}  # noqa: S608 - our own text  # nosec B608
 
 
-def ticket_rows_xlsx_iter(scope: ReportScope, *, chunk_size: int = ROWS_CHUNK) -> Iterator[bytes]:
-    """Each ticket's sheet cells (ticket_rows_xlsx_sql), UTF-8, through a server-side cursor, inside
-    a transaction."""
-    sql, params = ticket_rows_xlsx_sql(scope)
+def ticket_rows_json_sql(scope: ReportScope, *, ids: tuple[int, int] | None = None) -> tuple[str, dict]:
+    """The rows as JSON objects, one line of text per ticket (TICKET_COLUMNS' keys; times in India's
+    time with its offset; each hop list an array of lines), built by PostgreSQL (row_to_json writes
+    no line break: a line end inside a value is escaped). `ids` as in ticket_rows_sql."""
+    rows_sql, params = ticket_rows_sql(scope, for_csv=False, ids=ids)
+    fields = []
+    for column in TICKET_COLUMNS:
+        value = f"r.{column.key}"
+        if column.kind == "datetime":  # India keeps no summer time: its offset is always +05:30
+            value = f"""to_char({value}, 'YYYY-MM-DD"T"HH24:MI:SS') || '+05:30'"""
+        elif column.kind == "hops":
+            value = f"COALESCE(string_to_array({value}, chr(10)), '{{}}'::text[])"
+        fields.append(f"{value} AS {column.key}")
+    select = ", ".join(fields)
+    return f"SELECT row_to_json(j)::text FROM (SELECT {select} FROM ({rows_sql}) AS r) AS j", params  # noqa: S608 - our own text  # nosec B608
+
+
+def ticket_rows_lines_iter(sql: str, params: dict, *, chunk_size: int = ROWS_CHUNK) -> Iterator[bytes]:
+    """The one text column of each row of `sql` (ticket_rows_xlsx_sql, ticket_rows_json_sql), UTF-8,
+    through a server-side cursor, inside a transaction."""
     connection.ensure_connection()
     _settings_for_rows()
-    with connection.connection.cursor(name="report_ticket_rows_xlsx") as cursor:
+    with connection.connection.cursor(name="report_ticket_lines") as cursor:
         cursor.itersize = chunk_size
         cursor.execute(sql, params)
-        for (cells,) in cursor:
-            yield cells.encode()
+        for (line,) in cursor:
+            yield line.encode()
 
 
 # For the rest of a transaction: no JIT (compiling this long statement took longer than running it),

@@ -256,19 +256,24 @@ def parts_started(monkeypatch):
     return started
 
 
+def tickets_in(fmt: str, content: bytes) -> list:
+    return csv_tickets(content) if fmt == "csv" else orjson.loads(content)["tickets"]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_big_csv_copied_in_parts_is_the_file_one_copy_gives(month, settings, parts_started):
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_big_file_read_in_parts_is_the_file_one_read_gives(month, settings, parts_started, fmt):
     settings.SEVA_EXPORT_PARALLEL_MIN_ROWS = 3
     settings.SEVA_EXPORT_PARALLEL_PARTS = 1
-    one_piece, whole = written("csv", department_code=None)
+    one_piece, whole = written(fmt, department_code=None)
     settings.SEVA_EXPORT_PARALLEL_PARTS = 3
-    in_parts, parted = written("csv", department_code=None)
+    in_parts, parted = written(fmt, department_code=None)
 
     assert parts_started[0] is None
     assert parts_started[1] is not None
     assert len(parts_started[1]._parts) == 3
     assert parted == whole
-    assert in_parts.ticket_rows == one_piece.ticket_rows == len(csv_tickets(whole)) >= 3
+    assert in_parts.ticket_rows == one_piece.ticket_rows == len(tickets_in(fmt, whole)) >= 3
     assert in_parts.sha256 == hashlib.sha256(parted).hexdigest()
 
 
