@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.db.models.functions import Lower
 
 from departments.models import Hashtag, OfficialAccount
-from ingestion.routing import TRIAGE_CODE
 
 QUERY_MAX_LENGTH = 512  # recent search on self-serve tiers; stream rules allow 1,024 (X_API.md 3, 4.1)
 _NOT_RETWEETS = " -is:retweet"  # retweets are never tickets (DESIGN.md, "Route")
@@ -40,8 +39,7 @@ def tracked_queries() -> list[TrackedQuery]:
         .order_by(Lower("handle"))
     )
     for account in accounts:
-        # The minister's account is the ministry's door, whatever department it is filed under.
-        code = TRIAGE_CODE if account.is_minister else account.department.code
+        code = account.department.code
         terms.setdefault(code, []).append(f"@{account.handle}")
     hashtags = (
         Hashtag.objects.filter(department__is_active=True)
