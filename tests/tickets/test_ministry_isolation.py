@@ -405,3 +405,21 @@ def test_a_member_of_no_ministry_sees_no_tickets(seeded):
     assert not Ticket.objects.visible_to(
         member(department=Department.objects.create(code="MEA", name_en="MEA"))
     ).exists()
+
+
+def test_an_export_of_everything_by_someone_of_both_ministries_is_neither_ministry_admins(seeded, settings, tmp_path):
+    from tickets.exports.selectors import export_visible
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    both = staff("BSNL", Role.AUDITOR)
+    Membership.objects.create(user=both, department=department("NR"), role=Role.AUDITOR)
+    job = export_request(user=both, department_code=None, start=date(2026, 11, 1), end=date(2026, 11, 30), fmt="csv")
+    only_bsnl = staff("POSTS", Role.AUDITOR)
+    own = export_request(
+        user=only_bsnl, department_code=None, start=date(2026, 11, 1), end=date(2026, 11, 30), fmt="csv"
+    )
+
+    moc_admin, rail_admin = staff("MOC", Role.DEPARTMENT_ADMIN), User.objects.get(username="rail_admin")
+    assert set(export_visible(user=moc_admin)) == {own}
+    assert set(export_visible(user=rail_admin)) == set()
+    assert {job, own} <= set(export_visible(user=User.objects.get(username="admin")))
