@@ -129,9 +129,8 @@ class RoutingConfig:
             everyone.setdefault(pattern, []).append(entry)
         self._rules_of_ministry = {ministry: _RuleSet(rules) for ministry, rules in by_ministry.items()}
         self._no_rules = _RuleSet({})
-        self._all_rules = (
-            _RuleSet(everyone) if len(by_ministry) > 1 else self._rules_of_ministry.get(ministries[0], self._no_rules)
-        )
+        self._everyone = everyone
+        self._all_rules: _RuleSet | None = None  # compiled on the first tweet that names no ministry
 
     def triage_for(self, department_id: int | None) -> int:
         """The triage queue (the ministry's root) of `department_id`'s ministry; the oldest
@@ -158,8 +157,11 @@ class RoutingConfig:
 
     def _matching_rules(self, text: str, *, ministry_id: int | None = None) -> list[_Rule]:
         """The rules of `ministry_id` (of every ministry for None) the text matches, best first."""
-        rules = self._all_rules if ministry_id is None else self._rules_of_ministry.get(ministry_id, self._no_rules)
-        return rules.matching(text)
+        if ministry_id is not None:
+            return self._rules_of_ministry.get(ministry_id, self._no_rules).matching(text)
+        if self._all_rules is None:
+            self._all_rules = _RuleSet(self._everyone)
+        return self._all_rules.matching(text)
 
     def route(self, tweet: NormalizedTweet) -> RouteDecision:
         department_id, route = None, None

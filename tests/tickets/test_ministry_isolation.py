@@ -46,7 +46,19 @@ pytestmark = pytest.mark.django_db
 
 ROLES = [Role.OFFICER, Role.SUPERVISOR, Role.DEPARTMENT_ADMIN, Role.AUDITOR]
 # What of Railways' a page or answer must never show Communications' staff (and the other way round).
-RAILWAY_MARKS = ("Northern Railway", "NR_DLI", "'NR'", "RailwayNorthern", "उत्तर रेलवे", "RAIL-", "NR-9901")
+RAILWAY_MARKS = (
+    "Northern Railway",
+    "NR_DLI",
+    "CR_BB",
+    "'NR'",
+    "RailwayNorthern",
+    "Central_Railway",
+    "rail_officer",
+    "rail_admin",
+    "उत्तर रेलवे",
+    "RAIL-",
+    "NR-9901",
+)
 TELECOM_MARKS = ("BSNL",)
 
 
