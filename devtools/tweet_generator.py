@@ -96,8 +96,8 @@ COMPLAINTS = {
     "RSEVA": [
         ("en", "PNR {pnr}: refund for my cancelled ticket not received for {n} days."),
         ("en", "Train {train} running {n} hours late at {city}, no announcement at all."),
-        ("hi", "ट्रेन {train} {city} में {n} घंटे लेट है, कोई जानकारी नहीं।"),
-        ("hi-Latn", "Train {train} {city} pe {n} ghante late hai, koi announcement nahi."),
+        ("hi", "मेरे टिकट का रिफंड {n} दिन से नहीं आया, PNR {pnr}।"),
+        ("hi-Latn", "IRCTC site tatkal ke time band ho jati hai, {city} se {n} baar try kiya."),
     ],
     "NR": [
         ("en", "Coach B{n} of train {train} is dirty, toilet not cleaned since {city}."),

@@ -80,10 +80,15 @@ def poll(query_tag: str, summary: PollSummary) -> QueryPoll:
 def test_one_query_per_department_from_its_handles_and_hashtags(seeded):
     assert [(tracked.tag, tracked.query) for tracked in tracked_queries()] == [
         ("BSNL", BSNL_QUERY),
+        ("CR", "(@Central_Railway OR #CRSeva) -is:retweet"),
         ("DOT", "(@DoT_India OR #DOTSeva) -is:retweet"),
         ("MOC", "@manojsinhabjp -is:retweet"),
         ("MTNL", "(@MTNLOfficial OR #MTNLSeva) -is:retweet"),
+        ("NR", "(@RailwayNorthern OR #NRSeva) -is:retweet"),
         ("POSTS", "(@PostOfficeIndia OR #PostalSeva) -is:retweet"),
+        # Each ministry's minister is its root's door.
+        ("RAIL", "@RailMinIndia -is:retweet"),
+        ("RSEVA", "(@RailwaySeva OR #RailSeva) -is:retweet"),
     ]
 
 
