@@ -1,4 +1,8 @@
-"""The demo configuration of DESIGN.md: departments, handles, hashtags, units, routing, users."""
+"""The demo configuration of DESIGN.md: departments, handles, hashtags, units, routing, users.
+
+Two ministries side by side (each a root of the tree, its own triage queue): Communications, as
+DESIGN.md's table has it, and Railways, so the demo shows one installation serving several.
+"""
 
 import secrets
 from dataclasses import dataclass
@@ -39,7 +43,21 @@ DEPARTMENTS = [
         "MTNLSeva",
     ),
     ("POSTS", "Department of Posts", "डाक विभाग", "MOC", "PostOfficeIndia", "1000005", "PostalSeva"),
+    ("RAIL", "Ministry of Railways", "रेल मंत्रालय", None, "RailMinIndia", "1100001", None),
+    (
+        "RSEVA",
+        "Railway Board Grievance Cell",
+        "रेलवे बोर्ड शिकायत प्रकोष्ठ",
+        "RAIL",
+        "RailwaySeva",
+        "1100002",
+        "RailSeva",
+    ),
+    ("NR", "Northern Railway", "उत्तर रेलवे", "RAIL", "RailwayNorthern", "1100003", "NRSeva"),
+    ("CR", "Central Railway", "मध्य रेलवे", "RAIL", "Central_Railway", "1100004", "CRSeva"),
 ]
+# The roots above: each a ministry, whose official account is its minister's.
+MINISTRIES = [code for code, _en, _hi, parent_code, *_rest in DEPARTMENTS if parent_code is None]
 
 # Departments whose new tickets go to the least-loaded officer on duty (the rest are claimed by hand),
 # so the demo shows both desks: BSNL's officers claim, the Posts officer is handed tickets.
@@ -71,10 +89,32 @@ UNITS = [
     ),
     ("MTNL_DL", "MTNL Delhi", "एमटीएनएल दिल्ली", "MTNL", ["Delhi", "New Delhi", "Dwarka", "Rohini", "दिल्ली"]),
     ("MTNL_MB", "MTNL Mumbai", "एमटीएनएल मुंबई", "MTNL", ["Mumbai", "Bombay", "Andheri", "Thane", "मुंबई", "ठाणे"]),
+    # Railway divisions: some of their places are also telecom circles' (Delhi, Lucknow, Mumbai, Pune);
+    # routing keeps each ministry's places to the tweets addressed to it.
+    (
+        "NR_DLI",
+        "Northern Railway Delhi Division",
+        "उत्तर रेलवे दिल्ली मंडल",
+        "NR",
+        ["Delhi", "New Delhi", "Hazrat Nizamuddin", "Anand Vihar", "दिल्ली"],
+    ),
+    ("NR_LKO", "Northern Railway Lucknow Division", "उत्तर रेलवे लखनऊ मंडल", "NR", ["Lucknow", "Charbagh", "लखनऊ"]),
+    ("CR_BB", "Central Railway Mumbai Division", "मध्य रेलवे मुंबई मंडल", "CR", ["Mumbai", "CSMT", "Dadar", "मुंबई"]),
+    ("CR_PUNE", "Central Railway Pune Division", "मध्य रेलवे पुणे मंडल", "CR", ["Pune", "Lonavala", "पुणे"]),
 ]
 
 # The state each circle serves (the dashboard's map); Mumbai is in Maharashtra with BSNL's circle.
-UNIT_STATES = {"BSNL_KL": "kl", "BSNL_MH": "mh", "BSNL_UP": "up", "MTNL_DL": "dl", "MTNL_MB": "mh"}
+UNIT_STATES = {
+    "BSNL_KL": "kl",
+    "BSNL_MH": "mh",
+    "BSNL_UP": "up",
+    "MTNL_DL": "dl",
+    "MTNL_MB": "mh",
+    "NR_DLI": "dl",
+    "NR_LKO": "up",
+    "CR_BB": "mh",
+    "CR_PUNE": "mh",
+}
 
 # Keyword rules for tweets that name neither a hashtag nor a handle.
 KEYWORDS = [
@@ -90,6 +130,10 @@ KEYWORDS = [
     ("spam call", "DOT"),
     ("sanchar saathi", "DOT"),
     ("mobile tower", "DOT"),
+    ("pnr", "RSEVA"),
+    ("irctc", "RSEVA"),
+    ("train", "RSEVA"),
+    ("rail madad", "RSEVA"),
 ]
 
 
@@ -129,8 +173,21 @@ SLA_POLICIES = [
     ("p3", 480, 7 * WORKING_DAY),
     ("p4", 2 * WORKING_DAY, 21 * WORKING_DAY),
 ]
+# Railways answer a passenger on a moving train faster (Rail Madad's targets), and keep the
+# central government's calendar, named as their own.
+RAILWAY_SLA_POLICIES = [
+    ("p1", 15, WORKING_DAY // 2),
+    ("p2", 60, 2 * WORKING_DAY),
+    ("p3", 240, 5 * WORKING_DAY),
+    ("p4", WORKING_DAY, 15 * WORKING_DAY),
+]
+# Per ministry: its calendar's name and its SLA policies (every department below inherits them).
+MINISTRY_SERVICE_LEVELS = {
+    "MOC": ("Government of India working days", SLA_POLICIES),
+    "RAIL": ("Indian Railways working days", RAILWAY_SLA_POLICIES),
+}
 
-# Per department: title, English, Hindi. Placeholders {number} and {citizen}.
+# Per department of Communications: title, English, Hindi. Placeholders {number} and {citizen}.
 CANNED_RESPONSES = [
     (
         "Acknowledged, working on it",
@@ -143,6 +200,15 @@ CANNED_RESPONSES = [
         "प्रिय {citizen}, शिकायत {number} के समाधान के लिए कृपया खाता, फ़ोन या कंसाइनमेंट संख्या DM में भेजें।",
     ),
 ]
+RAILWAY_CANNED_RESPONSES = [
+    CANNED_RESPONSES[0],
+    (
+        "Details needed",
+        "Dear {citizen}, to resolve {number} please send us your PNR and mobile number by DM.",
+        "प्रिय {citizen}, शिकायत {number} के समाधान के लिए कृपया अपना PNR और मोबाइल नंबर DM में भेजें।",
+    ),
+]
+CANNED_RESPONSES_OF_MINISTRY = {"MOC": CANNED_RESPONSES, "RAIL": RAILWAY_CANNED_RESPONSES}
 
 
 @dataclass(frozen=True)
@@ -159,6 +225,9 @@ DEMO_USERS = [
     DemoUser("bsnl_supervisor", "BSNL", Role.SUPERVISOR),
     DemoUser("posts_officer", "POSTS", Role.OFFICER),
     DemoUser("auditor", "MOC", Role.AUDITOR),
+    DemoUser("rail_officer", "NR", Role.OFFICER),
+    # The Ministry of Railways' admin: a department admin on its root, so its whole tree and nothing else.
+    DemoUser("rail_admin", "RAIL", Role.DEPARTMENT_ADMIN),
 ]
 
 
@@ -175,7 +244,9 @@ def seed_demo(*, password: str, reset_passwords: bool = False) -> dict[str, int]
     """
     created = {"departments": 0, "users": 0}
     by_code: dict[str, Department] = {}
+    ministry_of: dict[str, str] = {}
     for code, name_en, name_hi, parent_code, handle, x_user_id, tag in DEPARTMENTS:
+        ministry_of[code] = ministry_of.get(parent_code, code)
         department, was_created = Department.objects.get_or_create(
             code=code,
             defaults={
@@ -188,12 +259,14 @@ def seed_demo(*, password: str, reset_passwords: bool = False) -> dict[str, int]
         created["departments"] += was_created
         by_code[code] = department
         OfficialAccount.objects.get_or_create(
-            x_user_id=x_user_id, defaults={"handle": handle, "department": department, "is_minister": code == "MOC"}
+            x_user_id=x_user_id,
+            defaults={"handle": handle, "department": department, "is_minister": code in MINISTRIES},
         )
         if tag:
             Hashtag.objects.get_or_create(tag=tag, defaults={"department": department})
 
     for code, name_en, name_hi, parent_code, places in UNITS:
+        ministry_of[code] = ministry_of[parent_code]
         unit, was_created = Department.objects.get_or_create(
             code=code,
             defaults={
@@ -217,7 +290,7 @@ def seed_demo(*, password: str, reset_passwords: bool = False) -> dict[str, int]
             kind=RoutingRule.Kind.KEYWORD, pattern=pattern, department=by_code[code], defaults={"priority": 100}
         )
 
-    _seed_service_levels(by_code)
+    _seed_service_levels(by_code, ministry_of)
     _seed_triage(by_code)
 
     user_model = get_user_model()
@@ -253,23 +326,24 @@ def _calendar(department: Department, name: str, holidays: list[tuple[date, str,
         Holiday.objects.get_or_create(calendar=calendar, date=day, defaults={"name": holiday, "kind": kind})
 
 
-def _seed_service_levels(by_code: dict[str, Department]) -> None:
-    """The ministry's calendar and SLA policies (every department inherits them), a unit calendar
-    with a state holiday, and canned responses for each department."""
+def _seed_service_levels(by_code: dict[str, Department], ministry_of: dict[str, str]) -> None:
+    """Each ministry's calendar and SLA policies (every department below inherits them), a unit
+    calendar with a state holiday, and canned responses for each department."""
     gazetted = [(day, name, Holiday.Kind.GAZETTED) for day, name in GAZETTED_HOLIDAYS]
-    _calendar(by_code["MOC"], "Government of India working days", gazetted)
+    for ministry, (calendar_name, policies) in MINISTRY_SERVICE_LEVELS.items():
+        _calendar(by_code[ministry], calendar_name, gazetted)
+        for priority, first_response, resolution in policies:
+            SlaPolicy.objects.get_or_create(
+                department=by_code[ministry],
+                priority=priority,
+                defaults={"first_response_minutes": first_response, "resolution_minutes": resolution},
+            )
     for code, (name, state_holidays) in STATE_CALENDARS.items():
         # A unit's calendar replaces the inherited one, so it repeats the gazetted holidays.
         state = [(day, holiday, Holiday.Kind.STATE) for day, holiday in state_holidays]
         _calendar(Department.objects.get(code=code), name, gazetted + state)
-    for priority, first_response, resolution in SLA_POLICIES:
-        SlaPolicy.objects.get_or_create(
-            department=by_code["MOC"],
-            priority=priority,
-            defaults={"first_response_minutes": first_response, "resolution_minutes": resolution},
-        )
-    for department in by_code.values():
-        for title, text_en, text_hi in CANNED_RESPONSES:
+    for code, department in by_code.items():
+        for title, text_en, text_hi in CANNED_RESPONSES_OF_MINISTRY[ministry_of[code]]:
             CannedResponse.objects.get_or_create(
                 department=department, title=title, defaults={"text_en": text_en, "text_hi": text_hi}
             )

@@ -79,8 +79,8 @@ def user_is_department_admin(*, user) -> bool:
 
 
 def user_is_ministry_admin(*, user) -> bool:
-    """A superuser, or a department admin of a root department (DESIGN.md: a membership on the
-    ministry gives the whole tree). They arbitrate between departments: the minister's account."""
+    """A superuser, or a department admin of a root department, of any ministry (DESIGN.md: a
+    membership on the ministry gives its whole tree, and nothing of another ministry's)."""
     if not user.is_active:
         return False
     if user.is_superuser:
@@ -88,6 +88,66 @@ def user_is_ministry_admin(*, user) -> bool:
     return user.memberships.filter(
         role=Role.DEPARTMENT_ADMIN, department__is_active=True, department__parent__isnull=True
     ).exists()
+
+
+_TOP = " SELECT DISTINCT ON (origin) origin, id FROM up ORDER BY origin, depth DESC"  # the root of each origin
+_MINISTRY_OF_SQL = "WITH RECURSIVE " + ancestors_cte("up", ids="%s::bigint[]") + _TOP  # nosec B608
+_MEMBERSHIP_DEPARTMENTS = (
+    "ARRAY(SELECT m.department_id FROM departments_membership m"
+    " JOIN departments_department d ON d.id = m.department_id WHERE m.user_id = %s AND d.is_active)"
+)
+_USER_MINISTRIES_SQL = "WITH RECURSIVE " + ancestors_cte("up", ids=_MEMBERSHIP_DEPARTMENTS) + _TOP  # nosec B608
+
+
+def department_ministry_ids(*, department_ids: Collection[int]) -> dict[int, int]:
+    """{department id: its ministry's id (the root above it, itself for a root)}, in one query."""
+    if not department_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_MINISTRY_OF_SQL, [list(department_ids)])
+        return dict(cursor.fetchall())
+
+
+_NAMED = " SELECT d.id, d.name_en, d.name_hi FROM departments_department d WHERE d.id IN (SELECT id FROM tops)"
+_TOPS = ", tops AS (" + _TOP + ")"
+_MINISTRIES_NAMED_SQL = "WITH RECURSIVE " + ancestors_cte("up", ids="%s::bigint[]") + _TOPS + _NAMED + " ORDER BY d.id"  # nosec B608
+
+
+def department_ministries(*, department_ids: Collection[int]) -> list[dict]:
+    """The ministries (roots) `department_ids` belong to, oldest first, as dicts of id, name_en and
+    name_hi: one query."""
+    if not department_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_MINISTRIES_NAMED_SQL, [list(department_ids)])
+        return [{"id": pk, "name_en": name_en, "name_hi": name_hi} for pk, name_en, name_hi in cursor.fetchall()]
+
+
+def user_ministry_ids(*, user) -> set[int]:
+    """The ministries (roots) under which `user` holds any role; a superuser's are every root."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return set(Department.objects.filter(parent__isnull=True).values_list("id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(_USER_MINISTRIES_SQL, [user.pk])
+        return {root for _origin, root in cursor.fetchall()}
+
+
+def user_is_ministry_admin_of(*, user, ministry_ids: Collection[int]) -> bool:
+    """Whether `user` is an admin of every one of `ministry_ids` (a department admin on each root),
+    or a superuser."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    wanted = set(ministry_ids)
+    held = set(
+        user.memberships.filter(
+            role=Role.DEPARTMENT_ADMIN, department_id__in=wanted, department__is_active=True
+        ).values_list("department_id", flat=True)
+    )
+    return held == wanted
 
 
 def department_administered_by(*, actor, department: Department) -> bool:
@@ -113,6 +173,29 @@ def user_list_manageable(*, actor) -> QuerySet:
     inside = Membership.objects.filter(user_id=OuterRef("pk"), department_id__in=scope)
     outside = Membership.objects.filter(user_id=OuterRef("pk")).exclude(department_id__in=scope)
     return users.filter(Exists(inside), ~Exists(outside), is_superuser=False)
+
+
+# The ministries a ticket of department %s may go to, for user %s (admins hold role %s; for a
+# superuser %s is true): its own; for an admin of it, every other ministry they administer too.
+_TRANSFER_ROOTS = """ticket_root(id) AS (SELECT id FROM up ORDER BY depth DESC LIMIT 1),
+admin_roots(id) AS (
+    SELECT m.department_id FROM departments_membership m JOIN departments_department d ON d.id = m.department_id
+     WHERE m.user_id = %s AND m.role = %s AND d.parent_id IS NULL AND d.is_active),
+roots(id) AS (
+    SELECT id FROM ticket_root
+  UNION SELECT id FROM admin_roots WHERE EXISTS (SELECT 1 FROM admin_roots a JOIN ticket_root t ON t.id = a.id)
+  UNION SELECT id FROM departments_department WHERE parent_id IS NULL AND %s)"""
+_TRANSFER_UP = ancestors_cte("up", ids="ARRAY[%s::bigint]")
+_TRANSFER_DOWN = subtree_cte("sub", seed="SELECT id FROM roots")
+_TRANSFERABLE_SQL = f"WITH RECURSIVE {_TRANSFER_UP},\n{_TRANSFER_ROOTS},\n{_TRANSFER_DOWN} SELECT id FROM sub"  # noqa: S608  # nosec B608
+
+
+def department_ids_transferable_sql(*, department_id: int, user) -> RawSQL:
+    """An SQL subquery of the departments a ticket of `department_id` may be transferred to by
+    `user`, as far as ministries go: those of its own ministry, and of the other ministries `user`
+    administers when they administer its ministry too (every ministry's for a superuser)."""
+    params = [department_id, user.pk, Role.DEPARTMENT_ADMIN.value, bool(user.is_superuser)]
+    return RawSQL(_TRANSFERABLE_SQL, params)  # noqa: S611 - constant text  # nosec B611
 
 
 _DESCENDANTS_SQL = "WITH RECURSIVE " + subtree_cte("sub", seed="SELECT %s::bigint") + " SELECT id FROM sub"  # noqa: S608 - constant text  # nosec B608

@@ -29,7 +29,8 @@ from departments.selectors import (
     department_administered_by,
     department_descendant_ids,
     department_ids_in_scope_sql,
-    user_is_ministry_admin,
+    department_ministry_ids,
+    user_is_ministry_admin_of,
     user_list_manageable,
 )
 from seva.locks import AdvisoryLock, advisory_xact_lock
@@ -425,10 +426,19 @@ def official_account_check(
     was_minister = bool(
         official_account_id and OfficialAccount.objects.filter(pk=official_account_id, is_minister=True).exists()
     )
-    if is_minister != was_minister and not user_is_ministry_admin(user=actor):
+    if is_minister != was_minister and not _administers_ministry_of(actor=actor, department=department):
         errors["is_minister"] = _("Only a ministry admin marks the minister's account.")
     if errors:
         raise ValidationError(errors)
+
+
+def _administers_ministry_of(*, actor: User, department: Department) -> bool:
+    """Whether `actor` is an admin of the ministry `department` belongs to: a minister's account
+    is its ministry's door, so another ministry's admin never marks or removes one."""
+    if department is None or department.pk is None:
+        return actor.is_superuser
+    ministry_id = department_ministry_ids(department_ids=[department.pk]).get(department.pk)
+    return ministry_id is not None and user_is_ministry_admin_of(user=actor, ministry_ids=[ministry_id])
 
 
 @transaction.atomic
@@ -448,7 +458,9 @@ def official_account_save(*, actor: User, official_account: OfficialAccount) -> 
 
 @transaction.atomic
 def official_account_delete(*, actor: User, official_account: OfficialAccount) -> None:
-    if official_account.is_minister and not user_is_ministry_admin(user=actor):
+    if official_account.is_minister and not _administers_ministry_of(
+        actor=actor, department=official_account.department
+    ):
         raise PermissionDenied(_("Only a ministry admin removes the minister's account."))
     config_delete(actor=actor, instance=official_account)
 

@@ -1,6 +1,7 @@
 """Realistic citizen traffic in real X API v2 shapes, for the simulator, the demo and benchmarks.
 
-Complaints to the seed departments in English, Hindi and Hinglish, from many cities; follow-ups
+Complaints to the seed departments of both ministries (Communications and Railways) in English,
+Hindi and Hinglish, from many cities, each addressed to its own ministry's minister; follow-ups
 in the same conversation; retweets; the departments' own replies; edits; and repeated deliveries.
 Deterministic for a given seed.
 """
@@ -21,8 +22,24 @@ OFFICIALS = {
     "BSNL": ("BSNLCorporate", "1000003"),
     "MTNL": ("MTNLOfficial", "1000004"),
     "POSTS": ("PostOfficeIndia", "1000005"),
+    "RAIL": ("RailMinIndia", "1100001"),
+    "RSEVA": ("RailwaySeva", "1100002"),
+    "NR": ("RailwayNorthern", "1100003"),
+    "CR": ("Central_Railway", "1100004"),
 }
-HASHTAGS = {"DOT": "DOTSeva", "BSNL": "BSNLSeva", "MTNL": "MTNLSeva", "POSTS": "PostalSeva"}
+HASHTAGS = {
+    "DOT": "DOTSeva",
+    "BSNL": "BSNLSeva",
+    "MTNL": "MTNLSeva",
+    "POSTS": "PostalSeva",
+    "RSEVA": "RailSeva",
+    "NR": "NRSeva",
+    "CR": "CRSeva",
+}
+# Each department's ministry, whose minister a citizen tags.
+MINISTRY = {"DOT": "MOC", "BSNL": "MOC", "MTNL": "MOC", "POSTS": "MOC", "MOC": "MOC"} | dict.fromkeys(
+    ("RSEVA", "NR", "CR", "RAIL"), "RAIL"
+)
 CITIES = {
     "BSNL": [
         "Kochi",
@@ -42,6 +59,10 @@ CITIES = {
     "POSTS": ["Kolkata", "Mysuru", "Hyderabad", "Surat", "Amritsar", "Varanasi", "Indore"],
     "DOT": ["Gurugram", "Noida", "Raipur", "Bengaluru", "Ahmedabad"],
     "MOC": ["Delhi", "Shimla", "Dehradun"],
+    "RSEVA": ["Chennai", "Howrah", "Bhopal", "Secunderabad"],
+    "NR": ["New Delhi", "Hazrat Nizamuddin", "Lucknow", "Charbagh", "Ambala", "Jammu"],
+    "CR": ["Mumbai", "CSMT", "Dadar", "Pune", "Lonavala", "Solapur"],
+    "RAIL": ["Delhi", "Varanasi"],
 }
 COMPLAINTS = {
     "BSNL": [
@@ -72,6 +93,38 @@ COMPLAINTS = {
         ("en", "Good initiative sir, hope it works for everyone."),
         ("en", "Sir, thank you for listening to common people."),
     ],
+    "RSEVA": [
+        ("en", "PNR {pnr}: refund for my cancelled ticket not received for {n} days."),
+        ("en", "Train {train} running {n} hours late at {city}, no announcement at all."),
+        ("hi", "मेरे टिकट का रिफंड {n} दिन से नहीं आया, PNR {pnr}।"),
+        ("hi-Latn", "IRCTC site tatkal ke time band ho jati hai, {city} se {n} baar try kiya."),
+    ],
+    "NR": [
+        ("en", "Coach B{n} of train {train} is dirty, toilet not cleaned since {city}."),
+        ("en", "Passenger unwell in coach S{n} of train {train} near {city}, need a doctor."),
+        ("hi", "ट्रेन {train} के कोच में पानी नहीं है, {city} से गंदगी है।"),
+    ],
+    "CR": [
+        ("en", "Local train at {city} cancelled again, commuters stranded for {n} hours."),
+        ("en", "Bag stolen in train {train} near {city}, please help."),
+        ("hi-Latn", "{city} station pe toilet bahut ganda hai, koi safai nahi."),
+    ],
+    "RAIL": [
+        ("en", "Sir, thank you for the new train service to {city}."),
+        ("en", "Good initiative sir, the station at {city} looks much cleaner now."),
+    ],
+}
+# How often each department is the one complained to (Communications' share as before Railways came).
+DEPARTMENT_WEIGHTS = {
+    "BSNL": 40,
+    "MTNL": 10,
+    "POSTS": 25,
+    "DOT": 15,
+    "MOC": 10,
+    "RSEVA": 12,
+    "NR": 10,
+    "CR": 10,
+    "RAIL": 4,
 }
 FOLLOW_UPS = [
     ("en", "Any update on this? Still not resolved."),
@@ -213,7 +266,7 @@ class TweetGenerator:
         return {"data": [tweet], "includes": {"users": users}}
 
     def _complaint(self) -> dict:
-        department = self.random.choices(list(COMPLAINTS), weights=[40, 10, 25, 15, 10])[0]
+        department = self.random.choices(list(DEPARTMENT_WEIGHTS), weights=list(DEPARTMENT_WEIGHTS.values()))[0]
         lang, template = self.random.choice(COMPLAINTS[department])
         city = self.random.choice(CITIES[department])
         text = template.format(
@@ -221,9 +274,12 @@ class TweetGenerator:
             n=self.random.randint(2, 45),
             ref=self.random.randint(10**7, 10**8),
             article=f"E{self.random.randint(10**8, 10**9 - 1)}IN",
+            pnr=self.random.randint(10**9, 10**10 - 1),
+            train=self.random.randint(12001, 22999),
         )
-        mentions = [OFFICIALS["MOC"]]
-        if department != "MOC" and self.random.random() < 0.4:
+        minister = MINISTRY[department]
+        mentions = [OFFICIALS[minister]]
+        if department != minister and self.random.random() < 0.4:
             mentions.insert(0, OFFICIALS[department])
         prefix = " ".join("@" + handle for handle, _ in mentions)
         suffix = ""
@@ -244,7 +300,7 @@ class TweetGenerator:
     def _follow_up(self) -> dict:
         thread = self.random.choice(self.threads)
         lang, template = self.random.choice(FOLLOW_UPS)
-        handle, user_id = OFFICIALS["MOC"]
+        handle, user_id = OFFICIALS[MINISTRY[thread.department]]
         page = self._page(
             text=f"@{handle} " + template.format(n=self.random.randint(2, 9)),
             author=thread.citizen,

@@ -20,7 +20,7 @@ class MinistryOnlyAdmin(MinistryOnlyReadOnlyAdmin):
 @admin.register(DeadLetter)
 class DeadLetterAdmin(MinistryOnlyAdmin):
     """Read-only; a department admin sees their departments' dead letters (the API's own scope),
-    those that route nowhere stay with ministry admins."""
+    those that route nowhere stay with superusers."""
 
     list_display = ("id", "received_at", "door", "department", "reason", "tweet_id", "replayed_at")
     list_filter = ("door",)

@@ -231,7 +231,7 @@ class _BatchPlanner:
         if state.unit_id is not None:
             return state.department_id
         department = self.config.departments.get(state.department_id)
-        return (department.parent_id if department else None) or self.config.triage_id
+        return (department.parent_id if department else None) or self.config.triage_for(state.department_id)
 
     def _refuse_edit(self, tweet: NormalizedTweet, foreign: list[int], earlier: _KnownTweet) -> None:
         state = self.tickets.get(_key(earlier.ticket))

@@ -3,11 +3,19 @@
 Order (DESIGN.md, "Route"): a department hashtag (the first in the full text wins); else a
 mention of a department's official account (the first wins); else the keyword and place rules
 that department admins configure (a place names a unit); else the ministry's triage queue.
+
+Each root of the department tree is a ministry, and its triage queue is the root itself. A tweet
+is addressed to the ministry of the department its hashtag or mention names, else to that of the
+first minister's account it mentions; keyword and place rules then route only within that
+ministry (a tweet to @RailMinIndia saying "broadband down" stays with Railways). A tweet that names
+no ministry at all is routed by the best rule of any ministry (lowest order, earliest in the text,
+then the oldest rule), else it goes to the triage of the oldest ministry (lowest id): the same
+tweet always lands in the same place.
 The configuration is read once per batch with a fixed number of queries.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -15,8 +23,6 @@ import orjson
 from departments.models import Department, Hashtag, OfficialAccount, RoutingRule
 from ingestion.normalized import NormalizedTweet
 from ingestion.parsing.tweets import _DIGITS_AND_UNDERSCORE, _TAG_OR_MENTION
-
-TRIAGE_CODE = "MOC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,45 +40,102 @@ class _Rule:
     rule_id: int
 
 
+def _ministries_of(departments: dict[int, Department]) -> dict[int, int]:
+    """{department id: the id of its ministry (the root above it)}, walked in memory; a department
+    under an inactive parent is left out, as routing never sends a tweet there."""
+    ministry_of: dict[int, int] = {}
+    for department_id in departments:
+        path, current = [], department_id
+        while current not in ministry_of:
+            department = departments.get(current)
+            if department is None:
+                break
+            path.append(current)
+            if department.parent_id is None:
+                ministry_of[current] = current
+                break
+            current = department.parent_id
+        root = ministry_of.get(current)
+        if root is not None:
+            for visited in path:
+                ministry_of[visited] = root
+    return ministry_of
+
+
+def _rule_regex(patterns: Iterable[str]) -> re.Pattern | None:
+    ordered = sorted(patterns, key=len, reverse=True)  # longest first: "new delhi" over "delhi"
+    if not ordered:
+        return None
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)", re.IGNORECASE)
+
+
+class _RuleSet:
+    """The keyword and place rules of one ministry (or of all, for a tweet that names none)."""
+
+    __slots__ = ("by_pattern", "regex")
+
+    def __init__(self, by_pattern: dict[str, list[_Rule]]) -> None:
+        self.by_pattern = by_pattern
+        self.regex = _rule_regex(by_pattern)
+
+    def matching(self, text: str) -> list[_Rule]:
+        """Rules whose word or phrase the text contains, best first (lowest order, then earliest in text)."""
+        if self.regex is None:
+            return []
+        hits = [
+            (rule.priority, match.start(), rule)
+            for match in self.regex.finditer(text)
+            for rule in self.by_pattern[match.group(1).lower()]
+        ]
+        hits.sort(key=lambda hit: (hit[0], hit[1], hit[2].rule_id))
+        return [rule for _, _, rule in hits]
+
+
 class RoutingConfig:
     """A snapshot of departments, hashtags, official accounts and rules, for one batch."""
 
     def __init__(self) -> None:
         departments = {d.id: d for d in Department.objects.filter(is_active=True)}
-        self.departments = departments
+        self.ministry_of = _ministries_of(departments)
+        # Only departments that reach an active ministry can take tickets.
+        self.departments = {pk: d for pk, d in departments.items() if pk in self.ministry_of}
         self.department_by_hashtag = {
             tag.lower(): department_id
             for tag, department_id in Hashtag.objects.filter(department__is_active=True).values_list(
                 "tag", "department_id"
             )
+            if department_id in self.departments
         }
         accounts = list(OfficialAccount.objects.all())
         self.account_by_user_id = {int(a.x_user_id): a for a in accounts}
         self.account_by_handle = {a.handle.lower(): a for a in accounts}
-        self.minister_account = next((a for a in accounts if a.is_minister), None)
-        triage = next((d for d in departments.values() if d.code == TRIAGE_CODE), None) or next(
-            (d for d in departments.values() if d.parent_id is None), None
-        )
-        if triage is None:
-            raise RuntimeError("No triage department: run seed_demo or create the ministry (MOC).")
-        self.triage_id = triage.id
+        ministries = sorted(pk for pk, d in self.departments.items() if d.parent_id is None)
+        if not ministries:
+            raise RuntimeError("No ministry: run seed_demo or create a root department (its triage queue).")
+        # A tweet that names no ministry goes to the oldest one's triage (see the module's docstring).
+        self.triage_id = ministries[0]
 
-        self.rules_by_pattern: dict[str, list[_Rule]] = {}
-        for rule in RoutingRule.objects.filter(is_active=True, department__is_active=True):
-            target = departments.get(rule.department_id)
+        by_ministry: dict[int, dict[str, list[_Rule]]] = {}
+        everyone: dict[str, list[_Rule]] = {}
+        for rule in RoutingRule.objects.filter(is_active=True, department__is_active=True).order_by("id"):
+            target = self.departments.get(rule.department_id)
             if target is None:
                 continue
             # A rule naming a unit routes to the unit's department and to the unit.
             department_id, unit_id = (target.parent_id, target.id) if target.is_unit else (target.id, None)
-            self.rules_by_pattern.setdefault(rule.pattern.lower(), []).append(
-                _Rule(department_id, unit_id, rule.priority, rule.id)
-            )
-        patterns = sorted(self.rules_by_pattern, key=len, reverse=True)  # longest first: "new delhi" over "delhi"
-        self.rule_regex = (
-            re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in patterns) + r")(?!\w)", re.IGNORECASE)
-            if patterns
-            else None
-        )
+            entry = _Rule(department_id, unit_id, rule.priority, rule.id)
+            pattern = rule.pattern.lower()
+            by_ministry.setdefault(self.ministry_of[target.id], {}).setdefault(pattern, []).append(entry)
+            everyone.setdefault(pattern, []).append(entry)
+        self._rules_of_ministry = {ministry: _RuleSet(rules) for ministry, rules in by_ministry.items()}
+        self._no_rules = _RuleSet({})
+        self._everyone = everyone
+        self._all_rules: _RuleSet | None = None  # compiled on the first tweet that names no ministry
+
+    def triage_for(self, department_id: int | None) -> int:
+        """The triage queue (the ministry's root) of `department_id`'s ministry; the oldest
+        ministry's for None or a department that routes nowhere."""
+        return self.ministry_of.get(department_id, self.triage_id) if department_id is not None else self.triage_id
 
     def official_account_of(self, tweet: NormalizedTweet) -> OfficialAccount | None:
         """The tracked official account that wrote this tweet, if one did."""
@@ -92,17 +155,13 @@ class RoutingConfig:
                 found.append(account)
         return found
 
-    def _matching_rules(self, text: str) -> list[_Rule]:
-        """Rules whose word or phrase the text contains, best first (lowest order, then earliest in text)."""
-        if self.rule_regex is None:
-            return []
-        hits = [
-            (rule.priority, match.start(), rule)
-            for match in self.rule_regex.finditer(text)
-            for rule in self.rules_by_pattern[match.group(1).lower()]
-        ]
-        hits.sort(key=lambda hit: (hit[0], hit[1], hit[2].rule_id))
-        return [rule for _, _, rule in hits]
+    def _matching_rules(self, text: str, *, ministry_id: int | None = None) -> list[_Rule]:
+        """The rules of `ministry_id` (of every ministry for None) the text matches, best first."""
+        if ministry_id is not None:
+            return self._rules_of_ministry.get(ministry_id, self._no_rules).matching(text)
+        if self._all_rules is None:
+            self._all_rules = _RuleSet(self._everyone)
+        return self._all_rules.matching(text)
 
     def route(self, tweet: NormalizedTweet) -> RouteDecision:
         department_id, route = None, None
@@ -111,13 +170,24 @@ class RoutingConfig:
             if department_id is not None:
                 route = {"by": "hashtag", "value": tag}
                 break
-        if department_id is None:
-            for account in self._mentioned_accounts(tweet):
-                # The minister's account is everyone's: mentioning it names no department.
-                if not account.is_minister and account.department_id in self.departments:
-                    department_id, route = account.department_id, {"by": "mention", "value": account.handle}
-                    break
-        rules = self._matching_rules(tweet.text)
+        mentioned = self._mentioned_accounts(tweet) if department_id is None else ()
+        for account in mentioned:
+            # A minister's account is their whole ministry's: mentioning it names no department.
+            if not account.is_minister and account.department_id in self.departments:
+                department_id, route = account.department_id, {"by": "mention", "value": account.handle}
+                break
+        if department_id is not None:
+            ministry_id = self.ministry_of[department_id]
+        else:
+            ministry_id = next(
+                (
+                    self.ministry_of[account.department_id]
+                    for account in mentioned
+                    if account.is_minister and account.department_id in self.ministry_of
+                ),
+                None,
+            )
+        rules = self._matching_rules(tweet.text, ministry_id=ministry_id)
         unit_id = None
         if department_id is None and rules:
             best = rules[0]
@@ -127,26 +197,29 @@ class RoutingConfig:
             # The department is known; a place rule below it still names the unit.
             unit_id = next((r.unit_id for r in rules if r.unit_id and r.department_id == department_id), None)
         if department_id is None:
-            department_id, route = self.triage_id, {"by": "triage"}
+            department_id, route = ministry_id if ministry_id is not None else self.triage_id, {"by": "triage"}
         if unit_id is not None:
             route = {**route, "unit_id": unit_id}
         return RouteDecision(self.departments[department_id], unit_id, route)
 
     def reply_account_for(self, tweet: NormalizedTweet, *, department_id: int) -> OfficialAccount | None:
         """X lets us reply only from an account the citizen summoned: the department's own if
-        mentioned, else the minister's, else any other official account they mentioned."""
+        mentioned, else its ministry's minister, else any other official account of its ministry
+        they mentioned (never another ministry's: its staff do not answer for it)."""
         mentioned = self._mentioned_accounts(tweet)
         if not mentioned:
             return None
         department = self.departments.get(department_id)
         own_ids = {department_id, department.parent_id if department and department.is_unit else department_id}
-        for account in mentioned:
+        ministry_id = self.ministry_of.get(department_id)
+        ours = [account for account in mentioned if self.ministry_of.get(account.department_id) == ministry_id]
+        for account in ours:
             if account.department_id in own_ids and not account.is_minister:
                 return account
-        for account in mentioned:
+        for account in ours:
             if account.is_minister:
                 return account
-        return mentioned[0]
+        return ours[0] if ours else None
 
 
 # Where a payload that failed to parse may still carry a tweet's own text; the skipped keys hold
@@ -186,12 +259,14 @@ def _tags_and_handles(text: str) -> tuple[list[str], list[str]]:
 
 
 def dead_letter_departments(raws: Sequence[str]) -> list[int | None]:
-    """The department each unreadable payload belongs to, as far as it can be told; None: the ministry's.
+    """The department each unreadable payload belongs to, as far as it can be told; None: nobody's
+    but a superuser's.
 
     A payload belongs to a department when its tweet text (read as JSON) names that department's
-    hashtag, else mentions its official account, as routing would decide; a payload whose texts
-    point at more than one department, or at none, or that is no JSON at all, stays with the ministry
-    (its raw text may be anyone's, so no department sees it by guesswork). Two queries at most.
+    hashtag, else mentions its official account, else mentions a minister's account (then it is the
+    minister's ministry's, filed where the account is), as routing would decide; a payload whose
+    texts point at more than one department, or at none, or that is no JSON at all, belongs to no
+    ministry (its raw text may be anyone's, so no ministry sees it by guesswork). Two queries at most.
     """
     hints: list[list[tuple[list[str], list[str]]]] = []
     for raw in raws:
@@ -205,7 +280,7 @@ def dead_letter_departments(raws: Sequence[str]) -> list[int | None]:
         hints.append([_tags_and_handles(text) for text in texts])
     all_tags = {tag for per_raw in hints for tags, _ in per_raw for tag in tags}
     all_handles = {handle for per_raw in hints for _, handles in per_raw for handle in handles}
-    by_tag = by_handle = {}
+    by_tag = by_handle = by_minister = {}
     if all_tags:
         by_tag = {
             tag.lower(): department_id
@@ -215,14 +290,13 @@ def dead_letter_departments(raws: Sequence[str]) -> list[int | None]:
             if tag.lower() in all_tags
         }
     if all_handles:
-        # The minister's account is everyone's: mentioning it names no department.
-        by_handle = {
-            handle.lower(): department_id
-            for handle, department_id in OfficialAccount.objects.filter(
-                is_minister=False, department__is_active=True
-            ).values_list("handle", "department_id")
-            if handle.lower() in all_handles
-        }
+        by_handle, by_minister = {}, {}
+        for handle, department_id, is_minister in OfficialAccount.objects.filter(
+            department__is_active=True
+        ).values_list("handle", "department_id", "is_minister"):
+            if handle.lower() in all_handles:
+                # A minister's account names a ministry, not a department: it counts after the others.
+                (by_minister if is_minister else by_handle)[handle.lower()] = department_id
     departments: list[int | None] = []
     for per_raw in hints:
         found = set()
@@ -230,6 +304,8 @@ def dead_letter_departments(raws: Sequence[str]) -> list[int | None]:
             department_id = next((by_tag[t] for t in tags if t in by_tag), None)
             if department_id is None:
                 department_id = next((by_handle[h] for h in handles if h in by_handle), None)
+            if department_id is None:
+                department_id = next((by_minister[h] for h in handles if h in by_minister), None)
             if department_id is not None:
                 found.add(department_id)
         departments.append(found.pop() if len(found) == 1 else None)

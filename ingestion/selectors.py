@@ -6,29 +6,19 @@ detail and replay, the admin) asks `dead_letters_visible`, the one place their s
 
 from django.db.models import QuerySet
 
-from departments.models import SUPERVISING_ROLES, Role
+from departments.models import SUPERVISING_ROLES
 from departments.selectors import department_ids_in_scope_sql
 from ingestion.models import DeadLetter
 
 
-def user_is_ministry_admin(*, user) -> bool:
-    """A superuser, or a department admin of a root of the tree (the ministry): they see every department."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser:
-        return True
-    return user.memberships.filter(
-        role=Role.DEPARTMENT_ADMIN, department__is_active=True, department__parent__isnull=True
-    ).exists()
-
-
 def dead_letters_visible(*, user) -> QuerySet[DeadLetter]:
     """The dead letters `user` may read: those of the departments they supervise or administer
-    (a membership covers its subtree); those that route nowhere only for ministry admins."""
+    (a membership covers its subtree, so a ministry's admin has every one of their ministry's);
+    those that route to no department, whose raw text may be any ministry's, only for superusers."""
     letters = DeadLetter.objects.select_related("department")
     if not (user.is_authenticated and user.is_active):
         return letters.none()
-    if user_is_ministry_admin(user=user):
+    if user.is_superuser:
         return letters
-    # department_id IN (...) never holds for NULL: an unroutable letter is nobody's but the ministry's.
+    # department_id IN (...) never holds for NULL: an unroutable letter is nobody's but a superuser's.
     return letters.filter(department_id__in=department_ids_in_scope_sql(user=user, roles=SUPERVISING_ROLES))

@@ -52,7 +52,10 @@ class _ScopedDeadLetters:
 
 @extend_schema(
     summary="Payloads that could not be parsed, with their reason",
-    description="Those of your departments; those that route to no department are for ministry admins.",
+    description=(
+        "Those of your departments; those that route to no department are for superusers alone "
+        "(their text may be any ministry's)."
+    ),
 )
 class DeadLetterListApi(_ScopedDeadLetters, ListAPIView):
     pass

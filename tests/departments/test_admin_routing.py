@@ -308,3 +308,19 @@ def test_the_ministrys_own_admin_may_mark_the_ministers_account(client, settings
     )
     assert response.status_code == 302
     assert OfficialAccount.objects.get(handle="MoSComms").is_minister
+
+
+def test_only_a_ministrys_own_admin_marks_its_ministers_account(seeded):
+    rail, nr = dept("RAIL"), dept("NR")
+    account = OfficialAccount(handle="MoS_Railways", x_user_id="1100099", department=rail, is_minister=True)
+    services.official_account_save(actor=member(department=rail, role=Role.DEPARTMENT_ADMIN), official_account=account)
+    assert OfficialAccount.objects.get(handle="MoS_Railways").is_minister
+
+    # Communications' ministry admin, who also administers a railway zone, is no admin of Railways.
+    telecom_admin = member(department=dept("MOC"), role=Role.DEPARTMENT_ADMIN)
+    member_of_zone = OfficialAccount(handle="NR_GM", x_user_id="1100098", department=nr, is_minister=True)
+    telecom_admin.memberships.create(department=nr, role=Role.DEPARTMENT_ADMIN)
+    with pytest.raises(ValidationError) as refused:
+        services.official_account_save(actor=telecom_admin, official_account=member_of_zone)
+    assert "is_minister" in refused.value.message_dict
+    assert not OfficialAccount.objects.filter(handle="NR_GM").exists()

@@ -34,3 +34,21 @@ def test_the_generator_stops_its_clock_at_now():
 
     assert max(dates) <= "2026-11-20T03:00:10.000Z"
     assert dates == sorted(dates)
+
+
+def test_the_generator_sends_both_ministries_traffic_each_to_its_own_minister():
+    from devtools.tweet_generator import MINISTRY
+
+    ministers = {OFFICIALS[code][1]: code for code in ("MOC", "RAIL")}
+    tagged: dict[str, int] = {}
+    for page in TweetGenerator(seed=7).pages(2_000):
+        tweet = page["data"][0]
+        mentioned = [m["id"] for m in tweet.get("entities", {}).get("mentions", [])]
+        for user_id in mentioned:
+            if user_id in ministers:
+                tagged[ministers[user_id]] = tagged.get(ministers[user_id], 0) + 1
+        # A complaint never tags the other ministry's accounts beside its own minister.
+        ministries = {MINISTRY[code] for code, (_, user_id) in OFFICIALS.items() if user_id in mentioned}
+        assert len(ministries) <= 1, tweet["text"]
+
+    assert tagged["MOC"] > tagged["RAIL"] > 200

@@ -56,3 +56,7 @@ def v2_tweet(
 
 def tweet_id_of(page: dict) -> str:
     return page["data"][0]["id"]
+
+
+RAIL_MINISTER = ("RailMinIndia", "1100001")
+CENTRAL_RAILWAY = ("Central_Railway", "1100004")

@@ -1,4 +1,5 @@
-"""Dead letters belong to the department they route to; those that route nowhere are the ministry's.
+"""Dead letters belong to the department they route to (a minister's letter to the minister's
+ministry); those that route nowhere may be any ministry's, so only superusers see them.
 
 Every door (API list, detail, replay; the admin) shows a user the same ones.
 """
@@ -15,7 +16,8 @@ from tests.ingestion.factories import BSNL, POSTS, tweet_id_of, v2_tweet
 # Each is JSON with a tweet text, but no tweet X sends (no id): a dead letter whose text still routes.
 BSNL_LETTER = {"data": [{"text": "@BSNLCorporate no dial tone since Monday #BSNLSeva"}]}
 POSTS_LETTER = {"data": [{"text": "@PostOfficeIndia my parcel is lost"}]}  # by mention alone
-MINISTER_ONLY_LETTER = {"data": [{"text": "@manojsinhabjp nobody answers"}]}  # the minister names no department
+MINISTER_ONLY_LETTER = {"data": [{"text": "@manojsinhabjp nobody answers"}]}  # the minister names the ministry
+RAIL_MINISTER_LETTER = {"data": [{"text": "@RailMinIndia train 12 hours late"}]}
 # Unreadable as a whole (the events are no list), with texts naming two departments: neither's.
 TWO_DEPARTMENTS_LETTER = {
     "for_user_id": "1000001",
@@ -26,17 +28,24 @@ NOT_JSON = "this is not json #BSNLSeva"
 
 @pytest.fixture
 def letters(ingest_lines):
-    ingest_lines(BSNL_LETTER, POSTS_LETTER, MINISTER_ONLY_LETTER, TWO_DEPARTMENTS_LETTER, NOT_JSON)
+    ingest_lines(
+        BSNL_LETTER, POSTS_LETTER, MINISTER_ONLY_LETTER, RAIL_MINISTER_LETTER, TWO_DEPARTMENTS_LETTER, NOT_JSON
+    )
     by_text = {}
     for letter in DeadLetter.objects.all():
-        for name, raw in (("bsnl", "dial tone"), ("posts", "parcel is lost"), ("minister", "nobody answers")):
+        for name, raw in (
+            ("bsnl", "dial tone"),
+            ("posts", "parcel is lost"),
+            ("minister", "nobody answers"),
+            ("rail", "12 hours late"),
+        ):
             if raw in letter.raw:
                 by_text[name] = letter
         if "#PostalSeva" in letter.raw and "#BSNLSeva" in letter.raw:
             by_text["two"] = letter
         if letter.raw.startswith("this is not json"):
             by_text["not_json"] = letter
-    assert len(by_text) == 5, by_text
+    assert len(by_text) == 6, by_text
     return by_text
 
 
@@ -47,7 +56,8 @@ def department(code: str) -> Department:
 def test_dead_letters_are_filed_under_the_department_they_route_to(letters):
     assert letters["bsnl"].department.code == "BSNL"
     assert letters["posts"].department.code == "POSTS"
-    assert letters["minister"].department is None
+    assert letters["minister"].department.code == "MOC"
+    assert letters["rail"].department.code == "RAIL"
     assert letters["two"].department is None
     assert letters["not_json"].department is None
 
@@ -63,29 +73,35 @@ def test_a_posts_supervisor_sees_only_posts_dead_letters(letters, client_for):
 
     assert listed(client) == {letters["posts"].id}
     assert client.get(reverse("dead-letter-detail", args=[letters["posts"].id])).status_code == 200
-    for other in ("bsnl", "minister", "not_json"):
+    for other in ("bsnl", "minister", "rail", "not_json"):
         assert client.get(reverse("dead-letter-detail", args=[letters[other].id])).status_code == 404
         assert client.post(reverse("dead-letter-replay", args=[letters[other].id])).status_code == 404
     letters["bsnl"].refresh_from_db()
     assert letters["bsnl"].replay_result == ""
 
 
-def test_an_unroutable_dead_letter_is_for_ministry_admins_only(letters, client_for):
-    unroutable = {letters["minister"].id, letters["two"].id, letters["not_json"].id}
+def test_an_unroutable_dead_letter_is_for_superusers_only(letters, client_for):
+    unroutable = {letters["two"].id, letters["not_json"].id}
     everything = {letter.id for letter in letters.values()}
+    railways = {letters["rail"].id}
     moc = department("MOC")
     ministry_admin = client_for(member(department=moc, role=Role.DEPARTMENT_ADMIN))
     superuser = client_for(member(department=department("BSNL"), role=Role.SUPERVISOR, is_superuser=True))
-    # A ministry supervisor's scope covers every department, but not what routes to none.
     ministry_supervisor = client_for(member(department=moc, role=Role.SUPERVISOR))
     bsnl_admin = client_for(member(department=department("BSNL"), role=Role.DEPARTMENT_ADMIN))
+    rail_admin = client_for(member(department=department("RAIL"), role=Role.DEPARTMENT_ADMIN))
 
-    assert listed(ministry_admin) == everything
+    # A ministry's admin and supervisor have all their ministry's, the minister's included, and
+    # neither another ministry's nor what routes to none (its text may be anyone's).
+    assert listed(ministry_admin) == everything - unroutable - railways
+    assert listed(ministry_supervisor) == everything - unroutable - railways
+    assert listed(rail_admin) == railways
     assert listed(superuser) == everything
-    assert listed(ministry_supervisor) == everything - unroutable
     assert listed(bsnl_admin) == {letters["bsnl"].id}
-    assert ministry_admin.get(reverse("dead-letter-detail", args=[letters["not_json"].id])).status_code == 200
-    assert ministry_supervisor.get(reverse("dead-letter-detail", args=[letters["not_json"].id])).status_code == 404
+    assert ministry_admin.get(reverse("dead-letter-detail", args=[letters["not_json"].id])).status_code == 404
+    assert ministry_admin.get(reverse("dead-letter-detail", args=[letters["rail"].id])).status_code == 404
+    assert rail_admin.get(reverse("dead-letter-detail", args=[letters["minister"].id])).status_code == 404
+    assert superuser.get(reverse("dead-letter-detail", args=[letters["not_json"].id])).status_code == 200
 
 
 def test_officers_get_no_dead_letters_at_all(letters, client_for):
@@ -120,12 +136,15 @@ def test_the_admin_shows_a_department_admin_only_their_departments_dead_letters(
     assert "dial tone" not in changelist.content.decode()
 
 
-def test_the_admin_shows_a_ministry_admin_every_dead_letter(letters, client):
+def test_the_admin_shows_a_ministry_admin_their_ministrys_dead_letters(letters, client):
     client.force_login(member(department=department("MOC"), role=Role.DEPARTMENT_ADMIN))
 
     changelist = client.get(reverse("admin:ingestion_deadletter_changelist"))
+    railways = client.get(reverse("admin:ingestion_deadletter_change", args=[letters["rail"].id]))
 
-    assert {letter.id for letter in changelist.context["cl"].result_list} == {letter.id for letter in letters.values()}
+    shown = {letter.id for letter in changelist.context["cl"].result_list}
+    assert shown == {letters[name].id for name in ("bsnl", "posts", "minister")}
+    assert (railways.status_code, railways.url) == (302, reverse("admin:index"))
 
 
 def test_a_refused_edit_is_the_dead_letter_of_the_ticket_it_tried_to_rewrite(ingest_lines, client_for):

@@ -55,9 +55,9 @@ def test_rules_for_3000_handles_fit_the_plan_and_hold_every_handle_exactly_once(
 
 
 def test_3000_official_accounts_of_many_departments_reach_x_as_rules_within_the_plan(seeded, fake_x):
-    ministry = Department.objects.create(code="RAIL", name_en="Ministry of Railways")
+    ministry = Department.objects.create(code="SHIPPING", name_en="Ministry of Shipping")
     zones = Department.objects.bulk_create(
-        Department(code=f"RAIL_Z{n:03d}", name_en=f"Zone {n}", parent=ministry) for n in range(300)
+        Department(code=f"SHIP_Z{n:03d}", name_en=f"Zone {n}", parent=ministry) for n in range(300)
     )
     OfficialAccount.objects.bulk_create(
         OfficialAccount(handle=handle.removeprefix("@"), x_user_id=str(7_000_000 + n), department=zones[n % 300])
@@ -109,7 +109,7 @@ def test_the_check_command_reports_the_rules_needed_and_refuses_a_configuration_
     assert "stream rules: 1 needed of 1000 allowed" in out.getvalue()
     assert "The configuration fits the X plan." in out.getvalue()
 
-    settings.X_STREAM_RULE_MAX_LENGTH, settings.X_STREAM_MAX_RULES = 100, 1  # the seed needs 2 such rules
+    settings.X_STREAM_RULE_MAX_LENGTH, settings.X_STREAM_MAX_RULES = 200, 1  # the seed needs 2 such rules
     with pytest.raises(CommandError, match=r"would need 2 rules .* allows 1\. Remove handles or hashtags"):
         call_command("check_x_limits", stdout=io.StringIO())
 
@@ -164,7 +164,7 @@ def test_an_admins_new_hashtag_reaches_the_stream_rules_within_a_minute_without_
 
 
 def test_rules_x_refuses_are_counted_stored_and_shown_by_the_check(seeded, settings):
-    settings.X_STREAM_RULE_MAX_LENGTH = 100  # the seed's terms need two rules of 100 characters...
+    settings.X_STREAM_RULE_MAX_LENGTH = 200  # the seed's terms need two rules of 200 characters...
     with FakeXApi(keepalive_interval=0.05, max_rules=1) as fake:  # ...and this X allows one
         settings.X_API_BASE_URL = fake.base_url
         with XClient(base_url=fake.base_url, bearer_token="", timeout=2.0, account_tokens={}) as client:

@@ -170,9 +170,10 @@ def _mail_to(username: str):
 def test_supervisors_and_the_ministrys_office_get_it_officers_do_not(day):
     run = daily_digests_send(now=NOW)
 
-    assert (run.day, run.sent, run.failed) == (DAY, 3, 0)
+    # Railways' ministry admin gets theirs too (the ministry's office of the other ministry).
+    assert (run.day, run.sent, run.failed) == (DAY, 4, 0)
     assert sorted(address for message in mail.outbox for address in message.to) == sorted(
-        user(name).email for name in ("admin", "auditor", "bsnl_supervisor")
+        user(name).email for name in ("admin", "auditor", "bsnl_supervisor", "rail_admin")
     )
     message = _mail_to("bsnl_supervisor")
     assert message.subject == "Seva Desk daily digest for 30 November 2026"
@@ -191,6 +192,10 @@ def test_supervisors_and_the_ministrys_office_get_it_officers_do_not(day):
     assert "missed: 3 (compliance: 40.0%)" in message.body
     assert "2 of 3 targets missed (33.3% kept)" in message.body
     assert day["posts"].number in _mail_to("admin").body
+    # Nothing of Communications' reaches Railways' digest.
+    railways = _mail_to("rail_admin").body
+    assert "BSNL" not in railways
+    assert day["posts"].number not in railways
 
 
 def test_the_days_accountability_report_is_attached_as_a_pdf(day):
@@ -210,13 +215,13 @@ def test_who_turned_it_off_does_not_get_it(day, client):
     daily_digests_send(now=NOW)
 
     assert supervisor.email not in [address for message in mail.outbox for address in message.to]
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
     assert not User.objects.get(pk=supervisor.pk).receives_daily_digest
 
 
 def test_staff_without_an_address_are_skipped(day):
     User.objects.filter(username="auditor").update(email="")
-    assert sorted(u.username for u in digest_recipients(day=DAY)) == ["admin", "bsnl_supervisor"]
+    assert sorted(u.username for u in digest_recipients(day=DAY)) == ["admin", "bsnl_supervisor", "rail_admin"]
 
 
 def test_it_speaks_the_recipients_language(day):
@@ -246,17 +251,17 @@ def eager_tasks():
 
 def test_beat_twice_or_a_redelivered_task_sends_nothing_twice(day, eager_tasks):
     supervisor = user("bsnl_supervisor")
-    assert tasks.daily_digest_task.apply(kwargs={"day": DAY.isoformat()}).get() == 3
+    assert tasks.daily_digest_task.apply(kwargs={"day": DAY.isoformat()}).get() == 4
     assert tasks.daily_digest_task.apply(kwargs={"day": DAY.isoformat()}).get() == 0  # nobody is owed it now
     redelivered = tasks.daily_digest_send_task.apply(kwargs={"user_id": supervisor.pk, "day": DAY.isoformat()})
     assert redelivered.get() is False
     assert daily_digests_send(now=NOW).sent == 0
     assert daily_digest_send(user=supervisor, day=DAY, now=NOW) is False
 
-    assert len(mail.outbox) == 3
-    assert DailyDigestSent.objects.filter(day=DAY).count() == 3
+    assert len(mail.outbox) == 4
+    assert DailyDigestSent.objects.filter(day=DAY).count() == 4
     # The next morning is another day.
-    assert daily_digests_send(day=date(2026, 12, 1), now=NOW).sent == 3
+    assert daily_digests_send(day=date(2026, 12, 1), now=NOW).sent == 4
 
 
 def test_two_runs_building_one_mail_at_once_send_it_once(day, monkeypatch):
@@ -280,13 +285,13 @@ def test_a_failed_recipient_is_retried_alone(day, monkeypatch):
 
     monkeypatch.setattr(digest_services, "report_file_write", write_failing_for_the_auditor)
     run = daily_digests_send(now=NOW)
-    assert (run.sent, run.failed) == (2, 1)
+    assert (run.sent, run.failed) == (3, 1)
     assert not DailyDigestSent.objects.filter(user=broken, day=DAY).exists()
 
     monkeypatch.setattr(digest_services, "report_file_write", real_write)
     assert daily_digests_send(now=NOW).sent == 1
     assert [address for message in mail.outbox for address in message.to].count(broken.email) == 1
-    assert len(mail.outbox) == 3
+    assert len(mail.outbox) == 4
 
 
 def test_a_recipients_task_retries_while_their_mail_fails_then_gives_up(day, eager_tasks, monkeypatch):

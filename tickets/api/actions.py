@@ -177,7 +177,11 @@ class TicketTransferApi(APIView):
     @_action_schema(
         summary="Transfer to another department (officers of the ticket's scope)",
         request=InputSerializer,
-        description="The ticket starts again there as `new`, unassigned, without a unit; the citizen is told.",
+        description=(
+            "The ticket starts again there as `new`, unassigned, without a unit; the citizen is told. "
+            "A department of another ministry: 403 `cross_ministry_transfer` unless the user administers "
+            "both ministries; 400 `invalid_department` when they hold no role in that ministry at all."
+        ),
     )
     def post(self, request, number: str) -> Response:
         serializer = self.InputSerializer(data=request.data)

@@ -1,6 +1,6 @@
-"""Reads of export jobs. A job is seen by the user who asked for it and by the ministry's admins
-(a superuser; a department admin of a root department, within its tree); to anyone else it does
-not exist, through every door."""
+"""Reads of export jobs. A job is seen by the user who asked for it and by its ministry's admins
+(a superuser; a department admin of a root department, within its tree, so never another
+ministry's); to anyone else it does not exist, through every door."""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -30,9 +30,12 @@ def export_visible(*, user) -> QuerySet[ExportJob]:
     if not user_is_ministry_admin(user=user):
         return jobs.filter(mine)
     tree = department_ids_in_scope_sql(user=user, roles=[Role.DEPARTMENT_ADMIN])
-    # An export of "everything" is within the tree when its requester's memberships are.
-    requester_inside = Membership.objects.filter(user_id=OuterRef("requested_by_id"), department_id__in=tree)
-    return jobs.filter(mine | Q(department_id__in=tree) | (Q(department__isnull=True) & Exists(requester_inside)))
+    # An export of "everything" is within the tree when its requester's memberships all are: one
+    # of someone who also works for another ministry holds that ministry's rows too.
+    requester = Membership.objects.filter(user_id=OuterRef("requested_by_id"))
+    inside, outside = requester.filter(department_id__in=tree), requester.exclude(department_id__in=tree)
+    everything_inside = Q(department__isnull=True) & Exists(inside) & ~Exists(outside)
+    return jobs.filter(mine | Q(department_id__in=tree) | everything_inside)
 
 
 def export_get(*, user, export_id: int) -> ExportJob | None:

@@ -45,7 +45,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from departments.models import Department
+from departments.selectors import department_ministries
 from tickets.lifecycle import Status
 from tickets.models import (
     AuditEvent,
@@ -194,7 +194,13 @@ def report_figures(scope: ReportScope) -> AccountabilityReport:
     escalation_figures = _escalation_figures(tickets=tickets, starts_at=starts_at, ends_at=ends_at)
     transfer_figures = _transfer_figures(scope)
     feedback_figures = _feedback_figures(tickets=tickets, starts_at=starts_at, ends_at=ends_at)
-    root = Department.objects.filter(parent__isnull=True).order_by("id").values("name_en", "name_hi").first() or {}
+    # The organisation is the ministry of what the report covers (each of them, for a superuser's
+    # report of everything), never another ministry's.
+    ministries = department_ministries(department_ids=scope.department_ids)
+    root = {
+        "name_en": " · ".join(m["name_en"] for m in ministries),
+        "name_hi": " · ".join(m["name_hi"] or m["name_en"] for m in ministries),
+    }
 
     rows = []
     for level, code, key, name_en, name_hi in [

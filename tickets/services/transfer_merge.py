@@ -6,6 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from departments.selectors import department_ministry_ids, user_ministry_ids
 from seva.errors import Text
 from tickets.audit import audit_event_append, audit_events_append
 from tickets.citizen_texts import transferred_text
@@ -15,7 +16,7 @@ from tickets.models import Ticket
 from tickets.selectors import department_find
 from tickets.services.errors import ActionConflict, ObjectNotFound, TicketActionError
 from tickets.services.locks import ticket_lock, tickets_lock
-from tickets.services.permissions import check_can_work
+from tickets.services.permissions import check_can_transfer_across, check_can_work
 from tickets.services.ticket_actions import check_open, citizen_tell, ticket_save
 from tickets.sla.services import ticket_sla_resume
 from tickets.sla.targets import sla_due_times
@@ -28,7 +29,8 @@ def _department_error(message: Text) -> TicketActionError:
 @transaction.atomic
 def ticket_transfer(*, actor: User, number: str, department_code: str, reason: str) -> Ticket:
     """Send an open ticket to another (active) department: it starts again there as `new`,
-    unassigned and without a unit, and the citizen is told who has it now.
+    unassigned and without a unit, and the citizen is told who has it now. A department of another
+    ministry takes it only from an admin of both ministries (`check_can_transfer_across`).
 
     The status reset is the transfer's own rule, allowed from every open status, not a lifecycle step.
     """
@@ -44,6 +46,14 @@ def ticket_transfer(*, actor: User, number: str, department_code: str, reason: s
         raise _department_error(_("Transfer to a department; its supervisors route the ticket to a unit."))
     if target.pk == ticket.department_id:
         raise _department_error(_("The ticket is already in this department."))
+    ministries = department_ministry_ids(department_ids=[ticket.department_id, target.pk])
+    if ministries[target.pk] != ministries[ticket.department_id]:
+        # Another ministry's departments do not exist for whoever holds no role there.
+        if ministries[target.pk] not in user_ministry_ids(user=actor):
+            raise _department_error(_("No active department has this code."))
+        check_can_transfer_across(
+            actor=actor, from_ministry_id=ministries[ticket.department_id], to_ministry_id=ministries[target.pk]
+        )
     check_open(ticket)
 
     now = timezone.now()

@@ -24,6 +24,11 @@ CATEGORIES = [
     ("money_order", "Money order not received", "मनी ऑर्डर नहीं मिला"),
     ("delivery_delay", "Delivery delayed", "डिलीवरी में देरी"),
     ("praise_info", "Praise or information", "प्रशंसा या जानकारी"),
+    # The Ministry of Railways' own (its rules below use these and the common ones).
+    ("train_delay", "Train delayed or cancelled", "ट्रेन देर से या रद्द"),
+    ("refund", "Ticket refund", "टिकट रिफंड"),
+    ("coach_cleanliness", "Coach or station cleanliness", "कोच या स्टेशन की सफाई"),
+    ("passenger_safety", "Passenger safety or medical help", "यात्री सुरक्षा या चिकित्सा सहायता"),
 ]
 
 # name, priority, category, cues
@@ -156,6 +161,45 @@ DELIVERY_DELAY = (
     ],
 )  # fmt: skip
 
+# Railways: a passenger in danger or in need of a doctor on board is P1 (Rail Madad's own order).
+PASSENGER_SAFETY = (
+    "Passenger safety or medical help",
+    "p1",
+    "passenger_safety",
+    [
+        "medical help", "need a doctor", "doctor on board", "unwell", "chain pulling", "unsafe", "robbery",
+        "stolen", "theft", "डॉक्टर", "चोरी", "तबीयत खराब", "असुरक्षित",
+        "doctor chahiye", "chori ho gaya", "tabiyat kharab",
+    ],
+)  # fmt: skip
+TRAIN_DELAY = (
+    "Train delayed or cancelled",
+    "p2",
+    "train_delay",
+    [
+        "train late", "running late", "hours late", "train cancelled", "train delayed", "delayed by",
+        "ट्रेन लेट", "ट्रेन रद्द", "घंटे लेट",
+        "train late hai", "ghante late", "train radd",
+    ],
+)  # fmt: skip
+REFUND = (
+    "Ticket refund",
+    "p2",
+    "refund",
+    ["refund", "tdr", "cancellation charge", "रिफंड", "पैसा वापस", "paisa wapas"],
+)
+COACH_CLEANLINESS = (
+    "Coach or station cleanliness",
+    "p3",
+    "coach_cleanliness",
+    [
+        "dirty", "toilet", "cockroach", "no water in", "not cleaned", "garbage",
+        "गंदा", "गंदगी", "शौचालय", "पानी नहीं",
+        "ganda", "gandagi", "paani nahi",
+    ],
+)  # fmt: skip
+RAILWAY_RULES = [PASSENGER_SAFETY, TRAIN_DELAY, REFUND, COACH_CLEANLINESS]
+
 # Every department gets the rules about people and money, and praise and questions; each its own
 # service's rules besides. Units inherit their department's.
 COMMON_RULES = [HARASSMENT, FRAUD, MONEY_DEDUCTED, PRAISE, INFORMATION]
@@ -166,4 +210,8 @@ DEPARTMENT_RULES = {
     "BSNL": [*COMMON_RULES, *TELECOM_RULES],
     "MTNL": [*COMMON_RULES, *TELECOM_RULES],
     "POSTS": [*COMMON_RULES, PARCEL_LOST, MONEY_ORDER, DELIVERY_DELAY],
+    # The Ministry of Railways: its triage queue and its zones share the railway rules.
+    "RAIL": [*COMMON_RULES, *RAILWAY_RULES],
+    "NR": [*COMMON_RULES, *RAILWAY_RULES],
+    "CR": [*COMMON_RULES, *RAILWAY_RULES],
 }

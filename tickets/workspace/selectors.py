@@ -12,6 +12,7 @@ from departments.selectors import (
     department_ancestor_ids,
     department_ancestor_map,
     department_ids_in_scope_sql,
+    department_ids_transferable_sql,
     department_roles,
 )
 from tickets.lifecycle import Status
@@ -184,10 +185,15 @@ def canned_response_choices(*, scope_ids: list[int]) -> list[CannedResponse]:
     )
 
 
-def transfer_department_choices(*, ticket: Ticket) -> list[Department]:
-    """Departments (not units) a ticket may be sent to: every active one but its own."""
+def transfer_department_choices(*, ticket: Ticket, user: User) -> list[Department]:
+    """Departments (not units) a ticket may be sent to: every active one of its ministry but its
+    own, and those of the other ministries the user administers when they administer the ticket's
+    too (ticket_transfer checks the same). One query."""
+    transferable = department_ids_transferable_sql(department_id=ticket.department_id, user=user)
     return list(
-        Department.objects.filter(is_active=True, is_unit=False).exclude(id=ticket.department_id).order_by("code")
+        Department.objects.filter(is_active=True, is_unit=False, id__in=transferable)
+        .exclude(id=ticket.department_id)
+        .order_by("code")
     )
 
 
@@ -256,9 +262,14 @@ def bulk_assignee_choices(*, user: User) -> list[User]:
     """Who a supervisor may give many tickets to: active staff working in the departments (and units
     below) they supervise; ticket_assign still checks each ticket's scope."""
     supervised = department_ids_in_scope_sql(user=user, roles=SUPERVISING_ROLES)
-    staff = User.objects.filter(is_active=True, memberships__role__in=WORKING_ROLES)
-    if not user.is_superuser:
-        staff = staff.filter(memberships__department_id__in=supervised)
+    if user.is_superuser:
+        staff = User.objects.filter(is_active=True, memberships__role__in=WORKING_ROLES)
+    else:
+        # One filter call, one join: the working role is held in a supervised department (one
+        # held in another ministry, beside any role here, does not count).
+        staff = User.objects.filter(
+            is_active=True, memberships__role__in=WORKING_ROLES, memberships__department_id__in=supervised
+        )
     return list(staff.distinct().order_by("username"))
 
 

@@ -65,7 +65,7 @@ def build_action_form(
         hidden = hidden_transitions(ticket=ticket, user=user, roles=roles)
         return TransitionForm(data, auto_id=auto_id, from_status=ticket.status, hidden_statuses=hidden)
     if name == "transfer":
-        return TransferForm(data, auto_id=auto_id, departments=transfer_department_choices(ticket=ticket))
+        return TransferForm(data, auto_id=auto_id, departments=transfer_department_choices(ticket=ticket, user=user))
     if name == "triage":
         initial = {"priority": ticket.priority, "category": ticket.category_id or OTHER_CATEGORY}
         return TriageForm(

@@ -112,5 +112,5 @@ def test_seeding_twice_changes_nothing(db):
     counts = [model.objects.count() for model in (BusinessCalendar, Holiday, SlaPolicy, CannedResponse)]
     seed_demo(password="demo-pass-123")
     assert [model.objects.count() for model in (BusinessCalendar, Holiday, SlaPolicy, CannedResponse)] == counts
-    assert counts[0] == 2
-    assert counts[2] == 4
+    assert counts[0] == 3  # each ministry's calendar and Kerala's
+    assert counts[2] == 8  # four priorities for each ministry

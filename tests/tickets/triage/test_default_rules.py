@@ -101,3 +101,19 @@ def test_the_demo_generators_complaints_get_the_triage_a_reader_would(seeded):
     assert triaged("MTNL") == {("p2", "broadband_down")}
     assert triaged("MOC") == {("p4", "praise_info")}
     assert ("p1", "harassment_fraud") in triaged("DOT")
+
+
+def test_the_demo_generators_railway_complaints_get_railway_triage(seeded):
+    from devtools.tweet_generator import COMPLAINTS
+
+    found = set()
+    for code in ("RSEVA", "NR", "CR"):
+        department = Department.objects.get(code=code)
+        texts = [
+            template.format(city="Pune", n=5, pnr=1234567890, train=12951, ref="1", article="E1IN")
+            for _, template in COMPLAINTS[code]
+        ]
+        found |= {r.category_id for r in triage_classify_many(requests=[(department.id, t) for t in texts])}
+    assert {"refund", "train_delay", "coach_cleanliness", "passenger_safety"} <= found
+    # Nothing of Communications' categories reaches a railway complaint.
+    assert not found & {"no_signal", "broadband_down", "parcel_lost"}
