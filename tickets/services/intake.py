@@ -192,7 +192,8 @@ def _acknowledgement_row(message_id: int, ticket: NewTicket, now: datetime) -> t
     )
 
 
-def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
+def _new_ticket_rows(cursor, new: list[NewTicket], now: datetime) -> list[tuple]:
+    """Allocate the new tickets' ids and numbers (filled in on each NewTicket) and build their rows."""
     numbers = ticket_numbers_allocate(cursor, requests=[(ticket.department.number_prefix, now) for ticket in new])
     cursor.execute(sql.TICKET_IDS_ALLOCATE, [len(new)])
     for ticket, (ticket_id,), number in zip(new, cursor.fetchall(), numbers, strict=True):
@@ -240,7 +241,7 @@ def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
         )
         for t, (first_response_due, resolution_due) in zip(new, due_times, strict=True)
     ]
-    sql.TICKETS.copy(cursor, rows)
+    return rows
 
 
 def _touch_tickets(cursor, appends: list[tuple[int, Append]]) -> None:
@@ -404,8 +405,8 @@ def intake_apply(*, batch: IntakeBatch) -> None:
     now = timezone.now()
     new = batch.new_tickets
     with connection.cursor() as cursor:
+        ticket_rows = _new_ticket_rows(cursor, new, now) if new else []
         if new:
-            _insert_new_tickets(cursor, new, now)
             if any(t.reply_account_id for t in new):
                 transaction.on_commit(outbox_sender_kick, robust=True)
             tickets_auto_assign_on_commit(department_ids={t.scope_department_id for t in new})
@@ -415,6 +416,9 @@ def intake_apply(*, batch: IntakeBatch) -> None:
         tweets = [_TweetOnTicket(f.ticket_id, f.tweet) for f in batch.feedback]
         tweets += [_TweetOnTicket(ticket_id, a.tweet, a.official_account_id) for ticket_id, a in appends]
         _insert_messages(cursor, new, tweets, now)
+        # After their messages (the foreign keys are checked at commit): each new ticket's search
+        # document takes its messages' words as it is inserted (migration 0018), not by an update.
+        sql.TICKETS.copy(cursor, ticket_rows)
         _touch_tickets(cursor, [(ticket_id, a) for ticket_id, a in appends if not isinstance(a.ticket, NewTicketRef)])
         replaced = _apply_edits(cursor, batch.edits)
         feedback_events = _insert_feedback(cursor, batch.feedback, now)

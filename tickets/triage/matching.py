@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 # Runs of three or more of one letter: "plzzz" -> "plz"; two stay ("good", "kutta").
@@ -53,13 +54,29 @@ MIN_PREFIX_KEY = 3
 MIN_KEY_LETTERS = 4
 
 
+class _WordCharacters(dict):
+    """A str.translate table keeping word characters (Devanagari digits as Latin ones) and turning
+    every other into a space, filled as characters are met: one C-level lookup per character
+    instead of a unicodedata call (intake normalises every tweet twice: triage, surge detection)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(DEVANAGARI_DIGITS.get(code, code))
+        kept = char if unicodedata.category(char)[0] in _WORD_CATEGORIES else " "
+        self[code] = kept
+        return kept
+
+
+_WORD_CHARACTERS = _WordCharacters()
+
+
 def text_normalise(text: str) -> str:
     """The text as triage reads it: lower case, Latin digits, words separated by single spaces."""
-    text = unicodedata.normalize("NFKC", _URL.sub(" ", text)).casefold().translate(DEVANAGARI_DIGITS)
-    chars = [char if unicodedata.category(char)[0] in _WORD_CATEGORIES else " " for char in text]
-    return " ".join(_REPEATED.sub(r"\1", "".join(chars)).split())
+    text = unicodedata.normalize("NFKC", _URL.sub(" ", text)).casefold()
+    return " ".join(_REPEATED.sub(r"\1", text.translate(_WORD_CHARACTERS)).split())
 
 
+# Tweets share most of their words: a word's key is worked out once per process, not once per tweet.
+@lru_cache(maxsize=200_000)
 def word_key(word: str) -> str:
     """The sound key of one normalised word (see the module's docstring); "" for a word of vowels."""
     latin = []
@@ -142,6 +159,17 @@ class CueMatcher:
         self._position = {id(cue): position for position, cue in enumerate(self.cues)}
         self._by_word = _index(self.cues, "words", MIN_PREFIX_WORD)
         self._by_key = _index(self.cues, "keys", MIN_PREFIX_KEY)
+        # The cues a word (or key) can start, by the word: tweets share most of their words, so each
+        # is looked up in the index once (its prefixes too), not once per tweet.
+        self._starts: dict[tuple[str, str], tuple[Cue, ...]] = {}
+
+    def _cues_starting(self, attribute: str, index: dict[str, list[Cue]], part: str, min_prefix: int):
+        found = self._starts.get((attribute, part))
+        if found is None:
+            if len(self._starts) > 500_000:  # a bound on memory for a long-running worker
+                self._starts.clear()
+            found = self._starts[(attribute, part)] = tuple(_candidates(index, part, min_prefix))
+        return found
 
     def matches(self, text: PreparedText | str) -> list[Cue]:
         """The cues found in the text, each once, in the order of the rule set."""
@@ -153,7 +181,7 @@ class CueMatcher:
         ):
             parts = getattr(prepared, attribute)
             for start, part in enumerate(parts):
-                for cue in _candidates(index, part, min_prefix):
+                for cue in self._cues_starting(attribute, index, part, min_prefix):
                     if id(cue) in found:
                         continue
                     cue_parts = getattr(cue, attribute)

@@ -91,7 +91,8 @@ def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
 
 def similarity(words: Iterable[str], signature: Iterable[str]) -> float:
     """The overlap coefficient, |A ∩ B| / min(|A|, |B|), needing MIN_SHARED keys in common."""
-    a, b = set(words), set(signature)
+    a = words.keys() if isinstance(words, dict) else set(words)
+    b = signature if isinstance(signature, frozenset) else set(signature)
     shared = len(a & b)
     return shared / min(len(a), len(b)) if shared >= MIN_SHARED else 0.0
 
@@ -136,19 +137,26 @@ class Group:
     members: list[SurgeTicket] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     forms: dict[str, Counter] = field(default_factory=dict)
+    # Worked out once per change of members: grouping compares every ticket with the signatures of
+    # all the groups it shares a key with.
+    _signature: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def add(self, ticket: SurgeTicket) -> None:
         self.members.append(ticket)
+        self._signature = None
         for key, word in ticket.words.items():
             self.counts[key] += 1
             self.forms.setdefault(key, Counter())[word] += 1
 
     @property
     def signature(self) -> frozenset[str]:
-        if len(self.members) == 1:
-            return frozenset(self.counts)
-        least = max(1, math.ceil(SIGNATURE_SHARE * len(self.members)))
-        return frozenset(key for key, count in self.counts.items() if count >= least)
+        if self._signature is None:
+            if len(self.members) == 1:
+                self._signature = frozenset(self.counts)
+            else:
+                least = max(1, math.ceil(SIGNATURE_SHARE * len(self.members)))
+                self._signature = frozenset(key for key, count in self.counts.items() if count >= least)
+        return self._signature
 
     def shared_words(self, limit: int = TITLE_WORDS) -> list[str]:
         """The words most members wrote, each in its commonest spelling."""
