@@ -159,35 +159,50 @@ class CueMatcher:
         self._position = {id(cue): position for position, cue in enumerate(self.cues)}
         self._by_word = _index(self.cues, "words", MIN_PREFIX_WORD)
         self._by_key = _index(self.cues, "keys", MIN_PREFIX_KEY)
-        # The cues a word (or key) can start, by the word: tweets share most of their words, so each
-        # is looked up in the index once (its prefixes too), not once per tweet.
-        self._starts: dict[tuple[str, str], tuple[Cue, ...]] = {}
+        # The cues a word (or key) and the one after it can start, by the pair: tweets share most of
+        # their words and pairs, so each pair is checked against the index once (prefixes too), not
+        # once per tweet; only cues of three parts or more are checked further per text.
+        self._word_pairs: dict[tuple[str, str | None], tuple[Cue, ...]] = {}
+        self._key_pairs: dict[tuple[str, str | None], tuple[Cue, ...]] = {}
 
-    def _cues_starting(self, attribute: str, index: dict[str, list[Cue]], part: str, min_prefix: int):
-        found = self._starts.get((attribute, part))
-        if found is None:
-            if len(self._starts) > 500_000:  # a bound on memory for a long-running worker
-                self._starts.clear()
-            found = self._starts[(attribute, part)] = tuple(_candidates(index, part, min_prefix))
+    @staticmethod
+    def _starting(index, pairs, *, attribute: str, min_prefix: int, part: str, following: str | None):
+        if len(pairs) > 300_000:  # a bound on memory for a long-running worker
+            pairs.clear()
+        found = pairs[(part, following)] = tuple(
+            cue
+            for cue in _candidates(index, part, min_prefix)
+            if len(getattr(cue, attribute)) == 1
+            or (following is not None and _part_matches(getattr(cue, attribute)[1], following, min_prefix=min_prefix))
+        )
         return found
 
     def matches(self, text: PreparedText | str) -> list[Cue]:
         """The cues found in the text, each once, in the order of the rule set."""
         prepared = text_prepare(text) if isinstance(text, str) else text
         found: set[int] = set()
-        for attribute, index, min_prefix in (
-            ("words", self._by_word, MIN_PREFIX_WORD),
-            ("keys", self._by_key, MIN_PREFIX_KEY),
+        for attribute, index, min_prefix, pairs in (
+            ("words", self._by_word, MIN_PREFIX_WORD, self._word_pairs),
+            ("keys", self._by_key, MIN_PREFIX_KEY, self._key_pairs),
         ):
             parts = getattr(prepared, attribute)
+            count = len(parts)
             for start, part in enumerate(parts):
-                for cue in self._cues_starting(attribute, index, part, min_prefix):
-                    if id(cue) in found:
-                        continue
+                following = parts[start + 1] if start + 1 < count else None
+                cues = pairs.get((part, following))
+                if cues is None:
+                    cues = self._starting(
+                        index, pairs, attribute=attribute, min_prefix=min_prefix, part=part, following=following
+                    )
+                for cue in cues:
+                    # Its first two parts match (that is how it was found): check any others.
                     cue_parts = getattr(cue, attribute)
-                    window = parts[start : start + len(cue_parts)]
-                    if len(window) == len(cue_parts) and all(
-                        _part_matches(c, t, min_prefix=min_prefix) for c, t in zip(cue_parts, window, strict=True)
+                    if len(cue_parts) <= 2 or (
+                        start + len(cue_parts) <= count
+                        and all(
+                            _part_matches(c, t, min_prefix=min_prefix)
+                            for c, t in zip(cue_parts[2:], parts[start + 2 : start + len(cue_parts)], strict=True)
+                        )
                     ):
                         found.add(id(cue))
         # In rule-set order, without walking the whole set for each text.

@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from tickets.triage.matching import text_normalise, word_key
 
@@ -71,15 +72,22 @@ bhi to toh kya kyu kyun koi kuch ab abhi din roz raha rahi rahe gaya gayi gaye k
 STOP_WORDS = frozenset(text_normalise(_STOP_WORDS).split())
 
 
+@lru_cache(maxsize=200_000)
+def _content_key(word: str) -> str:
+    """A normalised word's key as a content word; "" for a stop word, a number or a short key.
+    Once per word and process: every new and recent ticket of every batch is read for its words."""
+    if word.isdigit() or word in STOP_WORDS:
+        return ""
+    # A hard "c" is a "k" in Devanagari ("call", "कॉल"); matching's key keeps them apart.
+    key = (word_key(word) or word).replace("c", "k")
+    return key if len(key) >= 2 else ""
+
+
 def text_words(text: str) -> dict[str, str]:
     """The text's content words: {sound key: the word as written}, stop words and short keys dropped."""
     words: dict[str, str] = {}
     for word in text_normalise(_HANDLES_TAGS.sub(" ", text)).split():
-        if word.isdigit() or word in STOP_WORDS:
-            continue
-        # A hard "c" is a "k" in Devanagari ("call", "कॉल"); matching's key keeps them apart.
-        key = (word_key(word) or word).replace("c", "k")
-        if len(key) >= 2:
+        if key := _content_key(word):
             words.setdefault(key, word)
     return words
 
