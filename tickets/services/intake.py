@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from departments.models import Department
+from seva.pg_arrays import bigint_array
 from tickets.audit import EventDraft, audit_events_append
 from tickets.citizen_texts import acknowledgement_text, is_acknowledgement
 from tickets.events.ticket import (
@@ -140,7 +141,7 @@ def _tweet_row(message_id: int, ticket_id: int, tweet: InboundTweet, official_ac
         direction=Direction.OUT if official else Direction.IN,
         kind=MessageKind.OFFICIAL_TWEET if official else MessageKind.TWEET,
         tweet_id=tweet.tweet_id,
-        previous_tweet_ids=tweet.previous_tweet_ids,
+        previous_tweet_ids=bigint_array(tweet.previous_tweet_ids),
         in_reply_to_tweet_id=tweet.in_reply_to_tweet_id,
         author_x_user_id=tweet.author_x_user_id,
         author_handle=tweet.author_handle,
@@ -169,7 +170,7 @@ def _acknowledgement_row(message_id: int, ticket: NewTicket, now: datetime) -> t
         direction=Direction.OUT,
         kind=MessageKind.ACKNOWLEDGEMENT,
         tweet_id=None,
-        previous_tweet_ids=[],
+        previous_tweet_ids="{}",
         in_reply_to_tweet_id=ticket.opening.tweet_id,
         author_x_user_id=None,
         author_handle="",
