@@ -13,7 +13,9 @@ routing, threading and writing tickets, messages, events and acknowledgements is
 The per-tweet writer is the path we are held against: for each of the file's first tweets, one
 transaction with one INSERT each of a ticket, its message and its audit event (minimal realistic
 rows, on the same tables, triggers and indexes), through psycopg, committed to disk. Our rate is
-printed as a multiple of its rate.
+printed as a multiple of its rate; so is the same writer's on three narrow tables of its own (a
+primary key and one unique index each, no triggers), as the machine's reference figures measure it.
+This machine is shared: the process's CPU time is printed beside the wall-clock rate.
 
 Goal (issue 11): at least 10 times the per-tweet writer, 400,000 tweets (a month of the seed) under
 60 s, peak memory under 300 MB.
@@ -71,6 +73,52 @@ VALUES ('ticket_created', %s, now(), %s, %s, %s)
 """
 
 
+# The same writer on narrow tables of its own (BENCHMARKS.md's baseline): what the per-tweet path
+# costs without our schema's indexes and triggers, printed beside it.
+NARROW_TABLES = """
+DROP TABLE IF EXISTS bench_narrow_event, bench_narrow_message, bench_narrow_ticket;
+CREATE TABLE bench_narrow_ticket (id bigserial PRIMARY KEY, opening_tweet_id bigint UNIQUE NOT NULL,
+    department_id bigint NOT NULL, status text NOT NULL, subject text NOT NULL, created_at timestamptz NOT NULL);
+CREATE TABLE bench_narrow_message (id bigserial PRIMARY KEY, ticket_id bigint NOT NULL REFERENCES bench_narrow_ticket,
+    tweet_id bigint UNIQUE, text text NOT NULL, created_at timestamptz NOT NULL);
+CREATE TABLE bench_narrow_event (id bigserial PRIMARY KEY, ticket_id bigint REFERENCES bench_narrow_ticket,
+    kind text NOT NULL, data jsonb NOT NULL, created_at timestamptz NOT NULL);
+"""
+NARROW_DROP = "DROP TABLE bench_narrow_event, bench_narrow_message, bench_narrow_ticket"
+
+
+def per_tweet_writer_narrow(database_url: str, tweets: list, department_id: int) -> float:
+    import orjson
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(NARROW_TABLES)
+        conn.autocommit = False
+        started = time.perf_counter()
+        for t in tweets:
+            with conn.transaction(), conn.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO bench_narrow_ticket (opening_tweet_id, department_id, status, subject, created_at) "
+                    "VALUES (%s, %s, 'new', %s, now()) RETURNING id",
+                    [t.id, department_id, t.text[:280]],
+                )
+                (ticket_id,) = cursor.fetchone()
+                cursor.execute(
+                    "INSERT INTO bench_narrow_message (ticket_id, tweet_id, text, created_at) "
+                    "VALUES (%s, %s, %s, now())",
+                    [ticket_id, t.id, t.text],
+                )
+                cursor.execute(
+                    "INSERT INTO bench_narrow_event (ticket_id, kind, data, created_at) "
+                    "VALUES (%s, 'ticket_created', %s, now())",
+                    [ticket_id, orjson.dumps({"tweet_id": str(t.id)}).decode()],
+                )
+        elapsed = time.perf_counter() - started
+        conn.autocommit = True
+        conn.execute(NARROW_DROP)
+    return len(tweets) / elapsed
+
+
 def _first_tweets(path: Path, count: int) -> list:
     from ingestion.parsing import parse_document
 
@@ -85,14 +133,13 @@ def _first_tweets(path: Path, count: int) -> list:
     return list(tweets.values())[:count]
 
 
-def per_tweet_writer(database_url: str, path: Path, department_id: int, count: int = PER_TWEET_COUNT) -> float:
+def per_tweet_writer(database_url: str, tweets: list, department_id: int) -> float:
     """Tweets per second of the path we are held against (see the module's docstring)."""
     import hashlib
 
     import orjson
     import psycopg
 
-    tweets = _first_tweets(path, count)
     prev_hash = "0" * 64
     with psycopg.connect(database_url) as conn:
         started = time.perf_counter()
@@ -197,7 +244,9 @@ def run_one(path: Path, *, profile: bool = False, triggers: bool = True) -> dict
     seed_demo(password="bench-password-1")
     connection.close()  # seeding's connection goes; the writer below and the ingestion start alike
     department = Department.objects.filter(parent=None).order_by("id").first()
-    per_tweet = per_tweet_writer(os.environ["DATABASE_URL"], path, department.id)
+    first_tweets = _first_tweets(path, PER_TWEET_COUNT)
+    per_tweet = per_tweet_writer(os.environ["DATABASE_URL"], first_tweets, department.id)
+    per_tweet_narrow = per_tweet_writer_narrow(os.environ["DATABASE_URL"], first_tweets, department.id)
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {TICKET_TABLES} CASCADE")
         cursor.execute("VACUUM ANALYZE tickets_ticket")
@@ -210,6 +259,7 @@ def run_one(path: Path, *, profile: bool = False, triggers: bool = True) -> dict
             cursor.execute("SELECT pg_stat_reset()")
     timings = _Timings()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     started = time.perf_counter()
     with _profiled(timings) if profile else _nothing():
         summary = ingest_path(path)
@@ -220,6 +270,9 @@ def run_one(path: Path, *, profile: bool = False, triggers: bool = True) -> dict
         "tweets_per_second": round(summary.received / elapsed),
         "per_tweet_per_second": round(per_tweet),
         "multiple": round(summary.received / elapsed / per_tweet, 2),
+        "per_tweet_narrow_per_second": round(per_tweet_narrow),
+        "multiple_of_narrow": round(summary.received / elapsed / per_tweet_narrow, 2),
+        "cpu_seconds": round(resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu_before, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "rss_before_mb": round(rss_before / 1024),
         "created": summary.tickets_created,
@@ -291,6 +344,11 @@ def main() -> None:
                 f"{r['multiple']:>7}x {r['peak_rss_mb']:>8}  "
                 f"created {r['created']:,}, threaded {r['threaded']:,}, duplicates {r['duplicates']:,}, "
                 f"ignored {r['ignored']:,}, department replies {r['official_replies']:,}",
+                flush=True,
+            )
+            print(
+                f"{'':>8} the per-tweet writer on narrow tables: {r['per_tweet_narrow_per_second']:,}/s, "
+                f"we do {r['multiple_of_narrow']}x that; ingestion's own CPU time {r['cpu_seconds']} s (user)",
                 flush=True,
             )
             if args.profile:
