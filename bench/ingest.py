@@ -39,12 +39,22 @@ sys.path.insert(0, str(ROOT))
 
 from benchdb import bench_database_url  # noqa: E402 - after the path is set
 
+# The generator's clock advances about 1 s a tweet (50 ms to 2 s) and stops at now(). Started an
+# hour back, as it is by default, every tweet past the 3,600th would be dated "now": hundreds of
+# thousands of tweets within an hour, one endless surge that no month of traffic looks like (and
+# that surge detection would rightly read as one). Started far enough back, the tweets keep their
+# own times: 400,000 over about five days, several times the seed's daily rate.
+SECONDS_PER_TWEET = 1.1
+
 
 def generate(path: Path, count: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
     from devtools.tweet_generator import TweetGenerator
 
+    start = datetime.now(tz=UTC) - timedelta(seconds=SECONDS_PER_TWEET * count)
     with path.open("w") as handle:
-        for page in TweetGenerator(seed=42).pages(count):
+        for page in TweetGenerator(seed=42, start=start).pages(count):
             handle.write(json.dumps(page, ensure_ascii=False))
             handle.write("\n")
 
