@@ -76,7 +76,7 @@ def text_normalise(text: str) -> str:
 
 
 # Tweets share most of their words: a word's key is worked out once per process, not once per tweet.
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def word_key(word: str) -> str:
     """The sound key of one normalised word (see the module's docstring); "" for a word of vowels."""
     latin = []
@@ -167,7 +167,7 @@ class CueMatcher:
 
     @staticmethod
     def _starting(index, pairs, *, attribute: str, min_prefix: int, part: str, following: str | None):
-        if len(pairs) > 300_000:  # a bound on memory for a long-running worker
+        if len(pairs) > 50_000:  # a bound on memory (numbers and names make many pairs)
             pairs.clear()
         found = pairs[(part, following)] = tuple(
             cue

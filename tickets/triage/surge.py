@@ -72,7 +72,7 @@ bhi to toh kya kyu kyun koi kuch ab abhi din roz raha rahi rahe gaya gayi gaye k
 STOP_WORDS = frozenset(text_normalise(_STOP_WORDS).split())
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def _content_key(word: str) -> str:
     """A normalised word's key as a content word; "" for a stop word, a number or a short key.
     Once per word and process: every new and recent ticket of every batch is read for its words."""
