@@ -20,6 +20,7 @@ from ingestion.normalized import DeadLetterDraft, NormalizedTweet, ParseError
 from ingestion.parsing import parse_envelope
 from ingestion.pipeline import PIPELINE_LOCK_SQL, BatchResult, tweets_process
 from ingestion.routing import RoutingConfig, dead_letter_departments
+from seva.pg_arrays import bigint_array
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,12 @@ def inbox_store(
                 ON CONFLICT (tweet_id) DO NOTHING
                 RETURNING tweet_id
                 """,
-                [door, InboxState.PENDING, ids, orjson.dumps([unique[i].envelope for i in ids]).decode()],
+                [
+                    door,
+                    InboxState.PENDING,
+                    bigint_array(ids),
+                    orjson.dumps([unique[i].envelope for i in ids]).decode(),
+                ],
             )
             inserted = {row[0] for row in cursor.fetchall()}
         result.new = [unique[i] for i in ids if i in inserted]
@@ -122,9 +128,9 @@ def _mark_done(cursor, result: BatchResult, dead_ids: Sequence[int] = ()) -> Non
         """,
         [
             InboxState.DONE,
-            ids,
+            bigint_array(ids),
             [o for o, _ in result.outcomes.values()] + [Outcome.DEAD] * len(dead_ids),
-            [t for _, t in result.outcomes.values()] + [None] * len(dead_ids),
+            bigint_array([t for _, t in result.outcomes.values()] + [None] * len(dead_ids)),
         ],
     )
 
@@ -138,7 +144,7 @@ def inbox_process_tweets(tweets: Sequence[NormalizedTweet], *, config: RoutingCo
         cursor.execute(
             "SELECT tweet_id, door FROM ingestion_inboxtweet WHERE tweet_id = ANY(%s::bigint[]) AND state = %s "
             "FOR UPDATE SKIP LOCKED",
-            [[t.id for t in tweets], InboxState.PENDING],
+            [bigint_array(t.id for t in tweets), InboxState.PENDING],
         )
         pending = dict(cursor.fetchall())
         result = tweets_process([t for t in tweets if t.id in pending], config=config)

@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 from django.db import connection
 
+from seva.pg_arrays import bigint_array
+
 
 class MessageSnapshot(NamedTuple):
     """A stored message whose tweet (or one of its earlier versions) a batch names."""
@@ -38,7 +40,7 @@ class TicketSnapshot(NamedTuple):
 
 def message_snapshots(*, tweet_ids: Collection[int]) -> list[MessageSnapshot]:
     """The messages of these tweets, found by their tweet or by any earlier version of it."""
-    ids = sorted(tweet_ids)
+    ids = bigint_array(sorted(tweet_ids))
     with connection.cursor() as cursor:
         cursor.execute(
             """

@@ -22,8 +22,11 @@ from tickets.lifecycle import OPEN_STATUSES
 from tickets.models import OTHER_CATEGORY, IncidentStatus
 from tickets.triage import surge
 
-# Recent tickets are looked for by arrival (the BRIN index on created_at); the window itself is
-# counted in tweet time by surge.
+# Recent tickets are looked for by arrival (the BRIN index on created_at), and by tweet time too: a
+# backfill (a file, search catching up) writes a month of tweets within minutes of arrival, and
+# without the second bound every batch would re-read and re-group every ticket written before it.
+# The window itself is counted in tweet time by surge: a ticket tweeted over WINDOW before the
+# batch's earliest tweet is outside every window that has a new ticket in it.
 LOOKBACK = surge.WINDOW * 2
 
 # Names, and the words that say where rather than what (a department's and unit's names and code,
@@ -44,7 +47,8 @@ SELECT id, department_id, unit_id, category_id, signature FROM tickets_incident
 _RECENT = """
 SELECT id, department_id, unit_id, category_id, subject, COALESCE(tweeted_at, created_at)
   FROM tickets_ticket
- WHERE created_at >= %s AND incident_id IS NULL AND status = ANY(%s::text[])
+ WHERE created_at >= %s AND COALESCE(tweeted_at, created_at) >= %s
+   AND incident_id IS NULL AND status = ANY(%s::text[])
    AND department_id = ANY(%s::bigint[]) AND id <> ALL(%s::bigint[])
 """
 _BASELINES = """
@@ -121,7 +125,8 @@ def incidents_detect(*, new_tickets: Sequence, now: datetime) -> list[EventDraft
             surge.OpenIncident(i, d, u, c, frozenset(_signature(signature).get("keys", ())))
             for i, d, u, c, signature in cursor.fetchall()
         ]
-        cursor.execute(_RECENT, [now - LOOKBACK, sorted(OPEN_STATUSES), department_ids, new_ids])
+        earliest = min(t.opening.created_at for t in new_tickets)
+        cursor.execute(_RECENT, [now - LOOKBACK, earliest - LOOKBACK, sorted(OPEN_STATUSES), department_ids, new_ids])
         places = {(t.department.id, t.unit_id) for t in new_tickets}
         recent = [
             surge.SurgeTicket(i, d, u, c, text, at, is_new=False)

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from departments.models import Department
+from seva.pg_arrays import bigint_array
 from tickets.audit import EventDraft, audit_events_append
 from tickets.citizen_texts import acknowledgement_text, is_acknowledgement
 from tickets.events.ticket import (
@@ -140,7 +141,7 @@ def _tweet_row(message_id: int, ticket_id: int, tweet: InboundTweet, official_ac
         direction=Direction.OUT if official else Direction.IN,
         kind=MessageKind.OFFICIAL_TWEET if official else MessageKind.TWEET,
         tweet_id=tweet.tweet_id,
-        previous_tweet_ids=tweet.previous_tweet_ids,
+        previous_tweet_ids=bigint_array(tweet.previous_tweet_ids),
         in_reply_to_tweet_id=tweet.in_reply_to_tweet_id,
         author_x_user_id=tweet.author_x_user_id,
         author_handle=tweet.author_handle,
@@ -169,7 +170,7 @@ def _acknowledgement_row(message_id: int, ticket: NewTicket, now: datetime) -> t
         direction=Direction.OUT,
         kind=MessageKind.ACKNOWLEDGEMENT,
         tweet_id=None,
-        previous_tweet_ids=[],
+        previous_tweet_ids="{}",
         in_reply_to_tweet_id=ticket.opening.tweet_id,
         author_x_user_id=None,
         author_handle="",
@@ -192,7 +193,8 @@ def _acknowledgement_row(message_id: int, ticket: NewTicket, now: datetime) -> t
     )
 
 
-def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
+def _new_ticket_rows(cursor, new: list[NewTicket], now: datetime) -> list[tuple]:
+    """Allocate the new tickets' ids and numbers (filled in on each NewTicket) and build their rows."""
     numbers = ticket_numbers_allocate(cursor, requests=[(ticket.department.number_prefix, now) for ticket in new])
     cursor.execute(sql.TICKET_IDS_ALLOCATE, [len(new)])
     for ticket, (ticket_id,), number in zip(new, cursor.fetchall(), numbers, strict=True):
@@ -240,7 +242,7 @@ def _insert_new_tickets(cursor, new: list[NewTicket], now: datetime) -> None:
         )
         for t, (first_response_due, resolution_due) in zip(new, due_times, strict=True)
     ]
-    sql.TICKETS.copy(cursor, rows)
+    return rows
 
 
 def _touch_tickets(cursor, appends: list[tuple[int, Append]]) -> None:
@@ -404,8 +406,8 @@ def intake_apply(*, batch: IntakeBatch) -> None:
     now = timezone.now()
     new = batch.new_tickets
     with connection.cursor() as cursor:
+        ticket_rows = _new_ticket_rows(cursor, new, now) if new else []
         if new:
-            _insert_new_tickets(cursor, new, now)
             if any(t.reply_account_id for t in new):
                 transaction.on_commit(outbox_sender_kick, robust=True)
             tickets_auto_assign_on_commit(department_ids={t.scope_department_id for t in new})
@@ -415,6 +417,9 @@ def intake_apply(*, batch: IntakeBatch) -> None:
         tweets = [_TweetOnTicket(f.ticket_id, f.tweet) for f in batch.feedback]
         tweets += [_TweetOnTicket(ticket_id, a.tweet, a.official_account_id) for ticket_id, a in appends]
         _insert_messages(cursor, new, tweets, now)
+        # After their messages (the foreign keys are checked at commit): each new ticket's search
+        # document takes its messages' words as it is inserted (migration 0018), not by an update.
+        sql.TICKETS.copy(cursor, ticket_rows)
         _touch_tickets(cursor, [(ticket_id, a) for ticket_id, a in appends if not isinstance(a.ticket, NewTicketRef)])
         replaced = _apply_edits(cursor, batch.edits)
         feedback_events = _insert_feedback(cursor, batch.feedback, now)

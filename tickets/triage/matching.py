@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 # Runs of three or more of one letter: "plzzz" -> "plz"; two stay ("good", "kutta").
@@ -53,13 +54,29 @@ MIN_PREFIX_KEY = 3
 MIN_KEY_LETTERS = 4
 
 
+class _WordCharacters(dict):
+    """A str.translate table keeping word characters (Devanagari digits as Latin ones) and turning
+    every other into a space, filled as characters are met: one C-level lookup per character
+    instead of a unicodedata call (intake normalises every tweet twice: triage, surge detection)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(DEVANAGARI_DIGITS.get(code, code))
+        kept = char if unicodedata.category(char)[0] in _WORD_CATEGORIES else " "
+        self[code] = kept
+        return kept
+
+
+_WORD_CHARACTERS = _WordCharacters()
+
+
 def text_normalise(text: str) -> str:
     """The text as triage reads it: lower case, Latin digits, words separated by single spaces."""
-    text = unicodedata.normalize("NFKC", _URL.sub(" ", text)).casefold().translate(DEVANAGARI_DIGITS)
-    chars = [char if unicodedata.category(char)[0] in _WORD_CATEGORIES else " " for char in text]
-    return " ".join(_REPEATED.sub(r"\1", "".join(chars)).split())
+    text = unicodedata.normalize("NFKC", _URL.sub(" ", text)).casefold()
+    return " ".join(_REPEATED.sub(r"\1", text.translate(_WORD_CHARACTERS)).split())
 
 
+# Tweets share most of their words: a word's key is worked out once per process, not once per tweet.
+@lru_cache(maxsize=50_000)
 def word_key(word: str) -> str:
     """The sound key of one normalised word (see the module's docstring); "" for a word of vowels."""
     latin = []
@@ -142,24 +159,50 @@ class CueMatcher:
         self._position = {id(cue): position for position, cue in enumerate(self.cues)}
         self._by_word = _index(self.cues, "words", MIN_PREFIX_WORD)
         self._by_key = _index(self.cues, "keys", MIN_PREFIX_KEY)
+        # The cues a word (or key) and the one after it can start, by the pair: tweets share most of
+        # their words and pairs, so each pair is checked against the index once (prefixes too), not
+        # once per tweet; only cues of three parts or more are checked further per text.
+        self._word_pairs: dict[tuple[str, str | None], tuple[Cue, ...]] = {}
+        self._key_pairs: dict[tuple[str, str | None], tuple[Cue, ...]] = {}
+
+    @staticmethod
+    def _starting(index, pairs, *, attribute: str, min_prefix: int, part: str, following: str | None):
+        if len(pairs) > 50_000:  # a bound on memory (numbers and names make many pairs)
+            pairs.clear()
+        found = pairs[(part, following)] = tuple(
+            cue
+            for cue in _candidates(index, part, min_prefix)
+            if len(getattr(cue, attribute)) == 1
+            or (following is not None and _part_matches(getattr(cue, attribute)[1], following, min_prefix=min_prefix))
+        )
+        return found
 
     def matches(self, text: PreparedText | str) -> list[Cue]:
         """The cues found in the text, each once, in the order of the rule set."""
         prepared = text_prepare(text) if isinstance(text, str) else text
         found: set[int] = set()
-        for attribute, index, min_prefix in (
-            ("words", self._by_word, MIN_PREFIX_WORD),
-            ("keys", self._by_key, MIN_PREFIX_KEY),
+        for attribute, index, min_prefix, pairs in (
+            ("words", self._by_word, MIN_PREFIX_WORD, self._word_pairs),
+            ("keys", self._by_key, MIN_PREFIX_KEY, self._key_pairs),
         ):
             parts = getattr(prepared, attribute)
+            count = len(parts)
             for start, part in enumerate(parts):
-                for cue in _candidates(index, part, min_prefix):
-                    if id(cue) in found:
-                        continue
+                following = parts[start + 1] if start + 1 < count else None
+                cues = pairs.get((part, following))
+                if cues is None:
+                    cues = self._starting(
+                        index, pairs, attribute=attribute, min_prefix=min_prefix, part=part, following=following
+                    )
+                for cue in cues:
+                    # Its first two parts match (that is how it was found): check any others.
                     cue_parts = getattr(cue, attribute)
-                    window = parts[start : start + len(cue_parts)]
-                    if len(window) == len(cue_parts) and all(
-                        _part_matches(c, t, min_prefix=min_prefix) for c, t in zip(cue_parts, window, strict=True)
+                    if len(cue_parts) <= 2 or (
+                        start + len(cue_parts) <= count
+                        and all(
+                            _part_matches(c, t, min_prefix=min_prefix)
+                            for c, t in zip(cue_parts[2:], parts[start + 2 : start + len(cue_parts)], strict=True)
+                        )
                     ):
                         found.add(id(cue))
         # In rule-set order, without walking the whole set for each text.

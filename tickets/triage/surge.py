@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from tickets.triage.matching import text_normalise, word_key
 
@@ -71,15 +72,22 @@ bhi to toh kya kyu kyun koi kuch ab abhi din roz raha rahi rahe gaya gayi gaye k
 STOP_WORDS = frozenset(text_normalise(_STOP_WORDS).split())
 
 
+@lru_cache(maxsize=50_000)
+def _content_key(word: str) -> str:
+    """A normalised word's key as a content word; "" for a stop word, a number or a short key.
+    Once per word and process: every new and recent ticket of every batch is read for its words."""
+    if word.isdigit() or word in STOP_WORDS:
+        return ""
+    # A hard "c" is a "k" in Devanagari ("call", "कॉल"); matching's key keeps them apart.
+    key = (word_key(word) or word).replace("c", "k")
+    return key if len(key) >= 2 else ""
+
+
 def text_words(text: str) -> dict[str, str]:
     """The text's content words: {sound key: the word as written}, stop words and short keys dropped."""
     words: dict[str, str] = {}
     for word in text_normalise(_HANDLES_TAGS.sub(" ", text)).split():
-        if word.isdigit() or word in STOP_WORDS:
-            continue
-        # A hard "c" is a "k" in Devanagari ("call", "कॉल"); matching's key keeps them apart.
-        key = (word_key(word) or word).replace("c", "k")
-        if len(key) >= 2:
+        if key := _content_key(word):
             words.setdefault(key, word)
     return words
 
@@ -91,7 +99,8 @@ def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
 
 def similarity(words: Iterable[str], signature: Iterable[str]) -> float:
     """The overlap coefficient, |A ∩ B| / min(|A|, |B|), needing MIN_SHARED keys in common."""
-    a, b = set(words), set(signature)
+    a = words.keys() if isinstance(words, dict) else set(words)
+    b = signature if isinstance(signature, frozenset) else set(signature)
     shared = len(a & b)
     return shared / min(len(a), len(b)) if shared >= MIN_SHARED else 0.0
 
@@ -136,19 +145,26 @@ class Group:
     members: list[SurgeTicket] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     forms: dict[str, Counter] = field(default_factory=dict)
+    # Worked out once per change of members: grouping compares every ticket with the signatures of
+    # all the groups it shares a key with.
+    _signature: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def add(self, ticket: SurgeTicket) -> None:
         self.members.append(ticket)
+        self._signature = None
         for key, word in ticket.words.items():
             self.counts[key] += 1
             self.forms.setdefault(key, Counter())[word] += 1
 
     @property
     def signature(self) -> frozenset[str]:
-        if len(self.members) == 1:
-            return frozenset(self.counts)
-        least = max(1, math.ceil(SIGNATURE_SHARE * len(self.members)))
-        return frozenset(key for key, count in self.counts.items() if count >= least)
+        if self._signature is None:
+            if len(self.members) == 1:
+                self._signature = frozenset(self.counts)
+            else:
+                least = max(1, math.ceil(SIGNATURE_SHARE * len(self.members)))
+                self._signature = frozenset(key for key, count in self.counts.items() if count >= least)
+        return self._signature
 
     def shared_words(self, limit: int = TITLE_WORDS) -> list[str]:
         """The words most members wrote, each in its commonest spelling."""

@@ -4,8 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ingestion.files import ingest_stream
-from ingestion.inbox import DEFAULT_BATCH_SIZE
+from ingestion.files import FILE_BATCH_SIZE, ingest_stream
 
 
 class _ProgressBar:
@@ -35,7 +34,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
-        parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+        parser.add_argument("--batch-size", type=int, default=FILE_BATCH_SIZE)
 
     def handle(self, *args, path: Path, batch_size: int, **options):
         try:
