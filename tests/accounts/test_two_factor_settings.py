@@ -20,6 +20,7 @@ PRODUCTION_ENV = {
     "X_API_BEARER_TOKEN": "bearer",
     "X_API_CONSUMER_KEY": "key",
     "X_API_CONSUMER_SECRET": "secret",
+    "SEVA_TOKEN_KEYS": "Y2hlY2stb25seS1zdGFuZC1pbi1mZXJuZXQta2V5LTE=",  # a stand-in Fernet key, 32 bytes
 }
 
 
