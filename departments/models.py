@@ -26,6 +26,8 @@ class Role(models.TextChoices):
 # Roles that may change a ticket, from the least to the most powerful.
 WORKING_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.DEPARTMENT_ADMIN)
 SUPERVISING_ROLES = (Role.SUPERVISOR, Role.DEPARTMENT_ADMIN)
+# Who may read and export the reports and the dashboard (officers may not); superusers always may.
+REPORTING_ROLES = frozenset({*SUPERVISING_ROLES, Role.AUDITOR})
 
 
 class AssignmentMode(models.TextChoices):

@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import get_language
 
-from departments.models import SUPERVISING_ROLES, AssignmentMode, Department, Membership, Role
+from departments.models import REPORTING_ROLES, SUPERVISING_ROLES, AssignmentMode, Department, Membership, Role
 from departments.tree import ancestors_cte, subtree_cte
 
 # Every (department, role) a user holds: a membership on D covers D and each descendant.
@@ -305,6 +306,44 @@ def user_on_duty(*, user) -> bool | None:
         return None
     states = set(Membership.objects.filter(user_id=user.pk, role=Role.OFFICER).values_list("on_duty", flat=True))
     return (True in states) if states else None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffHeader:
+    """What the workspace header shows of the signed-in user, read in one query."""
+
+    on_duty: bool | None  # as user_on_duty: None for someone who is no officer
+    reads_reports: bool  # the dashboard and the reports are theirs
+    ministries: tuple[str, ...]  # the names of the ministries their roles are in, in the active language
+
+
+# Each membership with the ministry (the root) its department is in.
+_HEADER_SQL = """WITH RECURSIVE up(role, on_duty, id, parent_id) AS (
+    SELECT m.role, m.on_duty, d.id, d.parent_id
+      FROM departments_membership m JOIN departments_department d ON d.id = m.department_id
+     WHERE m.user_id = %s AND d.is_active
+    UNION ALL
+    SELECT up.role, up.on_duty, p.id, p.parent_id FROM up JOIN departments_department p ON p.id = up.parent_id
+)
+SELECT up.role, up.on_duty, r.name_en, r.name_hi FROM up JOIN departments_department r ON r.id = up.id
+ WHERE up.parent_id IS NULL ORDER BY r.id"""
+
+
+def staff_header(*, user) -> StaffHeader:
+    """The header's facts for `user` (nothing for someone signed out), with one query."""
+    if not user.is_authenticated:
+        return StaffHeader(on_duty=None, reads_reports=False, ministries=())
+    with connection.cursor() as cursor:
+        cursor.execute(_HEADER_SQL, [user.pk])
+        rows = cursor.fetchall()
+    hindi = (get_language() or "").startswith("hi")
+    duty = {on_duty for role, on_duty, _en, _hi in rows if role == Role.OFFICER}
+    names = dict.fromkeys((name_hi or name_en) if hindi else name_en for _role, _duty, name_en, name_hi in rows)
+    return StaffHeader(
+        on_duty=(True in duty) if duty else None,
+        reads_reports=user.is_superuser or any(role in REPORTING_ROLES for role, *_rest in rows),
+        ministries=tuple(names),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from departments.models import SUPERVISING_ROLES, Department, Role
+from departments.models import REPORTING_ROLES, Department
 from departments.selectors import department_roles
 from seva.errors import AppError
 from tickets.models import Ticket
@@ -24,8 +24,6 @@ MAX_PERIOD_DAYS = 366
 # X began in 2006; the bounds keep "end + 1 day" and the time-zone arithmetic far from date.max.
 EARLIEST_DATE = date(2006, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
-# Who may read and export the report (officers may not); superusers (ministry admins) always may.
-REPORTING_ROLES = frozenset({*SUPERVISING_ROLES, Role.AUDITOR})
 NOT_A_REPORTER = _("Only supervisors, department admins and auditors may see reports.")
 
 
