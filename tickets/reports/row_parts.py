@@ -87,9 +87,7 @@ class TicketRowsParts:
                 for statement in ROWS_SETTINGS:
                     pg.execute(statement)
                 with pg.cursor() as cursor:
-                    part.rows = ticket_rows_copy_out(
-                        cursor, sql, params, write=part.file.write, on_rows=_ignore, every=1 << 62, options=options
-                    )
+                    part.rows = ticket_rows_copy_out(cursor, sql, params, write=part.file.write, options=options)
                 pg.rollback()
         except BaseException as exc:  # noqa: BLE001 - handed to the writer, which raises it
             part.error = exc
@@ -133,10 +131,6 @@ class TicketRowsParts:
         for part in self._parts:
             if part.file is not None:
                 part.file.close()
-
-
-def _ignore(_rows: int) -> None:
-    return None
 
 
 def ticket_rows_parts_start(scope: ReportScope, *, fmt: str) -> TicketRowsParts | None:

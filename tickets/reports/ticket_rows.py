@@ -365,14 +365,12 @@ SELECT {select}
 # kept); a name or a reason that holds one loses it in a spreadsheet.
 _XML_FORBIDDEN = "".join(chr(code) for code in range(1, 32) if code not in (9, 10, 13))
 _XLSX_CELL_TEXT_MAX = 32_767  # a spreadsheet cell's limit
-# What a cell's text must not hold as it is: XML's own, and what would break a COPY line (a tab, a
-# line feed, a carriage return, a backslash), written as character references XML reads back.
+# What a cell's text must not hold as it is: XML's own, and a line break (each ticket is one line of
+# the parts' files, row_parts.py), written as character references XML reads back.
 _XML_REFERENCES = (
     ("'&'", "&amp;"),
     ("'<'", "&lt;"),
     ("'>'", "&gt;"),
-    ("chr(92)", "&#92;"),
-    ("chr(9)", "&#9;"),
     ("chr(10)", "&#10;"),
     ("chr(13)", "&#13;"),
 )
@@ -388,7 +386,7 @@ def _xlsx_cell(column: TicketColumn) -> str:
     """The SQL giving one <c> element of an OOXML sheet row for a typed rows column `r.<key>`: text
     as an inline string (never a formula), numbers as numbers, times as spreadsheet serial days
     with the style XLSX_DATE_STYLE stands for; an empty <c/> where there is no value (cells carry
-    no reference, so each column must be there). The text holds no line break, tab or backslash."""
+    no reference, so each column must be there). The text holds no line break."""
     value = f"r.{column.key}"
     if column.key in _XML_SAFE:
         cell = f"""'<c t="inlineStr"><is><t>' || {value} || '</t></is></c>'"""
@@ -484,17 +482,18 @@ def ticket_rows_copy_out(
     params: dict,
     *,
     write: Callable[[bytes], object],
-    on_rows: Callable[[int], None],
-    every: int,
+    on_rows: Callable[[int], None] | None = None,
+    every: int = 0,
     options: str = "FORMAT csv",
 ) -> int:
-    """COPY a rows statement's lines out through a psycopg `cursor` to `write` (see ticket_rows_copy_csv)."""
+    """COPY a rows statement's lines out through a psycopg `cursor` to `write` (see ticket_rows_copy_csv;
+    no `on_rows`: no progress is told)."""
     rows, block = 0, bytearray()
     with cursor.copy(f"COPY ({sql}) TO STDOUT ({options})", params) as copy:
         for line in copy:  # the server sends one message per row
             block += line
             rows += 1
-            if rows % every == 0:
+            if on_rows is not None and rows % every == 0:
                 write(bytes(block))
                 block.clear()
                 on_rows(rows)
