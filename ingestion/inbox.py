@@ -110,7 +110,9 @@ def inbox_store(
             inserted = {row[0] for row in cursor.fetchall()}
         result.new = [unique[i] for i in ids if i in inserted]
         result.duplicates += len(unique) - len(inserted)
-    if result.new:
+    if result.new and door != Door.FILE:
+        # A file's own process processes each batch it stores (a run that dies leaves its rows to
+        # inbox_stale_requeue): a worker kicked now would race it for them.
         transaction.on_commit(inbox_kick)
     return result
 

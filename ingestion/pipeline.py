@@ -31,7 +31,9 @@ from tickets.services.intake import (
     intake_apply,
 )
 from tickets.snapshots import message_snapshots, ticket_snapshots_locked
+from tickets.triage.matching import text_prepare
 from tickets.triage.rules import triage_classify_many
+from tickets.triage.surge import text_words
 
 # Batches take turns (a conversation is never threaded by two at once). Their commits need not wait
 # for the disk: if PostgreSQL crashed before flushing one, its inbox rows would still be pending
@@ -328,6 +330,18 @@ class _BatchPlanner:
             ticket_id = self.batch.new_tickets[ref.index].id if isinstance(ref, NewTicketRef) else ref
             result.outcomes[tweet_id] = (outcome, ticket_id)
         return result
+
+
+def tweets_prepare_ahead(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig) -> None:
+    """Work out, ahead of tweets_process, what each tweet's own text and entities decide: its route,
+    triage's reading of its text and surge detection's words. Nothing is written; tweets_process
+    finds the answers ready (or works them out itself). File ingestion calls it in its parsing
+    thread, where it runs while the batch before waits on PostgreSQL."""
+    config.route_ahead(tweets)
+    for tweet in tweets:
+        if not tweet.is_retweet:
+            text_prepare(tweet.text)
+            text_words(tweet.text)
 
 
 def tweets_process(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig | None = None) -> BatchResult:

@@ -69,6 +69,9 @@ def _rule_regex(patterns: Iterable[str]) -> re.Pattern | None:
     return re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)", re.IGNORECASE)
 
 
+ROUTED_AHEAD_KEPT = 20_000
+
+
 class _RuleSet:
     """The keyword and place rules of one ministry (or of all, for a tweet that names none)."""
 
@@ -131,6 +134,7 @@ class RoutingConfig:
         self._no_rules = _RuleSet({})
         self._everyone = everyone
         self._all_rules: _RuleSet | None = None  # compiled on the first tweet that names no ministry
+        self._routed_ahead: dict[int, RouteDecision] = {}  # tweet id -> decision (route_ahead)
 
     def triage_for(self, department_id: int | None) -> int:
         """The triage queue (the ministry's root) of `department_id`'s ministry; the oldest
@@ -163,7 +167,20 @@ class RoutingConfig:
             self._all_rules = _RuleSet(self._everyone)
         return self._all_rules.matching(text)
 
+    def route_ahead(self, tweets: Iterable[NormalizedTweet]) -> None:
+        """Route `tweets` now, for route() to answer from later: file ingestion does it in its parsing
+        thread, while the batch before is in PostgreSQL. Kept for a few batches at most."""
+        if len(self._routed_ahead) > ROUTED_AHEAD_KEPT:
+            self._routed_ahead.clear()
+        for tweet in tweets:
+            if not tweet.is_retweet:
+                self._routed_ahead[tweet.id] = self._route(tweet)
+
     def route(self, tweet: NormalizedTweet) -> RouteDecision:
+        decision = self._routed_ahead.pop(tweet.id, None)
+        return decision if decision is not None else self._route(tweet)
+
+    def _route(self, tweet: NormalizedTweet) -> RouteDecision:
         department_id, route = None, None
         for tag in tweet.hashtags:
             department_id = self.department_by_hashtag.get(tag.lower())

@@ -85,11 +85,20 @@ def _content_key(word: str) -> str:
 
 def text_words(text: str) -> dict[str, str]:
     """The text's content words: {sound key: the word as written}, stop words and short keys dropped."""
+    return dict(_text_words(text))
+
+
+# Each batch re-reads its departments' recent tickets: their words are worked out once per process
+# (a fresh dict each call, since detection drops place names from it); a file's next batches are
+# worked out ahead (ingestion.pipeline.tweets_prepare_ahead). Room for a few batches and their
+# recent tickets.
+@lru_cache(maxsize=30_000)
+def _text_words(text: str) -> tuple[tuple[str, str], ...]:
     words: dict[str, str] = {}
     for word in text_normalise(_HANDLES_TAGS.sub(" ", text)).split():
         if key := _content_key(word):
             words.setdefault(key, word)
-    return words
+    return tuple(words.items())
 
 
 def jaccard(a: Iterable[str], b: Iterable[str]) -> float:

@@ -1,0 +1,85 @@
+"""Outside a transaction, file ingestion's parsing thread stores each batch in the inbox on its own
+connection while the batch before is processed (ingestion.files.ingest_stream). These tests run
+outside one (transactional), so that path is the one taken."""
+
+import pytest
+from django.db import connection
+
+from departments.seed import seed_demo
+from ingestion.models import InboxTweet
+from tests.ingestion.test_sample_stream import _expectations, _ticket_of
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def seeded_outside_a_transaction():
+    seed_demo(password="demo-pass-123")
+    assert not connection.in_atomic_block
+
+
+def _sample_holds(sample_stream_dir) -> list[str]:
+    failures = []
+    for tweet_id, expectation in _expectations(sample_stream_dir).items():
+        kind, _, value = expectation.partition(":")
+        ticket = _ticket_of(tweet_id)
+        if kind == "DEPT":
+            ok = ticket is not None and ticket.opening_tweet_id == tweet_id and ticket.department.code == value
+        elif kind in ("SAME", "EDIT", "REPLY"):
+            ok = ticket is not None and ticket == _ticket_of(int(value))
+        else:
+            ok = ticket is None
+        if not ok:
+            failures.append(f"{tweet_id}: expected {expectation}")
+    return failures
+
+
+def test_batches_stored_ahead_give_the_sample_its_expected_tickets(
+    seeded_outside_a_transaction, sample_stream_dir, monkeypatch
+):
+    from ingestion import inbox
+    from ingestion.files import ingest_path
+
+    kicks = []
+    monkeypatch.setattr(inbox, "inbox_kick", lambda: kicks.append(1))
+    summary = ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)
+
+    assert _sample_holds(sample_stream_dir) == []
+    assert not InboxTweet.objects.filter(state="pending").exists()
+    assert summary.tickets_created == Ticket.objects.count()
+    # The file's own process works its batches: no worker is asked to race it for them.
+    assert kicks == []
+
+
+def test_a_crash_after_batches_were_stored_ahead_loses_no_tweet(
+    seeded_outside_a_transaction, sample_stream_dir, monkeypatch
+):
+    import tickets.services.intake
+    from ingestion.files import ingest_path
+    from ingestion.inbox import inbox_process_pending
+
+    appended = tickets.services.intake.audit_events_append
+    calls = []
+
+    def crash_on_the_second_batch(events):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return appended(events)
+
+    monkeypatch.setattr(tickets.services.intake, "audit_events_append", crash_on_the_second_batch)
+    with pytest.raises(RuntimeError):
+        ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)
+    first_batch_tickets = Ticket.objects.count()
+    assert 0 < first_batch_tickets < len([e for e in _expectations(sample_stream_dir).values() if e[:5] == "DEPT:"])
+    # The batches the thread stored ahead wait in the inbox, none half processed.
+    assert InboxTweet.objects.filter(state="pending").exists()
+    assert not Ticket.objects.filter(messages__isnull=True).exists()
+
+    monkeypatch.undo()
+    while inbox_process_pending().outcomes:
+        pass
+    ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)  # the rest of the file, again
+    assert _sample_holds(sample_stream_dir) == []
+    assert not InboxTweet.objects.filter(state="pending").exists()
