@@ -1,8 +1,8 @@
 """Ingesting a JSON Lines file through the same inbox and batch pipeline as every other door."""
 
+import multiprocessing
 import queue
-import sys
-import threading
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,17 +13,15 @@ from django.db import connection, reset_queries
 
 from ingestion.inbox import StoreResult, inbox_process_tweets, inbox_store
 from ingestion.models import Door, Outcome
-from ingestion.normalized import DeadLetterDraft, NormalizedTweet
+from ingestion.normalized import DeadLetterDraft, Mention, NormalizedTweet, PayloadFormat
 from ingestion.parsing import parse_document
-from ingestion.pipeline import tweets_prepare_ahead
 from ingestion.routing import RoutingConfig
 
 # A file's batches are larger than the doors' (DEFAULT_BATCH_SIZE): a backfill has no one waiting
 # on a single tweet, and each batch's fixed costs (its statements, commits, the surge detection's
 # re-reading of the recent tickets) are shared by more tweets. Memory stays well within bounds:
-# a batch being written and two parsed ahead.
+# a batch being written and two parsed ahead (in the parsing process).
 FILE_BATCH_SIZE = 5000
-THREAD_SWITCH_SECONDS = 0.0005
 
 
 @dataclass(slots=True)
@@ -59,7 +57,8 @@ class _ParsedBatch:
     lines: int = 0
     skipped: int = 0
     bytes_read: int = 0
-    stored: StoreResult | None = None  # stored by the parsing thread (ingest_stream's store_ahead)
+    stored: StoreResult | None = None  # already stored in the inbox (by the parsing process)
+    routes: dict = field(default_factory=dict)  # tweet id -> RoutingConfig.route_fields, worked out ahead
 
 
 def _parse_batches(stream: BinaryIO, batch_size: int) -> Iterator[_ParsedBatch]:
@@ -80,33 +79,79 @@ def _parse_batches(stream: BinaryIO, batch_size: int) -> Iterator[_ParsedBatch]:
     yield batch
 
 
-def _parsed_ahead(
-    batches: Iterator[_ParsedBatch], prepare: Callable[[_ParsedBatch], None], depth: int = 2
-) -> Iterator[_ParsedBatch]:
-    """Parse and `prepare` the next batches in a thread while this one is in PostgreSQL.
+# What crosses from the parsing process: plain tuples, which pickle in C. A tweet's envelope (its
+# raw document) stays behind, stored in the inbox, except for tweets naming earlier versions: the
+# pipeline keeps a refused edit's envelope as its dead letter.
+def _tweet_fields(tweet: NormalizedTweet) -> tuple:
+    return (
+        tweet.id, tweet.text, tweet.author_id, tweet.author_handle, tweet.created_at, tweet.conversation_id,
+        tweet.in_reply_to_tweet_id, tweet.in_reply_to_user_id, tweet.quoted_tweet_id, tweet.is_retweet,
+        tweet.hashtags, tuple((m.username, m.user_id) for m in tweet.mentions), tweet.lang, tweet.media,
+        tweet.edit_history_ids, tweet.format.value, tweet.envelope if len(tweet.edit_history_ids) > 1 else {},
+    )  # fmt: skip
 
-    psycopg releases the GIL while it waits on the server, so the thread's work and the writing
-    overlap on the two cores instead of taking turns.
-    """
-    handoff: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
 
-    def produce() -> None:
-        try:
-            for batch in batches:
-                prepare(batch)
-                handoff.put(batch)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
-            handoff.put(exc)
-        finally:
-            connection.close()  # the thread's own, if it stored batches
-        handoff.put(done)
+def _tweet_from(fields: tuple) -> NormalizedTweet:
+    *head, mentions, lang, media, edits, payload_format, envelope = fields
+    return NormalizedTweet(
+        *head, tuple(Mention(*m) for m in mentions), lang, media, edits, PayloadFormat(payload_format), envelope
+    )
 
-    threading.Thread(target=produce, name="ingest-parser", daemon=True).start()
-    while (item := handoff.get()) is not done:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+
+def _parse_and_store(stream: BinaryIO, batch_size: int, door: str, handoff) -> None:
+    """The parsing process (forked): parse, store in the inbox on its own connection, route ahead,
+    and hand each batch over as tuples; the parent processes the batch before meanwhile."""
+    try:
+        config = RoutingConfig()
+        for batch in _parse_batches(stream, batch_size):
+            stored = inbox_store(tweets=batch.tweets, dead_letters=batch.dead_letters, door=door)
+            routes = config.route_fields_ahead(batch.tweets)
+            tweets = [_tweet_fields(t) for t in batch.tweets]
+            handoff.put(("batch", (tweets, batch.lines, batch.skipped, batch.bytes_read, stored.dead_letters, routes)))
+        handoff.put(("done", None))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        handoff.put(("failed", traceback.format_exc()))
+    finally:
+        connection.close()
+        handoff.close()
+        handoff.join_thread()
+
+
+def _parsed_in_process(stream: BinaryIO, batch_size: int, door: str, depth: int = 2) -> Iterator[_ParsedBatch]:
+    """Batches parsed and stored by a forked process while this one processes the batch before:
+    parsing is Python, and in a thread it would take turns with the processing for the GIL."""
+    context = multiprocessing.get_context("fork")
+    handoff = context.Queue(maxsize=depth)
+    # The child must not share this process's connection (a fork copies its socket): each opens its own.
+    connection.close()
+    child = context.Process(target=_parse_and_store, args=(stream, batch_size, door, handoff), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                kind, payload = handoff.get(timeout=1)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise RuntimeError(f"the parsing process died (exit code {child.exitcode})") from None
+                continue
+            if kind == "done":
+                return
+            if kind == "failed":
+                raise RuntimeError(f"the parsing process failed:\n{payload}")
+            tweets, lines, skipped, bytes_read, dead_letters, routes = payload
+            yield _ParsedBatch(
+                tweets=[_tweet_from(t) for t in tweets],
+                lines=lines,
+                skipped=skipped,
+                bytes_read=bytes_read,
+                stored=StoreResult(dead_letters=dead_letters),
+                routes=routes,
+            )
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=10)
+        handoff.close()
 
 
 def ingest_stream(
@@ -119,37 +164,27 @@ def ingest_stream(
     """Read JSON Lines, store each batch in the inbox, process it, and count what became of it."""
     summary = IngestSummary()
     config = RoutingConfig()
-    # Outside a transaction, the parsing thread also stores each batch, on its own connection, while
-    # the batch before is processed: the inbox's INSERT runs beside the processing. Inside one (the
-    # caller's), every batch is stored here, in it, so that it commits or rolls back with the rest.
-    store_ahead = not connection.in_atomic_block
-
-    def prepare(batch: _ParsedBatch) -> None:
-        tweets_prepare_ahead(batch.tweets, config=config)
-        if store_ahead:
-            batch.stored = inbox_store(tweets=batch.tweets, dead_letters=batch.dead_letters, door=door)
-
-    switch_interval = sys.getswitchinterval()
-    # The main thread takes the GIL back as soon as PostgreSQL answers, not after the thread's 5 ms.
-    sys.setswitchinterval(THREAD_SWITCH_SECONDS)
-    try:
-        for batch in _parsed_ahead(_parse_batches(stream, batch_size), prepare):
-            summary.lines += batch.lines
-            summary.received += len(batch.tweets)
-            summary.skipped_lines += batch.skipped
-            stored = batch.stored or inbox_store(tweets=batch.tweets, dead_letters=batch.dead_letters, door=door)
-            summary.dead_letters += stored.dead_letters
-            # Also the file's tweets that an interrupted earlier run stored but never processed.
-            unique = list({t.id: t for t in batch.tweets}.values())
-            result = inbox_process_tweets(unique, config=config)
-            summary.outcomes.update(result.counts())
-            # Repeated within the file, already processed before, or already on a ticket.
-            summary.duplicates += len(batch.tweets) - len(result.outcomes) + result.counts()[Outcome.DUPLICATE]
-            reset_queries()  # under DEBUG, Django would otherwise keep every batch's statements
-            if on_progress:
-                on_progress(batch.bytes_read)
-    finally:
-        sys.setswitchinterval(switch_interval)
+    # Outside a transaction, a forked process parses and stores the next batches (on its own
+    # connection) while this one processes. Inside one (the caller's), every batch is parsed and
+    # stored here, in it, so that it commits or rolls back with the rest.
+    in_process = not connection.in_atomic_block
+    batches = _parsed_in_process(stream, batch_size, door) if in_process else _parse_batches(stream, batch_size)
+    for batch in batches:
+        summary.lines += batch.lines
+        summary.received += len(batch.tweets)
+        summary.skipped_lines += batch.skipped
+        stored = batch.stored or inbox_store(tweets=batch.tweets, dead_letters=batch.dead_letters, door=door)
+        summary.dead_letters += stored.dead_letters
+        config.route_fields_take(batch.routes)
+        # Also the file's tweets that an interrupted earlier run stored but never processed.
+        unique = list({t.id: t for t in batch.tweets}.values())
+        result = inbox_process_tweets(unique, config=config)
+        summary.outcomes.update(result.counts())
+        # Repeated within the file, already processed before, or already on a ticket.
+        summary.duplicates += len(batch.tweets) - len(result.outcomes) + result.counts()[Outcome.DUPLICATE]
+        reset_queries()  # under DEBUG, Django would otherwise keep every batch's statements
+        if on_progress:
+            on_progress(batch.bytes_read)
     return summary
 
 

@@ -31,9 +31,7 @@ from tickets.services.intake import (
     intake_apply,
 )
 from tickets.snapshots import message_snapshots, ticket_snapshots_locked
-from tickets.triage.matching import text_prepare
 from tickets.triage.rules import triage_classify_many
-from tickets.triage.surge import text_words
 
 # Batches take turns (a conversation is never threaded by two at once). Their commits need not wait
 # for the disk: if PostgreSQL crashed before flushing one, its inbox rows would still be pending
@@ -105,6 +103,8 @@ class _BatchPlanner:
         self.known: dict[int, _KnownTweet] = {}
         self.tickets: dict[int | tuple[str, int], _TicketState] = {}
         self.by_conversation: dict[int, list[TicketRef]] = {}
+        # The same tickets by (conversation, citizen): a thread can hold thousands of tickets.
+        self.by_citizen: dict[tuple[int, int | None], list[TicketRef]] = {}
         self.edits: dict[int, Edit] = {}
         self.outcomes: dict[int, tuple[str, TicketRef | None]] = {}
         self.dead_letters: list[DeadLetterDraft] = []
@@ -133,6 +133,7 @@ class _BatchPlanner:
                 rated=ticket.rated,
             )
             self.by_conversation.setdefault(ticket.conversation_id, []).append(ticket.ticket_id)
+            self.by_citizen.setdefault((ticket.conversation_id, ticket.citizen_x_user_id), []).append(ticket.ticket_id)
 
     # -- decisions ---------------------------------------------------------------------------------
 
@@ -146,11 +147,7 @@ class _BatchPlanner:
         """The ticket this citizen's tweet belongs to: the one it replies to, else their newest in the thread."""
         if parent is not None and self.tickets[_key(parent)].citizen_x_user_id == tweet.author_id:
             return self._follow_merge(parent)
-        mine = [
-            ref
-            for ref in self.by_conversation.get(conversation_id, [])
-            if self.tickets[_key(ref)].citizen_x_user_id == tweet.author_id
-        ]
+        mine = self.by_citizen.get((conversation_id, tweet.author_id), [])
         if not mine:
             return None
         open_ones = [ref for ref in mine if self.tickets[_key(ref)].status in OPEN_STATUSES]
@@ -304,6 +301,7 @@ class _BatchPlanner:
         )
         self.tickets[_key(ref)] = _TicketState(conversation_id, tweet.author_id, Status.NEW, None)
         self.by_conversation.setdefault(conversation_id, []).append(ref)
+        self.by_citizen.setdefault((conversation_id, tweet.author_id), []).append(ref)
         self._remember(tweet, inbound, ref)
         self.outcomes[tweet.id] = (Outcome.CREATED, ref)
 
@@ -332,18 +330,6 @@ class _BatchPlanner:
         return result
 
 
-def tweets_prepare_ahead(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig) -> None:
-    """Work out, ahead of tweets_process, what each tweet's own text and entities decide: its route,
-    triage's reading of its text and surge detection's words. Nothing is written; tweets_process
-    finds the answers ready (or works them out itself). File ingestion calls it in its parsing
-    thread, where it runs while the batch before waits on PostgreSQL."""
-    config.route_ahead(tweets)
-    for tweet in tweets:
-        if not tweet.is_retweet:
-            text_prepare(tweet.text)
-            text_words(tweet.text)
-
-
 def tweets_process(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig | None = None) -> BatchResult:
     """Turn a batch of tweets into tickets, follow-ups, edits and recorded replies.
 
@@ -352,7 +338,8 @@ def tweets_process(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig |
     unique = sorted({t.id: t for t in tweets}.values(), key=lambda t: t.id)
     if not unique:
         return BatchResult()
-    planner = _BatchPlanner(unique, config or RoutingConfig())
+    config = config or RoutingConfig()
+    planner = _BatchPlanner(unique, config)
     for tweet in unique:
         planner.plan(tweet)
     return planner.write()

@@ -69,9 +69,6 @@ def _rule_regex(patterns: Iterable[str]) -> re.Pattern | None:
     return re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)", re.IGNORECASE)
 
 
-ROUTED_AHEAD_KEPT = 20_000
-
-
 class _RuleSet:
     """The keyword and place rules of one ministry (or of all, for a tweet that names none)."""
 
@@ -134,7 +131,7 @@ class RoutingConfig:
         self._no_rules = _RuleSet({})
         self._everyone = everyone
         self._all_rules: _RuleSet | None = None  # compiled on the first tweet that names no ministry
-        self._routed_ahead: dict[int, RouteDecision] = {}  # tweet id -> decision (route_ahead)
+        self._routed_ahead: dict[int, RouteDecision] = {}  # tweet id -> decision (route_fields_take)
 
     def triage_for(self, department_id: int | None) -> int:
         """The triage queue (the ministry's root) of `department_id`'s ministry; the oldest
@@ -167,14 +164,23 @@ class RoutingConfig:
             self._all_rules = _RuleSet(self._everyone)
         return self._all_rules.matching(text)
 
-    def route_ahead(self, tweets: Iterable[NormalizedTweet]) -> None:
-        """Route `tweets` now, for route() to answer from later: file ingestion does it in its parsing
-        thread, while the batch before is in PostgreSQL. Kept for a few batches at most."""
-        if len(self._routed_ahead) > ROUTED_AHEAD_KEPT:
-            self._routed_ahead.clear()
+    def route_fields_ahead(self, tweets: Iterable[NormalizedTweet]) -> dict[int, tuple]:
+        """Each tweet's route as plain values (department id, unit id, how), for another process's
+        config to take (route_fields_take): file ingestion routes in its parsing process."""
+        fields = {}
         for tweet in tweets:
             if not tweet.is_retweet:
-                self._routed_ahead[tweet.id] = self._route(tweet)
+                decision = self._route(tweet)
+                fields[tweet.id] = (decision.department.id, decision.unit_id, decision.route)
+        return fields
+
+    def route_fields_take(self, fields: dict[int, tuple]) -> None:
+        """Keep routes worked out ahead, for route() to answer from; one batch's at a time."""
+        self._routed_ahead = {
+            tweet_id: RouteDecision(self.departments[department_id], unit_id, route)
+            for tweet_id, (department_id, unit_id, route) in fields.items()
+            if department_id in self.departments
+        }
 
     def route(self, tweet: NormalizedTweet) -> RouteDecision:
         decision = self._routed_ahead.pop(tweet.id, None)

@@ -109,10 +109,6 @@ class PreparedText:
     keys: tuple[str, ...]
 
 
-# Triage prepares each new ticket's text; file ingestion prepares a batch's texts ahead, in its
-# parsing thread, while the batch before is in PostgreSQL (ingestion.pipeline.tweets_prepare_ahead).
-# Room for a few batches of texts.
-@lru_cache(maxsize=20_000)
 def text_prepare(text: str) -> PreparedText:
     words = tuple(text_normalise(text).split())
     return PreparedText(words=words, keys=tuple(word_key(word) for word in words))

@@ -89,9 +89,7 @@ def text_words(text: str) -> dict[str, str]:
 
 
 # Each batch re-reads its departments' recent tickets: their words are worked out once per process
-# (a fresh dict each call, since detection drops place names from it); a file's next batches are
-# worked out ahead (ingestion.pipeline.tweets_prepare_ahead). Room for a few batches and their
-# recent tickets.
+# (a fresh dict each call, since detection drops place names from it). Room for a few batches.
 @lru_cache(maxsize=30_000)
 def _text_words(text: str) -> tuple[tuple[str, str], ...]:
     words: dict[str, str] = {}
