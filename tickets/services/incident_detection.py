@@ -11,7 +11,7 @@ incidents, tickets' incident, baselines' update.
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 from django.db import connection
@@ -45,7 +45,7 @@ SELECT id, department_id, unit_id, category_id, signature FROM tickets_incident
  WHERE status = %s AND department_id = ANY(%s::bigint[])
 """
 _RECENT = """
-SELECT id, department_id, unit_id, category_id, subject, COALESCE(tweeted_at, created_at)
+SELECT id, department_id, unit_id, category_id, subject, extract(epoch FROM COALESCE(tweeted_at, created_at))::float8
   FROM tickets_ticket
  WHERE created_at >= %s AND COALESCE(tweeted_at, created_at) >= %s
    AND incident_id IS NULL AND status = ANY(%s::text[])
@@ -128,8 +128,10 @@ def incidents_detect(*, new_tickets: Sequence, now: datetime) -> list[EventDraft
         earliest = min(t.opening.created_at for t in new_tickets)
         cursor.execute(_RECENT, [now - LOOKBACK, earliest - LOOKBACK, sorted(OPEN_STATUSES), department_ids, new_ids])
         places = {(t.department.id, t.unit_id) for t in new_tickets}
+        # The times come as epoch seconds: thousands of rows a batch, and a timestamp's text is
+        # parsed in Python, a float in C.
         recent = [
-            surge.SurgeTicket(i, d, u, c, text, at, is_new=False)
+            surge.SurgeTicket(i, d, u, c, text, datetime.fromtimestamp(at, UTC), is_new=False)
             for i, d, u, c, text, at in cursor.fetchall()
             if (d, u) in places
         ]

@@ -161,7 +161,10 @@ class Group:
         self._signature = None
         for key, word in ticket.words.items():
             self.counts[key] += 1
-            self.forms.setdefault(key, Counter())[word] += 1
+            forms = self.forms.get(key)
+            if forms is None:  # not setdefault: it would build a Counter for every word of every member
+                forms = self.forms[key] = Counter()
+            forms[word] += 1
 
     @property
     def signature(self) -> frozenset[str]:
