@@ -6,7 +6,6 @@ import queue
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -105,7 +104,7 @@ def _parse_and_store(stream: BinaryIO, batch_size: int, door: str, handoff) -> N
     and hand each batch over as tuples; the parent processes the batch before meanwhile."""
     try:
         config = RoutingConfig()
-        gc.disable()  # as in the parent (_collector_between_batches); this process ends with the file
+        gc.disable()  # as tweets_process does for each batch (collector_paused); run between batches
         for batch in _parse_batches(stream, batch_size):
             stored = inbox_store(tweets=batch.tweets, dead_letters=batch.dead_letters, door=door)
             routes = config.route_fields_ahead(batch.tweets)
@@ -158,21 +157,6 @@ def _parsed_in_process(stream: BinaryIO, batch_size: int, door: str, depth: int 
         handoff.close()
 
 
-@contextmanager
-def _collector_between_batches() -> Iterator[Callable[[], None]]:
-    """Python's cycle collector paused while batches are worked, run on the young objects between
-    them (the callable yielded). A batch keeps hundreds of thousands of objects alive, which the
-    collector's automatic passes traverse again and again: a third of the processing's time. What a
-    batch leaves is freed by reference counting; the pass between batches finds any cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield lambda: gc.collect(1)
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def ingest_stream(
     stream: BinaryIO,
     *,
@@ -188,12 +172,10 @@ def ingest_stream(
     # stored here, in it, so that it commits or rolls back with the rest.
     in_process = not connection.in_atomic_block
     batches = _parsed_in_process(stream, batch_size, door) if in_process else _parse_batches(stream, batch_size)
-    with _collector_between_batches() as collect_young:
-        for batch in batches:
-            _ingest_batch(batch, summary=summary, config=config, door=door)
-            collect_young()
-            if on_progress:
-                on_progress(batch.bytes_read)
+    for batch in batches:
+        _ingest_batch(batch, summary=summary, config=config, door=door)
+        if on_progress:
+            on_progress(batch.bytes_read)
     return summary
 
 

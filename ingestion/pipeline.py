@@ -6,8 +6,10 @@ ticket opened earlier in it. The caller holds the pipeline lock, so batches neve
 over a conversation.
 """
 
+import gc
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -338,8 +340,23 @@ def tweets_process(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig |
     unique = sorted({t.id: t for t in tweets}.values(), key=lambda t: t.id)
     if not unique:
         return BatchResult()
-    config = config or RoutingConfig()
-    planner = _BatchPlanner(unique, config)
-    for tweet in unique:
-        planner.plan(tweet)
-    return planner.write()
+    with collector_paused():
+        planner = _BatchPlanner(unique, config or RoutingConfig())
+        for tweet in unique:
+            planner.plan(tweet)
+        return planner.write()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a batch is worked: a batch keeps hundreds of thousands
+    of objects alive, which its automatic passes traverse again and again (a third of the
+    processing's time). What the batch leaves is freed by reference counting; once resumed, the
+    collector's next pass finds any cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
