@@ -16,6 +16,7 @@ from ingestion.inbox import StoreResult, inbox_process_tweets, inbox_store
 from ingestion.models import Door, Outcome
 from ingestion.normalized import DeadLetterDraft, Mention, NormalizedTweet, PayloadFormat
 from ingestion.parsing import parse_document
+from ingestion.pipeline import collector_paused
 from ingestion.routing import RoutingConfig
 
 # A file's batches are larger than the doors' (DEFAULT_BATCH_SIZE): a backfill has no one waiting
@@ -132,7 +133,8 @@ def _parsed_in_process(stream: BinaryIO, batch_size: int, door: str, depth: int 
     try:
         while True:
             try:
-                kind, payload = handoff.get(timeout=1)
+                with collector_paused():  # its unpickling makes thousands of objects: see collector_paused
+                    kind, payload = handoff.get(timeout=1)
             except queue.Empty:
                 if not child.is_alive():
                     raise RuntimeError(f"the parsing process died (exit code {child.exitcode})") from None
@@ -142,8 +144,10 @@ def _parsed_in_process(stream: BinaryIO, batch_size: int, door: str, depth: int 
             if kind == "failed":
                 raise RuntimeError(f"the parsing process failed:\n{payload}")
             tweets, lines, skipped, bytes_read, dead_letters, routes = payload
+            with collector_paused():
+                tweets = [_tweet_from(t) for t in tweets]
             yield _ParsedBatch(
-                tweets=[_tweet_from(t) for t in tweets],
+                tweets=tweets,
                 lines=lines,
                 skipped=skipped,
                 bytes_read=bytes_read,
