@@ -350,10 +350,13 @@ def _seed_service_levels(by_code: dict[str, Department], ministry_of: dict[str, 
 
 
 def _seed_triage(by_code: dict[str, Department]) -> None:
-    """The categories and each department's default triage rules (tickets.triage.defaults); a rule
-    is known by its department and name, so one an admin has edited is left as it is."""
-    for code, name_en, name_hi in CATEGORIES:
-        Category.objects.get_or_create(code=code, defaults={"name_en": name_en, "name_hi": name_hi})
+    """The categories (shared, or a ministry's) and each department's default triage rules
+    (tickets.triage.defaults); a category is known by its code and a rule by its department and
+    name, so one an admin has edited is left as it is."""
+    for code, name_en, name_hi, ministry in CATEGORIES:
+        Category.objects.get_or_create(
+            code=code, defaults={"name_en": name_en, "name_hi": name_hi, "ministry": by_code.get(ministry)}
+        )
     for department_code, rules in DEPARTMENT_RULES.items():
         for name, priority, category, cues in rules:
             TriageRule.objects.get_or_create(

@@ -93,11 +93,17 @@ def user_is_ministry_admin(*, user) -> bool:
 
 _TOP = " SELECT DISTINCT ON (origin) origin, id FROM up ORDER BY origin, depth DESC"  # the root of each origin
 _MINISTRY_OF_SQL = "WITH RECURSIVE " + ancestors_cte("up", ids="%s::bigint[]") + _TOP  # nosec B608
-_MEMBERSHIP_DEPARTMENTS = (
-    "ARRAY(SELECT m.department_id FROM departments_membership m"
-    " JOIN departments_department d ON d.id = m.department_id WHERE m.user_id = %s AND d.is_active)"
+_MEMBERSHIPS_OF_USER = (
+    "SELECT m.department_id FROM departments_membership m"
+    " JOIN departments_department d ON d.id = m.department_id WHERE m.user_id = %s AND d.is_active"
 )
+_MEMBERSHIP_DEPARTMENTS = f"ARRAY({_MEMBERSHIPS_OF_USER})"
+_ROLE_DEPARTMENTS = f"ARRAY({_MEMBERSHIPS_OF_USER} AND m.role = ANY(%s::text[]))"
 _USER_MINISTRIES_SQL = "WITH RECURSIVE " + ancestors_cte("up", ids=_MEMBERSHIP_DEPARTMENTS) + _TOP  # nosec B608
+_USER_MINISTRIES_BY_ROLE_SQL = "WITH RECURSIVE " + ancestors_cte("up", ids=_ROLE_DEPARTMENTS) + _TOP  # nosec B608
+_MINISTRY_ID_SQL = (
+    "WITH RECURSIVE " + ancestors_cte("up", ids="ARRAY[%s::bigint]") + " SELECT id FROM up ORDER BY depth DESC LIMIT 1"  # noqa: S608 - constant text  # nosec B608
+)
 
 
 def department_ministry_ids(*, department_ids: Collection[int]) -> dict[int, int]:
@@ -114,6 +120,12 @@ _TOPS = ", tops AS (" + _TOP + ")"
 _MINISTRIES_NAMED_SQL = "WITH RECURSIVE " + ancestors_cte("up", ids="%s::bigint[]") + _TOPS + _NAMED + " ORDER BY d.id"  # nosec B608
 
 
+def department_ministry_id_sql(*, department_id: int) -> RawSQL:
+    """An SQL subquery of the ministry of `department_id` (the root above it, itself for a root),
+    for `field__in=...`: one statement with the rows it filters."""
+    return RawSQL(_MINISTRY_ID_SQL, [department_id])  # noqa: S611 - constant text  # nosec B611
+
+
 def department_ministries(*, department_ids: Collection[int]) -> list[dict]:
     """The ministries (roots) `department_ids` belong to, oldest first, as dicts of id, name_en and
     name_hi: one query."""
@@ -124,14 +136,18 @@ def department_ministries(*, department_ids: Collection[int]) -> list[dict]:
         return [{"id": pk, "name_en": name_en, "name_hi": name_hi} for pk, name_en, name_hi in cursor.fetchall()]
 
 
-def user_ministry_ids(*, user) -> set[int]:
-    """The ministries (roots) under which `user` holds any role; a superuser's are every root."""
+def user_ministry_ids(*, user, roles: Iterable[str] | None = None) -> set[int]:
+    """The ministries (roots) under which `user` holds any role (one of `roles`, if given); a
+    superuser's are every root."""
     if not user.is_authenticated:
         return set()
     if user.is_superuser:
         return set(Department.objects.filter(parent__isnull=True).values_list("id", flat=True))
     with connection.cursor() as cursor:
-        cursor.execute(_USER_MINISTRIES_SQL, [user.pk])
+        if roles is None:
+            cursor.execute(_USER_MINISTRIES_SQL, [user.pk])
+        else:
+            cursor.execute(_USER_MINISTRIES_BY_ROLE_SQL, [user.pk, list(roles)])
         return {root for _origin, root in cursor.fetchall()}
 
 
@@ -200,6 +216,11 @@ def department_ids_transferable_sql(*, department_id: int, user) -> RawSQL:
 
 
 _DESCENDANTS_SQL = "WITH RECURSIVE " + subtree_cte("sub", seed="SELECT %s::bigint") + " SELECT id FROM sub"  # noqa: S608 - constant text  # nosec B608
+
+
+def department_subtree_ids_sql(*, department_id: int) -> RawSQL:
+    """An SQL subquery of the ids of a department and all below it, for `field__in=...`."""
+    return RawSQL(_DESCENDANTS_SQL, [department_id])  # noqa: S611 - constant text  # nosec B611
 
 
 def department_descendant_ids(*, department_id: int) -> set[int]:

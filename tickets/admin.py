@@ -7,12 +7,16 @@ tickets.sla.services, which checks the actor's right and records CONFIG_CHANGED.
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from departments.admin import ActorFormAdminMixin, CheckedForm
 from departments.admin_scope import DepartmentScopedAdminMixin, DepartmentScopedInlineMixin
-from departments.models import BusinessCalendar, Holiday, SlaPolicy, WorkingPeriod
+from departments.models import BusinessCalendar, Department, Holiday, Role, SlaPolicy, WorkingPeriod
+from departments.selectors import user_is_department_admin, user_is_ministry_admin
 from tickets.models import Category, TriageRule
+from tickets.selectors import category_administered_by, category_list_administered
 from tickets.services.triage import (
+    category_check,
     category_delete,
     category_save,
     triage_rule_check,
@@ -99,7 +103,7 @@ class SlaPolicyAdmin(ActorFormAdminMixin, DepartmentScopedAdminMixin, admin.Mode
 
 
 class TriageRuleForm(CheckedForm):
-    checked_fields = ("department", "cues")
+    checked_fields = ("department", "cues", "category")
 
     class Meta:
         model = TriageRule
@@ -112,13 +116,19 @@ class TriageRuleForm(CheckedForm):
 @admin.register(TriageRule)
 class TriageRuleAdmin(ActorFormAdminMixin, DepartmentScopedAdminMixin, admin.ModelAdmin):
     """A department's rules reach its units' tickets too; a unit may add its own (the nearest rule
-    wins between two of one priority)."""
+    wins between two of one priority). Its category: a shared one or one of its ministry's."""
 
     form = TriageRuleForm
     list_display = ("name", "department", "priority", "category", "is_active")
-    list_filter = ("priority", "is_active", "category")
+    list_filter = ("priority", "is_active", ("category", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "cues", "department__code")
     list_select_related = ("department", "category")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "category":
+            # The department is chosen in the same form, so its ministry is checked on save.
+            kwargs["queryset"] = category_list_administered(user=request.user).order_by("name_en")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def service_save(self, *, actor, obj):
         triage_rule_save(actor=actor, triage_rule=obj)
@@ -127,31 +137,68 @@ class TriageRuleAdmin(ActorFormAdminMixin, DepartmentScopedAdminMixin, admin.Mod
         triage_rule_delete(actor=actor, triage_rule=obj)
 
 
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    """The ministry's categories: every department's rules and tickets share them, so only
-    superusers edit them (department admins see them to choose from in their rules)."""
+class CategoryForm(CheckedForm):
+    checked_fields = ("code", "ministry")
 
-    list_display = ("code", "name_en", "name_hi")
+    class Meta:
+        model = Category
+        fields = ("code", "name_en", "name_hi", "ministry")
+
+    def run_check(self, **values):
+        category_check(actor=self.actor, **values)
+
+
+@admin.register(Category)
+class CategoryAdmin(ActorFormAdminMixin, admin.ModelAdmin):
+    """Each ministry's categories and the shared ones (no ministry). A department admin sees the
+    shared ones and their ministries' (to choose from in their rules); a ministry's admin (on its
+    root) edits that ministry's; only superusers edit the shared ones, which every ministry uses."""
+
+    form = CategoryForm
+    list_display = ("code", "name_en", "name_hi", "ministry")
+    list_filter = (("ministry", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("code", "name_en", "name_hi")
+    list_select_related = ("ministry",)
+
+    def get_queryset(self, request):
+        return category_list_administered(user=request.user).select_related("ministry")
 
     def get_readonly_fields(self, request, obj=None):
         return ("code",) if obj else ()  # the code is the key tickets hold
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "ministry":
+            ministries = Department.objects.filter(parent__isnull=True)
+            if not request.user.is_superuser:
+                # Theirs only, and one is needed: a shared category is a superuser's to make.
+                admin_of = request.user.memberships.filter(
+                    role=Role.DEPARTMENT_ADMIN, department__is_active=True
+                ).values("department_id")
+                kwargs["queryset"], kwargs["required"] = ministries.filter(id__in=admin_of), True
+            else:
+                kwargs["queryset"], kwargs["empty_label"] = ministries, _("Shared by every ministry")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def has_module_permission(self, request):
-        return request.user.is_superuser
+        return user_is_department_admin(user=request.user)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
+        if not user_is_department_admin(user=request.user):
+            return False
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
 
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+    def has_add_permission(self, request):
+        return user_is_ministry_admin(user=request.user)
 
-    def save_model(self, request, obj, form, change):
-        category_save(actor=request.user, category=obj)
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return user_is_ministry_admin(user=request.user)
+        return category_administered_by(actor=request.user, category=obj)
 
-    def delete_model(self, request, obj):
-        category_delete(actor=request.user, category=obj)
+    has_delete_permission = has_change_permission
 
-    def delete_queryset(self, request, queryset):
-        for category in queryset:
-            category_delete(actor=request.user, category=category)
+    def service_save(self, *, actor, obj):
+        category_save(actor=actor, category=obj)
+
+    def service_delete(self, *, actor, obj):
+        category_delete(actor=actor, category=obj)

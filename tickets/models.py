@@ -597,11 +597,25 @@ OTHER_CATEGORY = "other"
 
 class Category(models.Model):
     """What a ticket is about (no signal, billing, money deducted, ...): set by triage rules at
-    intake, changed by officers. Keyed by its code, so a ticket's `category_id` is the code."""
+    intake, changed by officers. Keyed by its code, so a ticket's `category_id` is the code.
+
+    A category is one ministry's (a root of the department tree), or shared by all when `ministry`
+    is empty; a ticket, rule or incident takes only the shared ones and its own ministry's
+    (tickets.selectors.category_list_for). Codes are one list across ministries."""
 
     code = models.SlugField(_("code"), max_length=40, primary_key=True)
     name_en = models.CharField(_("name (English)"), max_length=100)
     name_hi = models.CharField(_("name (Hindi)"), max_length=100, blank=True)
+    ministry = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="categories",
+        limit_choices_to={"parent__isnull": True},
+        verbose_name=_("ministry"),
+        help_text=_("Empty: shared by every ministry"),
+    )
 
     class Meta:
         ordering = ["code"]

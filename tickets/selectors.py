@@ -11,11 +11,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from departments.models import CannedResponse, Department, OfficialAccount, department_name_in
-from departments.selectors import department_ids_in_scope_sql
+from departments.models import CannedResponse, Department, OfficialAccount, Role, department_name_in
+from departments.selectors import (
+    department_ids_in_scope_sql,
+    department_ministry_id_sql,
+    user_is_ministry_admin_of,
+    user_ministry_ids,
+)
 from tickets.lifecycle import OPEN_STATUSES, Priority, Status
 from tickets.models import (
     AuditEvent,
+    Category,
     Delivery,
     Escalation,
     Feedback,
@@ -429,3 +435,32 @@ def incident_get(*, user, incident_id: int) -> Incident | None:
     if not 0 < incident_id <= MAX_BIGINT:
         return None
     return incident_list(user=user).select_related("opened_by", "resolved_by").filter(pk=incident_id).first()
+
+
+# --- Categories: shared by every ministry (no ministry) or one ministry's -------------------------
+
+
+def category_list_for(*, department_id: int) -> QuerySet[Category]:
+    """The categories a ticket, triage rule or incident of `department_id` (or of a unit below it)
+    may have: the shared ones and its ministry's, by English name."""
+    ministry = department_ministry_id_sql(department_id=department_id)
+    return Category.objects.filter(Q(ministry__isnull=True) | Q(ministry_id__in=ministry)).order_by("name_en")
+
+
+def category_list_administered(*, user) -> QuerySet[Category]:
+    """The categories the admin shows `user`: the shared ones and those of each ministry they
+    administer a department of (to choose from in their rules); every one to a superuser."""
+    if user.is_superuser:
+        return Category.objects.all()
+    ministries = user_ministry_ids(user=user, roles=[Role.DEPARTMENT_ADMIN])
+    return Category.objects.filter(Q(ministry__isnull=True) | Q(ministry_id__in=ministries))
+
+
+def category_administered_by(*, actor, category: Category) -> bool:
+    """Whether `actor` may edit or delete `category`: a superuser any; a ministry's admin (on its
+    root) that ministry's; a shared one only a superuser, since every ministry uses it."""
+    if actor.is_superuser:
+        return actor.is_active
+    return category.ministry_id is not None and user_is_ministry_admin_of(
+        user=actor, ministry_ids=[category.ministry_id]
+    )

@@ -378,6 +378,11 @@ CELERY_BEAT_SCHEDULE["daily-digest"] = {
 }
 # The workspace's address as staff reach it, for the links in mail (the digest's).
 SEVA_SITE_URL = env("SEVA_SITE_URL", default="http://127.0.0.1:8000")
+# Whom the installation serves, under "Seva Desk" on the pages that are no one ministry's (sign-in,
+# the public status page); the workspace names the user's own ministries. Empty: "Government of
+# India", translated; the Hindi name falls back to the English one.
+SEVA_INSTALLATION_NAME = env("SEVA_INSTALLATION_NAME", default="")
+SEVA_INSTALLATION_NAME_HI = env("SEVA_INSTALLATION_NAME_HI", default="")
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,7 @@
 with the states an officer meets on them: every status and priority on the queue, a thread with
 replies queued, sent, failed and manual and an internal note, escalations waiting, the dashboard's
 charts and posting budget, incidents open (with a public note, on the queue as a row) and resolved,
-and a refused form."""
+and a refused form; and on the installation's own pages (the public status page, two-factor sign-in)."""
 
 from dataclasses import dataclass
 
@@ -145,6 +145,31 @@ def test_a_refused_form_and_the_sign_in_page_have_no_wcag_21_aa_violation(
     if violations := axe_violations(page):
         found["ticket, reply refused"] = describe(violations)
     assert not found, "\n\n".join(f"{name}:\n{text}" for name, text in found.items())
+
+
+@pytest.mark.parametrize(("language", "installation"), [("en", "Government of India"), ("hi", "भारत सरकार")])
+def test_the_installations_own_pages_have_no_wcag_21_aa_violation(
+    busy_desk, new_page, sign_in, axe_violations, language, installation
+):
+    # The public status page and the sign-in's two-factor page serve every ministry: they name the
+    # installation, not one ministry.
+    page = new_page()
+    page.goto("/status/")
+    if language != "en":
+        switch_language(page, language)
+    found = {}
+    for name, url in (("status lookup", "/status/"), ("status", f"/status/{busy_desk.number}/")):
+        page.goto(url)
+        assert page.locator(".brand-tagline").inner_text() == installation
+        if violations := axe_violations(page):
+            found[name] = describe(violations)
+    sign_in(page, "officer")
+    page.goto("/accounts/2fa/")
+    assert page.locator(".brand-tagline").inner_text() == installation
+    if violations := axe_violations(page):
+        found["two-factor"] = describe(violations)
+    assert not found, "\n\n".join(f"{name}:\n{text}" for name, text in found.items())
+    assert page.console_errors == []
 
 
 def test_every_element_reached_by_tab_shows_its_focus_at_3_to_1(busy_desk, signed_in_page):

@@ -235,7 +235,8 @@ class TicketTriageApi(APIView):
     class InputSerializer(serializers.Serializer):
         priority = serializers.ChoiceField(choices=Priority.choices)
         category = serializers.CharField(
-            max_length=40, help_text="A category's code (see the admin's categories), or \"other\""
+            max_length=40,
+            help_text="A category's code, shared or of the ticket's ministry (see the admin), or \"other\"",
         )
         reason = serializers.CharField(
             max_length=REASON_MAX_LENGTH, help_text="Why; shown on the ticket and kept in its audit trail"
@@ -251,7 +252,8 @@ class TicketTriageApi(APIView):
         responses={200: TicketListOutputSerializer, **error_responses(400, 401, 403, 404, 429)},
         description=(
             "Open tickets' SLA due times follow the new priority, counted from the ticket's creation. "
-            "400 on `category` for an unknown code; `triage_reason` becomes the given reason."
+            "400 on `category` (code `unknown_category`) for an unknown code or one of another ministry's "
+            "categories; `triage_reason` becomes the given reason."
         ),
     )
     def post(self, request, number: str) -> Response:

@@ -141,7 +141,11 @@ class IncidentOpenApi(APIView):
         title = serializers.CharField(max_length=TITLE_MAX)
         department = serializers.CharField(max_length=40, help_text="Department code")
         unit = serializers.CharField(max_length=40, required=False, help_text="Unit code, of that department")
-        category = serializers.CharField(max_length=40, required=False, help_text="Category code")
+        category = serializers.CharField(
+            max_length=40,
+            required=False,
+            help_text='Category code: a shared one or one of the department\'s ministry; "other" or none: no category',
+        )
         tickets = serializers.ListField(
             child=serializers.CharField(max_length=32),
             required=False,
@@ -157,7 +161,10 @@ class IncidentOpenApi(APIView):
         summary="Open an incident by hand (supervisors and department admins)",
         request=InputSerializer,
         code=201,
-        description="400 on `department`, `unit`, `category` or `tickets` when one is unknown or out of scope.",
+        description=(
+            "400 on `department`, `unit`, `category` or `tickets` when one is unknown or out of scope "
+            "(a category of another ministry is unknown here)."
+        ),
     )
     def post(self, request) -> Response:
         serializer = self.InputSerializer(data=request.data)

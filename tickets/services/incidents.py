@@ -40,6 +40,7 @@ from tickets.selectors import incidents_visible_q
 from tickets.services.errors import ActionConflict, ActionForbidden, ObjectNotFound, TicketActionError
 from tickets.services.locks import MAX_ID
 from tickets.services.outbox import ReplyTextInvalid, outbox_queue_replies
+from tickets.services.triage import category_code_for
 from tickets.sla.targets import sla_targets_for
 
 TITLE_MAX = 200
@@ -147,7 +148,8 @@ def incident_open(
     ticket_ids: Iterable[int | str] = (),
 ) -> Incident:
     """A supervisor opens an incident by hand for their department (or one of its units), with the
-    tickets they chose (ids or numbers), each getting INCIDENT_OPENED."""
+    tickets they chose (ids or numbers), each getting INCIDENT_OPENED. Its category, if any, is a
+    shared one or one of the department's ministry."""
     title = _text(title, field="title", limit=TITLE_MAX, required=True, message=_("Give the incident a title."))
     if unit is not None and unit.parent_id != department.pk:
         message = _("The unit is not one of this department's.")
@@ -155,13 +157,10 @@ def incident_open(
     scope_id = unit.pk if unit is not None else department.pk
     if not user_has_role(user=actor, department_id=scope_id, roles=SUPERVISING_ROLES):
         raise ActionForbidden(_("Only a supervisor of this department may open an incident."))
-    category_id = category.pk if isinstance(category, Category) else category
-    if category_id and not Category.objects.filter(pk=category_id).exists():
-        message = _("No such category.")
-        raise TicketActionError("unknown_category", message, {"category": [message]})
+    category_id = category_code_for(category=category, department_id=department.pk)
     now = timezone.now()
     incident = Incident.objects.create(
-        title=title, department=department, unit=unit, category_id=category_id or None, opened_by=actor, opened_at=now
+        title=title, department=department, unit=unit, category_id=category_id, opened_by=actor, opened_at=now
     )
     ticket_ids = list(ticket_ids)
     tickets = _tickets_lock(actor=actor, incident=incident, references=ticket_ids) if ticket_ids else []

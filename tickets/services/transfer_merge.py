@@ -8,18 +8,24 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from departments.selectors import department_ministry_ids, user_ministry_ids
 from seva.errors import Text
-from tickets.audit import audit_event_append, audit_events_append
+from tickets.audit import audit_events_append
 from tickets.citizen_texts import transferred_text
-from tickets.events.ticket import ticket_merge_received_event, ticket_merged_event, ticket_transferred_event
+from tickets.events.ticket import (
+    ticket_merge_received_event,
+    ticket_merged_event,
+    ticket_transferred_event,
+    ticket_triage_changed_event,
+)
 from tickets.lifecycle import Status, transition_allowed
 from tickets.models import Ticket
-from tickets.selectors import department_find
+from tickets.selectors import category_list_for, department_find
 from tickets.services.errors import ActionConflict, ObjectNotFound, TicketActionError
 from tickets.services.locks import ticket_lock, tickets_lock
 from tickets.services.permissions import check_can_transfer_across, check_can_work
 from tickets.services.ticket_actions import check_open, citizen_tell, ticket_save
 from tickets.sla.services import ticket_sla_resume
 from tickets.sla.targets import sla_due_times
+from tickets.triage.rules import REASON_MAX_LENGTH
 
 
 def _department_error(message: Text) -> TicketActionError:
@@ -30,7 +36,8 @@ def _department_error(message: Text) -> TicketActionError:
 def ticket_transfer(*, actor: User, number: str, department_code: str, reason: str) -> Ticket:
     """Send an open ticket to another (active) department: it starts again there as `new`,
     unassigned and without a unit, and the citizen is told who has it now. A department of another
-    ministry takes it only from an admin of both ministries (`check_can_transfer_across`).
+    ministry takes it only from an admin of both ministries (`check_can_transfer_across`), and
+    without the old ministry's own category (TRIAGE_CHANGED to "other"; shared ones stay).
 
     The status reset is the transfer's own rule, allowed from every open status, not a lifecycle step.
     """
@@ -47,7 +54,8 @@ def ticket_transfer(*, actor: User, number: str, department_code: str, reason: s
     if target.pk == ticket.department_id:
         raise _department_error(_("The ticket is already in this department."))
     ministries = department_ministry_ids(department_ids=[ticket.department_id, target.pk])
-    if ministries[target.pk] != ministries[ticket.department_id]:
+    crossing = ministries[target.pk] != ministries[ticket.department_id]
+    if crossing:
         # Another ministry's departments do not exist for whoever holds no role there.
         if ministries[target.pk] not in user_ministry_ids(user=actor):
             raise _department_error(_("No active department has this code."))
@@ -73,10 +81,18 @@ def ticket_transfer(*, actor: User, number: str, department_code: str, reason: s
     if ticket.first_responded_at is None:
         ticket.first_response_due_at = first_response_due
         fields.append("first_response_due_at")
+    # The old ministry's own category does not come along (the new one has no such category): the
+    # ticket is "other" there until its officers choose. Shared categories stay.
+    dropped_category_id = None
+    kept = category_list_for(department_id=target.pk).filter(code=ticket.category_id)
+    if crossing and ticket.category_id and not kept.exists():
+        dropped_category_id = ticket.category_id
+        ticket.category, ticket.triage_rule, ticket.triage_reason = None, None, reason[:REASON_MAX_LENGTH]
+        fields += ["category", "triage_rule", "triage_reason"]
     ticket_save(ticket, fields=fields, now=now)
     text = transferred_text(number=ticket.number, department=target, language=ticket.language)
     messages = citizen_tell(ticket=ticket, text=text, actor=actor, field="department")
-    audit_event_append(
+    events = [
         ticket_transferred_event(
             ticket_id=ticket.id,
             actor_id=actor.pk,
@@ -89,7 +105,20 @@ def ticket_transfer(*, actor: User, number: str, department_code: str, reason: s
             previous_escalation_level=previous_escalation_level,
             citizen_told=messages,
         )
-    )
+    ]
+    if dropped_category_id is not None:
+        events.append(
+            ticket_triage_changed_event(
+                ticket_id=ticket.id,
+                actor_id=actor.pk,
+                from_priority=ticket.priority,
+                to_priority=ticket.priority,
+                from_category_id=dropped_category_id,
+                to_category_id=None,
+                reason=ticket.triage_reason,
+            )
+        )
+    audit_events_append(events)
     return ticket
 
 

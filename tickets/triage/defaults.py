@@ -11,24 +11,26 @@ P2 for a service lost (no signal, broadband or landline dead, a parcel or money 
 wrong bills; P3 for the rest of the usual work; P4 for praise and questions.
 """
 
-# code, English name, Hindi name
+# code, English name, Hindi name, the ministry's code (None: shared by every ministry)
 CATEGORIES = [
-    ("money_deducted", "Money deducted", "पैसे कट गए"),
-    ("billing", "Wrong bill", "गलत बिल"),
-    ("no_signal", "No signal or network", "नेटवर्क नहीं"),
-    ("broadband_down", "Broadband or landline down", "ब्रॉडबैंड या लैंडलाइन बंद"),
-    ("number_porting", "Number porting", "नंबर पोर्टिंग"),
-    ("harassment_fraud", "Harassment, threat or fraud", "उत्पीड़न, धमकी या धोखाधड़ी"),
-    ("spam_calls", "Spam calls and messages", "स्पैम कॉल और संदेश"),
-    ("parcel_lost", "Parcel or speed post lost", "पार्सल या स्पीड पोस्ट गुम"),
-    ("money_order", "Money order not received", "मनी ऑर्डर नहीं मिला"),
-    ("delivery_delay", "Delivery delayed", "डिलीवरी में देरी"),
-    ("praise_info", "Praise or information", "प्रशंसा या जानकारी"),
-    # The Ministry of Railways' own (its rules below use these and the common ones).
-    ("train_delay", "Train delayed or cancelled", "ट्रेन देर से या रद्द"),
-    ("refund", "Ticket refund", "टिकट रिफंड"),
-    ("coach_cleanliness", "Coach or station cleanliness", "कोच या स्टेशन की सफाई"),
-    ("passenger_safety", "Passenger safety or medical help", "यात्री सुरक्षा या चिकित्सा सहायता"),
+    # Every ministry's: about people and money, and praise and questions (COMMON_RULES).
+    ("money_deducted", "Money deducted", "पैसे कट गए", None),
+    ("harassment_fraud", "Harassment, threat or fraud", "उत्पीड़न, धमकी या धोखाधड़ी", None),
+    ("praise_info", "Praise or information", "प्रशंसा या जानकारी", None),
+    # The Ministry of Communications': telecom and posts.
+    ("billing", "Wrong bill", "गलत बिल", "MOC"),
+    ("no_signal", "No signal or network", "नेटवर्क नहीं", "MOC"),
+    ("broadband_down", "Broadband or landline down", "ब्रॉडबैंड या लैंडलाइन बंद", "MOC"),
+    ("number_porting", "Number porting", "नंबर पोर्टिंग", "MOC"),
+    ("spam_calls", "Spam calls and messages", "स्पैम कॉल और संदेश", "MOC"),
+    ("parcel_lost", "Parcel or speed post lost", "पार्सल या स्पीड पोस्ट गुम", "MOC"),
+    ("money_order", "Money order not received", "मनी ऑर्डर नहीं मिला", "MOC"),
+    ("delivery_delay", "Delivery delayed", "डिलीवरी में देरी", "MOC"),
+    # The Ministry of Railways' own (its rules below use these and the shared ones).
+    ("train_delay", "Train delayed or cancelled", "ट्रेन देर से या रद्द", "RAIL"),
+    ("refund", "Ticket refund", "टिकट रिफंड", "RAIL"),
+    ("coach_cleanliness", "Coach or station cleanliness", "कोच या स्टेशन की सफाई", "RAIL"),
+    ("passenger_safety", "Passenger safety or medical help", "यात्री सुरक्षा या चिकित्सा सहायता", "RAIL"),
 ]
 
 # name, priority, category, cues

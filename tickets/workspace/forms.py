@@ -254,7 +254,11 @@ class MergeForm(forms.Form):
 
 class TriageForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    category = forms.ChoiceField(label=_("Category"))
+    category = forms.ChoiceField(
+        label=_("Category"),
+        # The choices are the ticket's ministry's and the shared ones: another ministry's is not one.
+        error_messages={"invalid_choice": _("Choose a category from the list: a shared one or this ministry's.")},
+    )
     reason = forms.CharField(
         label=_("Why"),
         required=False,  # the service says that it is needed, in the form's words

@@ -18,7 +18,7 @@ from departments.selectors import (
 from tickets.lifecycle import Status
 from tickets.models import Category, Escalation, Feedback, InternalNote, SavedFilter, Ticket, TicketMessage
 from tickets.reports.figures import REPORTING_ROLES
-from tickets.selectors import escalation_list, ticket_get
+from tickets.selectors import category_list_for, escalation_list, ticket_get
 
 
 @dataclass(frozen=True)
@@ -248,9 +248,9 @@ def department_names(*, codes: list[str]) -> dict[str, Department]:
     return {department.code: department for department in Department.objects.filter(code__in=codes)}
 
 
-def category_choices() -> list[Category]:
-    """The categories an officer may give a ticket, by English name."""
-    return list(Category.objects.order_by("name_en"))
+def category_choices(*, ticket: Ticket) -> list[Category]:
+    """The categories an officer may give `ticket`: the shared ones and its ministry's, by English name."""
+    return list(category_list_for(department_id=ticket.department_id))
 
 
 def saved_filter_list(*, user: User) -> list[SavedFilter]:

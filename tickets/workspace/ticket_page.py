@@ -69,7 +69,7 @@ def build_action_form(
     if name == "triage":
         initial = {"priority": ticket.priority, "category": ticket.category_id or OTHER_CATEGORY}
         return TriageForm(
-            data, auto_id=auto_id, categories=category_choices(), language=get_language(), initial=initial
+            data, auto_id=auto_id, categories=category_choices(ticket=ticket), language=get_language(), initial=initial
         )
     form_class = {"reply": ReplyForm, "note": NoteForm, "merge": MergeForm}.get(name, forms.Form)
     return form_class(data, auto_id=auto_id)
