@@ -56,7 +56,7 @@ END $$;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0019_intake_search_document")]
+    dependencies = [("tickets", "0020_category_ministry")]
 
     operations = [
         migrations.RunSQL(
