@@ -174,7 +174,8 @@ def ingest_stream(
     # Outside a transaction, a forked process parses and stores the next batches (on its own
     # connection) while this one processes. Inside one (the caller's), every batch is parsed and
     # stored here, in it, so that it commits or rolls back with the rest.
-    in_process = not connection.in_atomic_block
+    # A daemonic process (a Celery worker's) may not fork one of its own: it reads the file inline.
+    in_process = not connection.in_atomic_block and not multiprocessing.current_process().daemon
     batches = _parsed_in_process(stream, batch_size, door) if in_process else _parse_batches(stream, batch_size)
     for batch in batches:
         _ingest_batch(batch, summary=summary, config=config, door=door)

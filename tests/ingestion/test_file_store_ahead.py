@@ -1,4 +1,4 @@
-"""Outside a transaction, file ingestion's parsing thread stores each batch in the inbox on its own
+"""Outside a transaction, file ingestion's parsing process stores each batch in the inbox on its own
 connection while the batch before is processed (ingestion.files.ingest_stream). These tests run
 outside one (transactional), so that path is the one taken."""
 
@@ -73,7 +73,7 @@ def test_a_crash_after_batches_were_stored_ahead_loses_no_tweet(
         ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)
     first_batch_tickets = Ticket.objects.count()
     assert 0 < first_batch_tickets < len([e for e in _expectations(sample_stream_dir).values() if e[:5] == "DEPT:"])
-    # The batches the thread stored ahead wait in the inbox, none half processed.
+    # The batches the parsing process stored ahead wait in the inbox, none half processed.
     assert InboxTweet.objects.filter(state="pending").exists()
     assert not Ticket.objects.filter(messages__isnull=True).exists()
 
@@ -83,3 +83,19 @@ def test_a_crash_after_batches_were_stored_ahead_loses_no_tweet(
     ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)  # the rest of the file, again
     assert _sample_holds(sample_stream_dir) == []
     assert not InboxTweet.objects.filter(state="pending").exists()
+
+
+def test_a_daemonic_process_reads_the_file_itself(seeded_outside_a_transaction, sample_stream_dir, monkeypatch):
+    """A Celery worker's process is daemonic and may not fork: the file is read inline there."""
+    import types
+
+    from ingestion import files
+
+    monkeypatch.setattr(files.multiprocessing, "current_process", lambda: types.SimpleNamespace(daemon=True))
+
+    def no_fork(*args, **kwargs):
+        raise AssertionError("forked a parsing process from a daemonic one")
+
+    monkeypatch.setattr(files, "_parsed_in_process", no_fork)
+    files.ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)
+    assert _sample_holds(sample_stream_dir) == []
