@@ -17,7 +17,7 @@ from ingestion.models import Door, Outcome
 from ingestion.normalized import DeadLetterDraft, Mention, NormalizedTweet, PayloadFormat
 from ingestion.parsing import parse_document
 from ingestion.pipeline import collector_paused
-from ingestion.routing import RoutingConfig
+from ingestion.routing import RoutingConfig, routing_config_current
 
 # A file's batches are larger than the doors' (DEFAULT_BATCH_SIZE): a backfill has no one waiting
 # on a single tweet, and each batch's fixed costs (its statements, commits, the surge detection's
@@ -104,7 +104,7 @@ def _parse_and_store(stream: BinaryIO, batch_size: int, door: str, handoff) -> N
     """The parsing process (forked): parse, store in the inbox on its own connection, route ahead,
     and hand each batch over as tuples; the parent processes the batch before meanwhile."""
     try:
-        config = RoutingConfig()
+        config = routing_config_current()
         gc.disable()  # as tweets_process does for each batch (collector_paused); run between batches
         for batch in _parse_batches(stream, batch_size):
             stored = inbox_store(tweets=batch.tweets, dead_letters=batch.dead_letters, door=door)
@@ -170,7 +170,7 @@ def ingest_stream(
 ) -> IngestSummary:
     """Read JSON Lines, store each batch in the inbox, process it, and count what became of it."""
     summary = IngestSummary()
-    config = RoutingConfig()
+    config = routing_config_current()
     # Outside a transaction, a forked process parses and stores the next batches (on its own
     # connection) while this one processes. Inside one (the caller's), every batch is parsed and
     # stored here, in it, so that it commits or rolls back with the rest.

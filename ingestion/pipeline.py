@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ingestion.models import Outcome
 from ingestion.normalized import DeadLetterDraft, NormalizedTweet
-from ingestion.routing import RoutingConfig
+from ingestion.routing import RoutingConfig, routing_config_current
 from seva.locks import AdvisoryLock, advisory_xact_lock_sql
 from tickets.feedback import APPEAL_AT_OR_BELOW, rating_from_text
 from tickets.lifecycle import OPEN_STATUSES, REOPEN_WINDOW, Status
@@ -341,7 +341,7 @@ def tweets_process(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig |
     if not unique:
         return BatchResult()
     with collector_paused():
-        planner = _BatchPlanner(unique, config or RoutingConfig())
+        planner = _BatchPlanner(unique, config or routing_config_current())
         for tweet in unique:
             planner.plan(tweet)
         return planner.write()
