@@ -2,6 +2,7 @@
 
 import gc
 import multiprocessing
+import os
 import queue
 import traceback
 from collections import Counter
@@ -100,9 +101,18 @@ def _tweet_from(fields: tuple) -> NormalizedTweet:
     )
 
 
-def _parse_and_store(stream: BinaryIO, batch_size: int, door: str, handoff) -> None:
+def _parse_and_store(stream: BinaryIO, batch_size: int, door: str, handoff, parent_pid: int) -> None:
     """The parsing process (forked): parse, store in the inbox on its own connection, route ahead,
     and hand each batch over as tuples; the parent processes the batch before meanwhile."""
+
+    def hand_over(item) -> None:
+        while True:
+            try:
+                return handoff.put(item, timeout=1)
+            except queue.Full:
+                if os.getppid() != parent_pid:  # the parent died: nobody will take it
+                    raise SystemExit(1) from None
+
     try:
         config = routing_config_current()
         gc.disable()  # as tweets_process does for each batch (collector_paused); run between batches
@@ -110,11 +120,14 @@ def _parse_and_store(stream: BinaryIO, batch_size: int, door: str, handoff) -> N
             stored = inbox_store(tweets=batch.tweets, dead_letters=batch.dead_letters, door=door)
             routes = config.route_fields_ahead(batch.tweets)
             tweets = [_tweet_fields(t) for t in batch.tweets]
-            handoff.put(("batch", (tweets, batch.lines, batch.skipped, batch.bytes_read, stored.dead_letters, routes)))
+            hand_over(("batch", (tweets, batch.lines, batch.skipped, batch.bytes_read, stored.dead_letters, routes)))
             gc.collect(1)
-        handoff.put(("done", None))
+        hand_over(("done", None))
+    except SystemExit:
+        handoff.cancel_join_thread()
+        raise
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-        handoff.put(("failed", traceback.format_exc()))
+        hand_over(("failed", traceback.format_exc()))
     finally:
         connection.close()
         handoff.close()
@@ -128,7 +141,9 @@ def _parsed_in_process(stream: BinaryIO, batch_size: int, door: str, depth: int 
     handoff = context.Queue(maxsize=depth)
     # The child must not share this process's connection (a fork copies its socket): each opens its own.
     connection.close()
-    child = context.Process(target=_parse_and_store, args=(stream, batch_size, door, handoff), daemon=True)
+    child = context.Process(
+        target=_parse_and_store, args=(stream, batch_size, door, handoff, os.getpid()), daemon=True
+    )
     child.start()
     try:
         while True:
