@@ -4,6 +4,7 @@ import gc
 import multiprocessing
 import os
 import queue
+import threading
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -189,8 +190,14 @@ def ingest_stream(
     # Outside a transaction, a forked process parses and stores the next batches (on its own
     # connection) while this one processes. Inside one (the caller's), every batch is parsed and
     # stored here, in it, so that it commits or rolls back with the rest.
-    # A daemonic process (a Celery worker's) may not fork one of its own: it reads the file inline.
-    in_process = not connection.in_atomic_block and not multiprocessing.current_process().daemon
+    # Only a process with no other thread forks: a fork copies other threads' connections and locks
+    # as they are, mid-use (a test's live server, a browser driver). A daemonic process (a Celery
+    # worker's) may not fork one of its own. Those read the file inline.
+    in_process = (
+        not connection.in_atomic_block
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
+    )
     batches = _parsed_in_process(stream, batch_size, door) if in_process else _parse_batches(stream, batch_size)
     for batch in batches:
         _ingest_batch(batch, summary=summary, config=config, door=door)

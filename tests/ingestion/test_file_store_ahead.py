@@ -38,12 +38,15 @@ def _sample_holds(sample_stream_dir) -> list[str]:
 def test_batches_stored_ahead_give_the_sample_its_expected_tickets(
     seeded_outside_a_transaction, sample_stream_dir, monkeypatch
 ):
-    from ingestion import inbox
+    from ingestion import files, inbox
     from ingestion.files import ingest_path
 
-    kicks = []
+    kicks, forks = [], []
     monkeypatch.setattr(inbox, "inbox_kick", lambda: kicks.append(1))
+    in_process = files._parsed_in_process
+    monkeypatch.setattr(files, "_parsed_in_process", lambda *a, **k: forks.append(1) or in_process(*a, **k))
     summary = ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)
+    assert forks == [1]  # this test is about the parsing process: it must have been the path taken
 
     assert _sample_holds(sample_stream_dir) == []
     assert not InboxTweet.objects.filter(state="pending").exists()
@@ -98,4 +101,23 @@ def test_a_daemonic_process_reads_the_file_itself(seeded_outside_a_transaction, 
 
     monkeypatch.setattr(files, "_parsed_in_process", no_fork)
     files.ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)
+    assert _sample_holds(sample_stream_dir) == []
+
+
+def test_a_process_with_other_threads_reads_the_file_itself(seeded_outside_a_transaction, sample_stream_dir):
+    """A fork would copy the other threads' connections mid-use (a live server's, a browser driver's)."""
+    import threading
+
+    from ingestion import files
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        original, files._parsed_in_process = files._parsed_in_process, None  # calling it would fail
+        files.ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)
+    finally:
+        files._parsed_in_process = original
+        release.set()
+        other.join()
     assert _sample_holds(sample_stream_dir) == []
