@@ -19,6 +19,15 @@ def seeded_outside_a_transaction():
     assert not connection.in_atomic_block
 
 
+@pytest.fixture
+def as_if_no_other_thread(monkeypatch):
+    """The fork needs a process with no other thread; a full run's earlier tests may leave some
+    (a fake X's server, idle and harmless to a fork), which would send these tests down the inline path."""
+    from ingestion import files
+
+    monkeypatch.setattr(files.threading, "active_count", lambda: 1)
+
+
 def _sample_holds(sample_stream_dir) -> list[str]:
     failures = []
     for tweet_id, expectation in _expectations(sample_stream_dir).items():
@@ -36,7 +45,7 @@ def _sample_holds(sample_stream_dir) -> list[str]:
 
 
 def test_batches_stored_ahead_give_the_sample_its_expected_tickets(
-    seeded_outside_a_transaction, sample_stream_dir, monkeypatch
+    seeded_outside_a_transaction, as_if_no_other_thread, sample_stream_dir, monkeypatch
 ):
     from ingestion import files, inbox
     from ingestion.files import ingest_path
@@ -56,7 +65,7 @@ def test_batches_stored_ahead_give_the_sample_its_expected_tickets(
 
 
 def test_a_crash_after_batches_were_stored_ahead_loses_no_tweet(
-    seeded_outside_a_transaction, sample_stream_dir, monkeypatch
+    seeded_outside_a_transaction, as_if_no_other_thread, sample_stream_dir, monkeypatch
 ):
     import tickets.services.intake
     from ingestion.files import ingest_path
@@ -88,7 +97,9 @@ def test_a_crash_after_batches_were_stored_ahead_loses_no_tweet(
     assert not InboxTweet.objects.filter(state="pending").exists()
 
 
-def test_a_daemonic_process_reads_the_file_itself(seeded_outside_a_transaction, sample_stream_dir, monkeypatch):
+def test_a_daemonic_process_reads_the_file_itself(
+    seeded_outside_a_transaction, as_if_no_other_thread, sample_stream_dir, monkeypatch
+):
     """A Celery worker's process is daemonic and may not fork: the file is read inline there."""
     import types
 
