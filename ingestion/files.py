@@ -62,7 +62,7 @@ class _ParsedBatch:
     skipped: int = 0
     bytes_read: int = 0
     stored: StoreResult | None = None  # already stored in the inbox (by the parsing process)
-    routes: dict = field(default_factory=dict)  # tweet id -> RoutingConfig.route_fields, worked out ahead
+    routes: dict = field(default_factory=dict)  # RoutingConfig.route_fields_ahead's, from the parsing process
 
 
 def _parse_batches(stream: BinaryIO, batch_size: int) -> Iterator[_ParsedBatch]:
@@ -102,7 +102,9 @@ def _tweet_from(fields: tuple) -> NormalizedTweet:
     )
 
 
-def _parse_and_store(stream: BinaryIO, batch_size: int, door: str, handoff, parent_pid: int) -> None:
+def _parse_and_store(
+    stream: BinaryIO, *, batch_size: int, door: str, config: RoutingConfig, handoff, parent_pid: int
+) -> None:
     """The parsing process (forked): parse, store in the inbox on its own connection, route ahead,
     and hand each batch over as tuples; the parent processes the batch before meanwhile."""
 
@@ -115,7 +117,6 @@ def _parse_and_store(stream: BinaryIO, batch_size: int, door: str, handoff, pare
                     raise SystemExit(1) from None
 
     try:
-        config = routing_config_current()
         gc.disable()  # as tweets_process does for each batch (collector_paused); run between batches
         for batch in _parse_batches(stream, batch_size):
             stored = inbox_store(tweets=batch.tweets, dead_letters=batch.dead_letters, door=door)
@@ -135,7 +136,9 @@ def _parse_and_store(stream: BinaryIO, batch_size: int, door: str, handoff, pare
         handoff.join_thread()
 
 
-def _parsed_in_process(stream: BinaryIO, batch_size: int, door: str, depth: int = 2) -> Iterator[_ParsedBatch]:
+def _parsed_in_process(
+    stream: BinaryIO, batch_size: int, door: str, config: RoutingConfig, depth: int = 2
+) -> Iterator[_ParsedBatch]:
     """Batches parsed and stored by a forked process while this one processes the batch before:
     parsing is Python, and in a thread it would take turns with the processing for the GIL."""
     context = multiprocessing.get_context("fork")
@@ -143,7 +146,16 @@ def _parsed_in_process(stream: BinaryIO, batch_size: int, door: str, depth: int 
     # The child must not share this process's connection (a fork copies its socket): each opens its own.
     connection.close()
     child = context.Process(
-        target=_parse_and_store, args=(stream, batch_size, door, handoff, os.getpid()), daemon=True
+        target=_parse_and_store,
+        args=(stream,),
+        kwargs={
+            "batch_size": batch_size,
+            "door": door,
+            "config": config,
+            "handoff": handoff,
+            "parent_pid": os.getpid(),
+        },
+        daemon=True,
     )
     child.start()
     try:
@@ -187,18 +199,19 @@ def ingest_stream(
     """Read JSON Lines, store each batch in the inbox, process it, and count what became of it."""
     summary = IngestSummary()
     config = routing_config_current()
-    # Outside a transaction, a forked process parses and stores the next batches (on its own
-    # connection) while this one processes. Inside one (the caller's), every batch is parsed and
-    # stored here, in it, so that it commits or rolls back with the rest.
-    # Only a process with no other thread forks: a fork copies other threads' connections and locks
-    # as they are, mid-use (a test's live server, a browser driver). A daemonic process (a Celery
-    # worker's) may not fork one of its own. Those read the file inline.
+    # A forked process parses, stores (on its own connection) and routes the next batches while this
+    # one processes, except: inside the caller's transaction, where every batch must commit or roll
+    # back with it; with other threads, whose connections and locks a fork would copy mid-use (a
+    # test's live server, a browser driver); in a daemonic process (a Celery worker's), which may
+    # not fork. There the file is read here, inline.
     in_process = (
         not connection.in_atomic_block
         and threading.active_count() == 1
         and not multiprocessing.current_process().daemon
     )
-    batches = _parsed_in_process(stream, batch_size, door) if in_process else _parse_batches(stream, batch_size)
+    batches = (
+        _parsed_in_process(stream, batch_size, door, config) if in_process else _parse_batches(stream, batch_size)
+    )
     for batch in batches:
         _ingest_batch(batch, summary=summary, config=config, door=door)
         if on_progress:

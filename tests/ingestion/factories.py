@@ -60,3 +60,14 @@ def tweet_id_of(page: dict) -> str:
 
 RAIL_MINISTER = ("RailMinIndia", "1100001")
 CENTRAL_RAILWAY = ("Central_Railway", "1100004")
+
+
+def ticket_for(page: dict):
+    """The ticket a page's tweet is on (its department and unit loaded)."""
+    from tickets.models import TicketMessage
+
+    return (
+        TicketMessage.objects.select_related("ticket__department", "ticket__unit")
+        .get(tweet_id=int(tweet_id_of(page)))
+        .ticket
+    )

@@ -7,7 +7,7 @@ from django.db import connection
 
 from departments.seed import seed_demo
 from ingestion.models import InboxTweet
-from tests.ingestion.test_sample_stream import _expectations, _ticket_of
+from tests.ingestion.test_sample_stream import _expectations, sample_failures
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,22 +28,6 @@ def as_if_no_other_thread(monkeypatch):
     monkeypatch.setattr(files.threading, "active_count", lambda: 1)
 
 
-def _sample_holds(sample_stream_dir) -> list[str]:
-    failures = []
-    for tweet_id, expectation in _expectations(sample_stream_dir).items():
-        kind, _, value = expectation.partition(":")
-        ticket = _ticket_of(tweet_id)
-        if kind == "DEPT":
-            ok = ticket is not None and ticket.opening_tweet_id == tweet_id and ticket.department.code == value
-        elif kind in ("SAME", "EDIT", "REPLY"):
-            ok = ticket is not None and ticket == _ticket_of(int(value))
-        else:
-            ok = ticket is None
-        if not ok:
-            failures.append(f"{tweet_id}: expected {expectation}")
-    return failures
-
-
 def test_batches_stored_ahead_give_the_sample_its_expected_tickets(
     seeded_outside_a_transaction, as_if_no_other_thread, sample_stream_dir, monkeypatch
 ):
@@ -57,7 +41,7 @@ def test_batches_stored_ahead_give_the_sample_its_expected_tickets(
     summary = ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)
     assert forks == [1]  # this test is about the parsing process: it must have been the path taken
 
-    assert _sample_holds(sample_stream_dir) == []
+    assert sample_failures(sample_stream_dir) == []
     assert not InboxTweet.objects.filter(state="pending").exists()
     assert summary.tickets_created == Ticket.objects.count()
     # The file's own process works its batches: no worker is asked to race it for them.
@@ -93,7 +77,7 @@ def test_a_crash_after_batches_were_stored_ahead_loses_no_tweet(
     while inbox_process_pending().outcomes:
         pass
     ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)  # the rest of the file, again
-    assert _sample_holds(sample_stream_dir) == []
+    assert sample_failures(sample_stream_dir) == []
     assert not InboxTweet.objects.filter(state="pending").exists()
 
 
@@ -112,7 +96,7 @@ def test_a_daemonic_process_reads_the_file_itself(
 
     monkeypatch.setattr(files, "_parsed_in_process", no_fork)
     files.ingest_path(sample_stream_dir / "sample_tweets.jsonl", batch_size=7)
-    assert _sample_holds(sample_stream_dir) == []
+    assert sample_failures(sample_stream_dir) == []
 
 
 def test_a_process_with_other_threads_reads_the_file_itself(seeded_outside_a_transaction, sample_stream_dir):
@@ -131,4 +115,4 @@ def test_a_process_with_other_threads_reads_the_file_itself(seeded_outside_a_tra
         files._parsed_in_process = original
         release.set()
         other.join()
-    assert _sample_holds(sample_stream_dir) == []
+    assert sample_failures(sample_stream_dir) == []

@@ -6,18 +6,9 @@ import pytest
 
 from departments.models import Department, OfficialAccount, RoutingRule
 from ingestion.routing import RoutingConfig
-from tests.ingestion.factories import BSNL, CENTRAL_RAILWAY, MINISTER, RAIL_MINISTER, tweet_id_of, v2_tweet
-from tickets.models import Ticket, TicketMessage
+from tests.ingestion.factories import BSNL, CENTRAL_RAILWAY, MINISTER, RAIL_MINISTER, ticket_for, v2_tweet
 
 pytestmark = pytest.mark.django_db
-
-
-def ticket_for(page: dict) -> Ticket:
-    return (
-        TicketMessage.objects.select_related("ticket__department", "ticket__unit")
-        .get(tweet_id=int(tweet_id_of(page)))
-        .ticket
-    )
 
 
 def test_a_tweet_mentioning_only_the_railways_minister_lands_in_the_railways_triage(ingest_lines):

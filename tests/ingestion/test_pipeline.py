@@ -8,20 +8,12 @@ from django.utils import timezone
 
 from departments.models import Department, RoutingRule
 from ingestion.models import DeadLetter, InboxTweet
-from tests.ingestion.factories import BSNL, MINISTER, POSTS, next_id, tweet_id_of, v2_tweet
+from tests.ingestion.factories import BSNL, MINISTER, POSTS, next_id, ticket_for, tweet_id_of, v2_tweet
 from tickets.lifecycle import Status
 from tickets.models import Ticket, TicketMessage
 from tickets.selectors import ticket_filter_tweet
 
 pytestmark = pytest.mark.django_db
-
-
-def ticket_for(page: dict) -> Ticket:
-    return (
-        TicketMessage.objects.select_related("ticket__department", "ticket__unit")
-        .get(tweet_id=int(tweet_id_of(page)))
-        .ticket
-    )
 
 
 def test_first_department_hashtag_wins_case_insensitively(ingest_lines):

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.db import migrations
 
 # A ticket opened by intake has the first 280 characters of its opening tweet as subject: the words
@@ -32,27 +34,8 @@ BEGIN
     RETURN NULL;
 END $$;
 """
-START_WITH_MESSAGES = """
-CREATE OR REPLACE FUNCTION tickets_ticket_search_document_start() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    NEW.search_document := to_tsvector('simple', COALESCE(NEW.subject, '')) || COALESCE(
-        (SELECT to_tsvector('simple', string_agg(m.text, ' '))
-           FROM tickets_ticketmessage m WHERE m.ticket_id = NEW.id AND m.kind <> 'ack'),
-        ''::tsvector);
-    RETURN NEW;
-END $$;
-"""
-MESSAGES_ADD_TO_EXISTING = """
-CREATE OR REPLACE FUNCTION tickets_message_search_document_add() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE tickets_ticket t
-       SET search_document = COALESCE(t.search_document, ''::tsvector) || to_tsvector('simple', m.words)
-      FROM (SELECT ticket_id, string_agg(text, ' ') AS words
-              FROM added_messages WHERE kind <> 'ack' GROUP BY ticket_id) m
-     WHERE t.id = m.ticket_id;
-    RETURN NULL;
-END $$;
-"""
+# Undone, the functions are 0019's again.
+_0019 = import_module("tickets.migrations.0019_intake_search_document")
 
 
 class Migration(migrations.Migration):
@@ -60,6 +43,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            START_WITH_MESSAGES_ONCE + MESSAGES_ADD_TO_EXISTING_ONLY, START_WITH_MESSAGES + MESSAGES_ADD_TO_EXISTING
+            START_WITH_MESSAGES_ONCE + MESSAGES_ADD_TO_EXISTING_ONLY, _0019.START_WITH_MESSAGES + _0019.MESSAGES_ADD_TO_EXISTING
         )
     ]
