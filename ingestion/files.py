@@ -20,6 +20,8 @@ from ingestion.normalized import DeadLetterDraft, Mention, NormalizedTweet, Payl
 from ingestion.parsing import parse_document
 from ingestion.pipeline import collector_paused
 from ingestion.routing import RoutingConfig, routing_config_current
+from tickets.models import scope_department_id
+from tickets.triage.rules import TriageAhead, triage_classify_ahead
 
 # A file's batches are larger than the doors' (DEFAULT_BATCH_SIZE): a backfill has no one waiting
 # on a single tweet, and each batch's fixed costs (its statements, commits, the surge detection's
@@ -63,6 +65,7 @@ class _ParsedBatch:
     bytes_read: int = 0
     stored: StoreResult | None = None  # already stored in the inbox (by the parsing process)
     routes: dict = field(default_factory=dict)  # RoutingConfig.route_fields_ahead's, from the parsing process
+    triage: TriageAhead | None = None  # each routed tweet's triage, from the parsing process
 
 
 def _parse_batches(stream: BinaryIO, batch_size: int) -> Iterator[_ParsedBatch]:
@@ -102,6 +105,21 @@ def _tweet_from(fields: tuple) -> NormalizedTweet:
     )
 
 
+def _triage_ahead(tweets: list[NormalizedTweet], routes: dict[int, tuple], config: RoutingConfig) -> TriageAhead:
+    """Triage, worked out ahead for the routed tweets likely to open a ticket: not our own accounts'
+    (never a ticket), nor replies (mostly follow-ups; the processing classifies those that do open
+    one). The processing takes each new ticket's from here while the rules stand."""
+    return triage_classify_ahead(
+        requests=[
+            (t.id, scope_department_id(department_id=route[0], unit_id=route[1]), t.text)
+            for t in tweets
+            if (route := routes.get(t.id)) is not None
+            and t.in_reply_to_tweet_id is None
+            and config.official_account_of(t) is None
+        ]
+    )
+
+
 def _parse_and_store(
     stream: BinaryIO, *, batch_size: int, door: str, config: RoutingConfig, handoff, parent_pid: int
 ) -> None:
@@ -121,8 +139,10 @@ def _parse_and_store(
         for batch in _parse_batches(stream, batch_size):
             stored = inbox_store(tweets=batch.tweets, dead_letters=batch.dead_letters, door=door)
             routes = config.route_fields_ahead(batch.tweets)
+            triage = _triage_ahead(batch.tweets, routes, config)
             tweets = [_tweet_fields(t) for t in batch.tweets]
-            hand_over(("batch", (tweets, batch.lines, batch.skipped, batch.bytes_read, stored.dead_letters, routes)))
+            parsed = (tweets, batch.lines, batch.skipped, batch.bytes_read, stored.dead_letters, routes, triage)
+            hand_over(("batch", parsed))
             gc.collect(1)
         hand_over(("done", None))
     except SystemExit:
@@ -171,7 +191,7 @@ def _parsed_in_process(
                 return
             if kind == "failed":
                 raise RuntimeError(f"the parsing process failed:\n{payload}")
-            tweets, lines, skipped, bytes_read, dead_letters, routes = payload
+            tweets, lines, skipped, bytes_read, dead_letters, routes, triage = payload
             with collector_paused():
                 tweets = [_tweet_from(t) for t in tweets]
             yield _ParsedBatch(
@@ -181,6 +201,7 @@ def _parsed_in_process(
                 bytes_read=bytes_read,
                 stored=StoreResult(dead_letters=dead_letters),
                 routes=routes,
+                triage=triage,
             )
     finally:
         if child.is_alive():
@@ -228,7 +249,7 @@ def _ingest_batch(batch: _ParsedBatch, *, summary: IngestSummary, config: Routin
     config.route_fields_take(batch.routes)
     # Also the file's tweets that an interrupted earlier run stored but never processed.
     unique = list({t.id: t for t in batch.tweets}.values())
-    result = inbox_process_tweets(unique, config=config)
+    result = inbox_process_tweets(unique, config=config, triage_ahead=batch.triage)
     summary.outcomes.update(result.counts())
     # Repeated within the file, already processed before, or already on a ticket.
     summary.duplicates += len(batch.tweets) - len(result.outcomes) + result.counts()[Outcome.DUPLICATE]

@@ -21,6 +21,7 @@ from ingestion.parsing import parse_envelope
 from ingestion.pipeline import PIPELINE_LOCK_SQL, BatchResult, tweets_process
 from ingestion.routing import RoutingConfig, dead_letter_departments
 from seva.pg_arrays import bigint_array
+from tickets.triage.rules import TriageAhead
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +138,11 @@ def _mark_done(cursor, result: BatchResult, dead_ids: Sequence[int] = ()) -> Non
     )
 
 
-def inbox_process_tweets(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig | None = None) -> BatchResult:
-    """Process tweets the caller has just stored (and so already holds parsed), if still pending."""
+def inbox_process_tweets(
+    tweets: Sequence[NormalizedTweet], *, config: RoutingConfig | None = None, triage_ahead: TriageAhead | None = None
+) -> BatchResult:
+    """Process tweets the caller has just stored (and so already holds parsed), if still pending;
+    `triage_ahead`: their triage worked out ahead (file ingestion's parsing process)."""
     if not tweets:
         return BatchResult()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -149,7 +153,7 @@ def inbox_process_tweets(tweets: Sequence[NormalizedTweet], *, config: RoutingCo
             [bigint_array(t.id for t in tweets), InboxState.PENDING],
         )
         pending = dict(cursor.fetchall())
-        result = tweets_process([t for t in tweets if t.id in pending], config=config)
+        result = tweets_process([t for t in tweets if t.id in pending], config=config, triage_ahead=triage_ahead)
         _store_refused(result, pending)
         _mark_done(cursor, result)
     return result

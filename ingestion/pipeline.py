@@ -33,7 +33,7 @@ from tickets.services.intake import (
     intake_apply,
 )
 from tickets.snapshots import message_snapshots, ticket_snapshots_locked
-from tickets.triage.rules import triage_classify_many
+from tickets.triage.rules import TriageAhead, triage_classify_many
 
 # Batches take turns (a conversation is never threaded by two at once). Their commits need not wait
 # for the disk: if PostgreSQL crashed before flushing one, its inbox rows would still be pending
@@ -98,8 +98,11 @@ def _inbound(tweet: NormalizedTweet, *, received_at: datetime) -> InboundTweet:
 
 
 class _BatchPlanner:
-    def __init__(self, tweets: Sequence[NormalizedTweet], config: RoutingConfig) -> None:
+    def __init__(
+        self, tweets: Sequence[NormalizedTweet], config: RoutingConfig, triage_ahead: TriageAhead | None = None
+    ) -> None:
         self.config = config
+        self.triage_ahead = triage_ahead
         self.now = timezone.now()
         self.batch = IntakeBatch()
         self.known: dict[int, _KnownTweet] = {}
@@ -316,7 +319,11 @@ class _BatchPlanner:
         """Priority and category of every new ticket, from its opening tweet as last edited in the
         batch, by the rules of its unit (else department) and above: one query for the batch."""
         new = self.batch.new_tickets
-        results = triage_classify_many(requests=[(t.scope_department_id, t.opening.text) for t in new])
+        results = triage_classify_many(
+            requests=[(t.scope_department_id, t.opening.text) for t in new],
+            ahead=self.triage_ahead,
+            keys=[t.opening.tweet_id for t in new],
+        )
         for ticket, result in zip(new, results, strict=True):
             ticket.priority, ticket.category_id = result.priority, result.category_id
             ticket.triage_rule_id, ticket.triage_reason = result.rule_id, result.reason
@@ -332,8 +339,11 @@ class _BatchPlanner:
         return result
 
 
-def tweets_process(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig | None = None) -> BatchResult:
-    """Turn a batch of tweets into tickets, follow-ups, edits and recorded replies.
+def tweets_process(
+    tweets: Sequence[NormalizedTweet], *, config: RoutingConfig | None = None, triage_ahead: TriageAhead | None = None
+) -> BatchResult:
+    """Turn a batch of tweets into tickets, follow-ups, edits and recorded replies (`triage_ahead`:
+    their triage worked out ahead, see triage_classify_many).
 
     Run inside a transaction that holds the pipeline lock (PIPELINE_LOCK_SQL).
     """
@@ -341,7 +351,7 @@ def tweets_process(tweets: Sequence[NormalizedTweet], *, config: RoutingConfig |
     if not unique:
         return BatchResult()
     with collector_paused():
-        planner = _BatchPlanner(unique, config or routing_config_current())
+        planner = _BatchPlanner(unique, config or routing_config_current(), triage_ahead)
         for tweet in unique:
             planner.plan(tweet)
         return planner.write()

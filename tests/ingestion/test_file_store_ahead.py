@@ -9,6 +9,7 @@ from departments.seed import seed_demo
 from ingestion.models import InboxTweet
 from tests.ingestion.test_sample_stream import _expectations, sample_failures
 from tickets.models import Ticket
+from tickets.triage.rules import triage_classify_many
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,6 +47,13 @@ def test_batches_stored_ahead_give_the_sample_its_expected_tickets(
     assert summary.tickets_created == Ticket.objects.count()
     # The file's own process works its batches: no worker is asked to race it for them.
     assert kicks == []
+    # Its triage, worked out in the parsing process, is what the rules make of each opening tweet now.
+    tickets = list(Ticket.objects.select_related("department", "unit").order_by("id"))
+    openings = [(t.scope_department_id, t.messages.earliest("id").text) for t in tickets]
+    expected = triage_classify_many(requests=openings)
+    got = [(t.priority, t.category_id, t.triage_rule_id, t.triage_reason) for t in tickets]
+    assert got == [(r.priority, r.category_id, r.rule_id, r.reason) for r in expected]
+    assert {priority for priority, *_ in got} - {"p3"}  # the sample has tweets the rules match
 
 
 def test_a_crash_after_batches_were_stored_ahead_loses_no_tweet(

@@ -110,6 +110,11 @@ class TriageRuleSet:
         self.rules = rules
         self.matcher = _matcher(tuple(rules[rule_id] for rule_id in sorted(rules)))
 
+    def governing_rules(self, department_id: int) -> tuple:
+        """The rules governing `department_id`, each with its depth: equal only for the same rules."""
+        governing = self.depth_by_origin.get(department_id, {})
+        return tuple((self.rules[rule_id], depth) for rule_id, depth in sorted(governing.items()))
+
     def classify(self, *, department_id: int, text: str | PreparedText) -> TriageResult:
         """The priority, category and reason the rules governing `department_id` give `text`."""
         governing = self.depth_by_origin.get(department_id)
@@ -150,9 +155,49 @@ def triage_rules_for(*, department_ids: Iterable[int]) -> TriageRuleSet:
         return TriageRuleSet(cursor.fetchall())
 
 
-def triage_classify_many(*, requests: Sequence[tuple[int, str]]) -> list[TriageResult]:
-    """For each (department id, text), what the governing rules make of it; one query in all."""
+def triage_classify_many(
+    *, requests: Sequence[tuple[int, str]], ahead: "TriageAhead | None" = None, keys: Sequence[int] = ()
+) -> list[TriageResult]:
+    """For each (department id, text), what the governing rules make of it; one query in all.
+
+    With `ahead` (and each request's key in `keys`): a result worked out ahead for the same key and
+    department is taken instead, where the rules governing that department are still the ones it
+    was worked out by."""
     rule_set = triage_rules_for(department_ids=(department_id for department_id, _ in requests))
-    return [
-        rule_set.classify(department_id=department_id, text=text_prepare(text)) for department_id, text in requests
-    ]
+    taken = ahead.valid_for(rule_set) if ahead is not None else {}
+    results = []
+    for index, (department_id, text) in enumerate(requests):
+        found = taken.get(keys[index]) if taken else None
+        if found is not None and found[0] == department_id:
+            results.append(found[1])
+        else:
+            results.append(rule_set.classify(department_id=department_id, text=text_prepare(text)))
+    return results
+
+
+@dataclass(slots=True)
+class TriageAhead:
+    """Classifications worked out ahead (file ingestion's parsing process does, for each tweet it
+    routes), by a key of the caller's (a tweet id): (department id, result), and the rules that
+    governed each department then, so that a rule changed meanwhile is noticed and classified afresh."""
+
+    results: dict[int, tuple[int, TriageResult]]
+    governing: dict[int, tuple]
+
+    def valid_for(self, rule_set: TriageRuleSet) -> dict[int, tuple[int, TriageResult]]:
+        """The results whose department `rule_set` governs by the same rules."""
+        unchanged = {d for d, rules in self.governing.items() if rule_set.governing_rules(d) == rules}
+        if len(unchanged) == len(self.governing):
+            return self.results
+        return {key: found for key, found in self.results.items() if found[0] in unchanged}
+
+
+def triage_classify_ahead(*, requests: Sequence[tuple[int, int, str]]) -> TriageAhead:
+    """For each (key, department id, text), the classification triage_classify_many would give now."""
+    rule_set = triage_rules_for(department_ids=(department_id for _, department_id, _ in requests))
+    results = {
+        key: (department_id, rule_set.classify(department_id=department_id, text=text_prepare(text)))
+        for key, department_id, text in requests
+    }
+    departments = {department_id for department_id, _ in results.values()}
+    return TriageAhead(results=results, governing={d: rule_set.governing_rules(d) for d in departments})
