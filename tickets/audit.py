@@ -16,6 +16,8 @@ import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
+from seva.pg_copy import copy_in
+
 GENESIS_HASH = "0" * 64
 
 
@@ -66,8 +68,8 @@ def audit_events_append(drafts: Sequence[EventDraft]) -> None:
     now = timezone.now()
     with connection.cursor() as cursor:
         prev_hash = _lock_chain_head(cursor)
-        with cursor.cursor.copy(
-            "COPY tickets_auditevent (kind, ticket_id, actor_id, created_at, data, prev_hash, hash) FROM STDIN"
+        with copy_in(
+            cursor, "tickets_auditevent", ("kind", "ticket_id", "actor_id", "created_at", "data", "prev_hash", "hash")
         ) as copy:
             for draft in drafts:
                 created_at = draft.created_at or now
@@ -85,7 +87,7 @@ def audit_events_append(drafts: Sequence[EventDraft]) -> None:
                         draft.ticket_id,
                         draft.actor_id,
                         created_at,
-                        orjson.dumps(draft.data).decode(),
+                        orjson.dumps(draft.data),
                         prev_hash,
                         digest,
                     )

@@ -17,7 +17,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from departments.models import Department
-from seva.pg_arrays import bigint_array
 from tickets.audit import EventDraft, audit_events_append
 from tickets.citizen_texts import acknowledgement_text, is_acknowledgement
 from tickets.events.ticket import (
@@ -141,13 +140,13 @@ def _tweet_row(message_id: int, ticket_id: int, tweet: InboundTweet, official_ac
         direction=Direction.OUT if official else Direction.IN,
         kind=MessageKind.OFFICIAL_TWEET if official else MessageKind.TWEET,
         tweet_id=tweet.tweet_id,
-        previous_tweet_ids=bigint_array(tweet.previous_tweet_ids),
+        previous_tweet_ids=tweet.previous_tweet_ids,
         in_reply_to_tweet_id=tweet.in_reply_to_tweet_id,
         author_x_user_id=tweet.author_x_user_id,
         author_handle=tweet.author_handle,
         text=tweet.text,
         language=tweet.language,
-        media=orjson.dumps(list(tweet.media)).decode(),
+        media=orjson.dumps(list(tweet.media)),
         created_at=tweet.created_at,
         sent_by_id=None,
         from_account_id=official_account_id,
@@ -170,7 +169,7 @@ def _acknowledgement_row(message_id: int, ticket: NewTicket, now: datetime) -> t
         direction=Direction.OUT,
         kind=MessageKind.ACKNOWLEDGEMENT,
         tweet_id=None,
-        previous_tweet_ids="{}",
+        previous_tweet_ids=(),
         in_reply_to_tweet_id=ticket.opening.tweet_id,
         author_x_user_id=None,
         author_handle="",
@@ -178,7 +177,7 @@ def _acknowledgement_row(message_id: int, ticket: NewTicket, now: datetime) -> t
             number=ticket.number, department=ticket.department, language=ticket.opening.language
         ),
         language=ticket.opening.language,
-        media="[]",
+        media=b"[]",
         created_at=now,
         sent_by_id=None,
         from_account_id=ticket.reply_account_id,

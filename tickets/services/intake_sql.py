@@ -7,6 +7,8 @@ few round trips whatever its size.
 from collections.abc import Sequence
 from operator import itemgetter
 
+from seva.pg_copy import copy_in
+
 
 class CopyTable:
     """A table filled with COPY: its columns in COPY order, and rows built by column name.
@@ -36,7 +38,7 @@ class CopyTable:
         """COPY `rows` (built by `row`) into the table, in one stream."""
         if not rows:
             return
-        with cursor.cursor.copy(f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN") as copy:
+        with copy_in(cursor, self.name, self.columns) as copy:
             for row in rows:
                 copy.write_row(row)
 
