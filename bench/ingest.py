@@ -267,8 +267,12 @@ def run_one(path: Path, *, profile: bool = False, triggers: bool = True) -> dict
             cursor.execute("ALTER TABLE tickets_ticket DISABLE TRIGGER tickets_dashboard_rollup_insert")
             cursor.execute("ALTER TABLE tickets_ticket DISABLE TRIGGER tickets_dashboard_rollup_update")
         if profile:
-            cursor.execute("SET track_functions = 'pl'")
+            # For every connection of the run: the ingestion reconnects (it forks its parsing process).
+            cursor.execute("SELECT current_database()")
+            (database,) = cursor.fetchone()
+            cursor.execute(f"ALTER DATABASE {connection.ops.quote_name(database)} SET track_functions = 'pl'")
             cursor.execute("SELECT pg_stat_reset()")
+    connection.close()
     timings = _Timings()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu_before = resource.getrusage(resource.RUSAGE_SELF).ru_utime
@@ -306,6 +310,9 @@ def run_one(path: Path, *, profile: bool = False, triggers: bool = True) -> dict
     if profile:
         with connection.cursor() as cursor:
             triggers_seconds = _trigger_seconds(cursor)
+            cursor.execute("SELECT current_database()")
+            (database,) = cursor.fetchone()
+            cursor.execute(f"ALTER DATABASE {connection.ops.quote_name(database)} RESET track_functions")
         result["statements"] = sorted(
             ((name, round(seconds, 2), timings.calls[name]) for name, seconds in timings.seconds.items()),
             key=lambda item: -item[1],
