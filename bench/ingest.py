@@ -251,6 +251,7 @@ def run_one(path: Path, *, profile: bool = False, triggers: bool = True) -> dict
     from ingestion.files import ingest_path
 
     call_command("migrate", verbosity=0)
+    database = connection.ops.quote_name(connection.settings_dict["NAME"])
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {TICKET_TABLES} CASCADE")
     seed_demo(password="bench-password-1")
@@ -268,9 +269,7 @@ def run_one(path: Path, *, profile: bool = False, triggers: bool = True) -> dict
             cursor.execute("ALTER TABLE tickets_ticket DISABLE TRIGGER tickets_dashboard_rollup_update")
         if profile:
             # For every connection of the run: the ingestion reconnects (it forks its parsing process).
-            cursor.execute("SELECT current_database()")
-            (database,) = cursor.fetchone()
-            cursor.execute(f"ALTER DATABASE {connection.ops.quote_name(database)} SET track_functions = 'pl'")
+            cursor.execute(f"ALTER DATABASE {database} SET track_functions = 'pl'")
             cursor.execute("SELECT pg_stat_reset()")
     connection.close()
     timings = _Timings()
@@ -310,9 +309,7 @@ def run_one(path: Path, *, profile: bool = False, triggers: bool = True) -> dict
     if profile:
         with connection.cursor() as cursor:
             triggers_seconds = _trigger_seconds(cursor)
-            cursor.execute("SELECT current_database()")
-            (database,) = cursor.fetchone()
-            cursor.execute(f"ALTER DATABASE {connection.ops.quote_name(database)} RESET track_functions")
+            cursor.execute(f"ALTER DATABASE {database} RESET track_functions")
         result["statements"] = sorted(
             ((name, round(seconds, 2), timings.calls[name]) for name, seconds in timings.seconds.items()),
             key=lambda item: -item[1],

@@ -12,7 +12,7 @@ the one of the nearest department, then the oldest (lowest id). No match: P3, no
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 
@@ -164,14 +164,10 @@ def triage_classify_many(
     department is taken instead, where the rules governing that department are still the ones it
     was worked out by."""
     rule_set = triage_rules_for(department_ids=(department_id for department_id, _ in requests))
-    taken = ahead.valid_for(rule_set) if ahead is not None else {}
     results = []
     for index, (department_id, text) in enumerate(requests):
-        found = taken.get(keys[index]) if taken else None
-        if found is not None and found[0] == department_id:
-            results.append(found[1])
-        else:
-            results.append(rule_set.classify(department_id=department_id, text=text_prepare(text)))
+        found = ahead.result_for(keys[index], department_id, rule_set) if ahead is not None else None
+        results.append(found or rule_set.classify(department_id=department_id, text=text_prepare(text)))
     return results
 
 
@@ -183,13 +179,23 @@ class TriageAhead:
 
     results: dict[int, tuple[int, TriageResult]]
     governing: dict[int, tuple]
+    # Department id -> whether `rule_set` governs it by the rules it was classified by; for one rule set.
+    _unchanged: dict[int, bool] = field(default_factory=dict, repr=False, compare=False)
+    _checked_against: TriageRuleSet | None = field(default=None, repr=False, compare=False)
 
-    def valid_for(self, rule_set: TriageRuleSet) -> dict[int, tuple[int, TriageResult]]:
-        """The results whose department `rule_set` governs by the same rules."""
-        unchanged = {d for d, rules in self.governing.items() if rule_set.governing_rules(d) == rules}
-        if len(unchanged) == len(self.governing):
-            return self.results
-        return {key: found for key, found in self.results.items() if found[0] in unchanged}
+    def result_for(self, key: int, department_id: int, rule_set: TriageRuleSet) -> TriageResult | None:
+        """The result worked out ahead for `key` in `department_id`, if `rule_set` still governs
+        that department by the same rules; else None."""
+        found = self.results.get(key)
+        if found is None or found[0] != department_id:
+            return None
+        if rule_set is not self._checked_against:
+            self._unchanged, self._checked_against = {}, rule_set
+        unchanged = self._unchanged.get(department_id)
+        if unchanged is None:
+            now_governing = rule_set.governing_rules(department_id)
+            unchanged = self._unchanged[department_id] = self.governing.get(department_id) == now_governing
+        return found[1] if unchanged else None
 
 
 def triage_classify_ahead(*, requests: Sequence[tuple[int, int, str]]) -> TriageAhead:
